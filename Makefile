@@ -1,0 +1,47 @@
+# Quarry's everyday commands. `make run` and `make test` work on a fresh
+# machine with Go installed.
+
+GO            ?= go
+GOLANGCI_LINT ?= $(CURDIR)/bin/golangci-lint
+GOLANGCI_VERSION := v2.15.0
+BIN           := bin/quarry
+# The whole suite must stay under 10 minutes on 2 cores.
+TEST_TIMEOUT  ?= 10m
+
+.PHONY: run test bench lint build fuzz clean
+
+## run: start the embedded AWS endpoint on 127.0.0.1:4566, state in ./.localaws
+run:
+	$(GO) run ./cmd/quarry localaws --addr 127.0.0.1:4566 --state-dir .localaws
+
+## test: the whole test suite with the race detector
+test:
+	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+## bench: every benchmark, once
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## build: the quarry binary in bin/
+build:
+	$(GO) build -o $(BIN) ./cmd/quarry
+
+## lint: go vet, then golangci-lint (with depguard enforcing DESIGN.md's import table)
+lint: $(GOLANGCI_LINT)
+	$(GO) vet ./...
+	$(GOLANGCI_LINT) run ./...
+
+$(GOLANGCI_LINT):
+	GOBIN=$(CURDIR)/bin $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION)
+
+## fuzz: run every fuzz target for FUZZTIME each (default 20s)
+FUZZTIME ?= 20s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+clean:
+	rm -rf bin .localaws

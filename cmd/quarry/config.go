@@ -1,0 +1,33 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/kelseyhightower/envconfig"
+)
+
+// Config is Quarry's configuration, read from QUARRY_* environment variables.
+// Every variable is listed in the README with its default.
+type Config struct {
+	// LogLevel is the minimum level logged: trace, debug, info, warn, error.
+	LogLevel string `envconfig:"LOG_LEVEL" default:"info"`
+	// LogFormat is json, console, or auto (console on a terminal, JSON
+	// otherwise).
+	LogFormat string `envconfig:"LOG_FORMAT" default:"auto"`
+	// RedisURL is the Redis server for dedup keys, leases and rate limits;
+	// empty means an embedded in-process Redis (dev only).
+	RedisURL string `envconfig:"REDIS_URL"`
+}
+
+func loadConfig() (Config, error) {
+	var c Config
+	if err := envconfig.Process("quarry", &c); err != nil {
+		return Config{}, fmt.Errorf("reading QUARRY_* configuration: %w", err)
+	}
+	switch c.LogFormat {
+	case "auto", "json", "console":
+	default:
+		return Config{}, fmt.Errorf("QUARRY_LOG_FORMAT=%q: want auto, json or console", c.LogFormat)
+	}
+	return c, nil
+}
