@@ -128,7 +128,7 @@ func NewHandler(cfg Config) (*Server, error) {
 	s.ses, err = ses.New(ses.Config{
 		Region: cfg.Region, AccountID: cfg.AccountID, StateDir: subdir(cfg.StateDir, "ses"),
 		MaxSendRate: cfg.SESMaxSendRate, Max24HourSend: cfg.SESMax24HourSend,
-		Topics: s.sns, Now: cfg.Now,
+		Topics: s.sns, Now: cfg.Now, Logger: log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("localaws: starting ses: %w", err)

@@ -6,10 +6,12 @@ package ses
 
 import (
 	"context"
-	"net/http"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
 	"time"
-
-	"github.com/quarry-dev/quarry/infra/localaws/awsproto"
 )
 
 // TopicPublisher publishes SES events to an SNS topic.
@@ -27,38 +29,114 @@ type Config struct {
 	StateDir string
 	// MaxSendRate is the account's send rate (recipients per second) that
 	// GetAccount reports and SendEmail enforces with TooManyRequestsException.
+	// Zero or less disables the limit.
 	MaxSendRate float64
 	// Max24HourSend is the daily quota GetAccount reports; -1 is unlimited.
+	// Zero is taken as unlimited too.
 	Max24HourSend float64
 	Topics        TopicPublisher
 	Now           func() time.Time
+	// Logger receives event-publishing failures and other problems that
+	// cannot be reported to a caller; nil means slog.Default(), so that such
+	// failures are never silent.
+	Logger *slog.Logger
 }
 
 // Service is the SES v2 service.
 type Service struct {
-	cfg Config
+	cfg     Config
+	log     *slog.Logger
+	routes  []route
+	limiter *tokenBucket
+	mail    *mailbox
+
+	// mu guards the fields from account to closed. Lock order: mu, then
+	// limiter.mu or mail.mu; never the other way round.
+	mu         sync.Mutex
+	account    accountSettings
+	identities map[string]*identity              // by lower-case name
+	templates  map[string]*emailTemplate         // by name
+	configSets map[string]*configSet             // by name
+	suppressed map[string]*suppressedDestination // by lower-case address
+	sent       []sentEntry                       // recipients counted against the daily quota, oldest first
+	sentTotal  int                               // sum of sent[].n
+	dirty      bool                              // state changed since the last SaveState
+	closed     bool
+
+	saveMu sync.Mutex // serialises SaveState
+
+	// Event publishing runs in one goroutine per send; Close cancels stop
+	// and waits for them.
+	events sync.WaitGroup
+	stop   context.Context
+	cancel context.CancelFunc
 }
 
 // New builds the service, loading saved state from cfg.StateDir if any.
 func New(cfg Config) (*Service, error) {
-	return &Service{cfg: cfg}, nil
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	if cfg.AccountID == "" {
+		cfg.AccountID = "000000000000"
+	}
+	if cfg.Max24HourSend == 0 {
+		cfg.Max24HourSend = -1
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Service{
+		cfg:        cfg,
+		log:        log.With("service", "ses"),
+		limiter:    newTokenBucket(cfg.MaxSendRate, cfg.Now),
+		account:    defaultAccountSettings(),
+		identities: map[string]*identity{},
+		templates:  map[string]*emailTemplate{},
+		configSets: map[string]*configSet{},
+		suppressed: map[string]*suppressedDestination{},
+	}
+	s.routes = s.routeTable()
+	s.stop, s.cancel = context.WithCancel(context.Background())
+
+	mailDir := ""
+	if cfg.StateDir != "" {
+		mailDir = filepath.Join(cfg.StateDir, "mail")
+		if err := os.MkdirAll(mailDir, 0o755); err != nil {
+			s.cancel()
+			return nil, fmt.Errorf("ses: creating mail dir: %w", err)
+		}
+		if err := s.loadState(); err != nil {
+			s.cancel()
+			return nil, err
+		}
+	}
+	s.mail = newMailbox(mailDir, s.log)
+	if mailDir != "" {
+		if err := s.mail.load(); err != nil {
+			s.cancel()
+			return nil, err
+		}
+		for _, e := range s.mail.quotaEntries(cfg.Now().Add(-24 * time.Hour)) {
+			s.countSentLocked(e.at, e.n)
+		}
+	}
+	return s, nil
 }
 
-// Route names the SES v2 operation of a request by method and path
-// (e.g. POST /v2/email/outbound-emails → SendEmail); "" when none matches.
-func (s *Service) Route(method, path string) string { return "" }
+func (s *Service) now() time.Time { return s.cfg.Now() }
 
-// ServeREST answers one REST-JSON request. status is the HTTP status of a
-// successful answer and out its JSON body (nil for {}).
-func (s *Service) ServeREST(call *awsproto.Call, r *http.Request, body []byte) (status int, out any, err *awsproto.Error) {
-	return 0, nil, awsproto.Errorf(http.StatusNotFound, "NotFoundException", "NotFoundException", "%s %s is not implemented", r.Method, r.URL.Path)
+// Close stops event publishing that is still under way and waits for it.
+// State is written by SaveState, which the endpoint calls before Close.
+func (s *Service) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.cancel()
+	s.events.Wait()
+	return nil
 }
-
-// Mailbox serves the sent mail over HTTP (list, one message as JSON or .eml).
-func (s *Service) Mailbox() http.Handler { return http.NotFoundHandler() }
-
-// SaveState writes the service's state under cfg.StateDir.
-func (s *Service) SaveState() error { return nil }
-
-// Close releases the service.
-func (s *Service) Close() error { return nil }
