@@ -1,0 +1,221 @@
+// Package layout groups positioned glyphs into words and words into text
+// lines. Glyphs are grouped per writing direction: each direction is
+// turned upright, grouped, and the results turned back, so rotated text
+// forms words too.
+package layout
+
+import (
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/quarry-dev/quarry/pipeline/extract/internal/content"
+	"github.com/quarry-dev/quarry/pipeline/extract/internal/geom"
+)
+
+// Word is a run of glyphs without a space or a wide gap between them.
+type Word struct {
+	Text string
+	// Box is the word's bounding box in display space.
+	Box geom.Rect
+	// Size is the largest font size of its glyphs.
+	Size float64
+	// Baseline is the y of the baseline (upright words) in display space.
+	Baseline float64
+	// Dir is the writing direction (see content.Glyph).
+	Dir uint8
+	// Bold reports that most glyphs are bold.
+	Bold bool
+	// SpaceAfter reports that an explicit space followed the word on
+	// its line (rather than only a gap).
+	SpaceAfter bool
+}
+
+// Line is a run of words on one baseline, left to right.
+type Line struct {
+	Words []Word
+	Box   geom.Rect
+	// Baseline is the mean baseline y of its words.
+	Baseline float64
+	Size     float64
+}
+
+// Text joins the line's words with single spaces.
+func (l Line) Text() string {
+	parts := make([]string, len(l.Words))
+	for i, w := range l.Words {
+		parts[i] = w.Text
+	}
+	return strings.Join(parts, " ")
+}
+
+// rotation returns the matrix turning text of direction dir upright and
+// its inverse, in display space.
+func rotation(dir uint8) (geom.Matrix, geom.Matrix) {
+	switch dir {
+	case 1: // text runs down: (x, y) → (y, -x)
+		return geom.Matrix{0, -1, 1, 0, 0, 0}, geom.Matrix{0, 1, -1, 0, 0, 0}
+	case 2:
+		return geom.Matrix{-1, 0, 0, -1, 0, 0}, geom.Matrix{-1, 0, 0, -1, 0, 0}
+	case 3: // text runs up: (x, y) → (-y, x)
+		return geom.Matrix{0, 1, -1, 0, 0, 0}, geom.Matrix{0, -1, 1, 0, 0, 0}
+	}
+	return geom.Identity, geom.Identity
+}
+
+// Words groups glyphs into words.
+func Words(glyphs []content.Glyph) []Word {
+	var out []Word
+	for dir := uint8(0); dir < 4; dir++ {
+		var gs []content.Glyph
+		for _, g := range glyphs {
+			if g.Dir == dir {
+				gs = append(gs, g)
+			}
+		}
+		if len(gs) == 0 {
+			continue
+		}
+		fwd, back := rotation(dir)
+		if dir != 0 {
+			for i := range gs {
+				gs[i].Box = gs[i].Box.Transform(fwd)
+				gs[i].X, gs[i].Y = fwd.Apply(gs[i].X, gs[i].Y)
+			}
+		}
+		words := uprightWords(gs)
+		for i := range words {
+			words[i].Dir = dir
+			if dir != 0 {
+				words[i].Box = words[i].Box.Transform(back)
+				_, words[i].Baseline = back.Apply(0, words[i].Baseline)
+			}
+		}
+		out = append(out, words...)
+	}
+	return out
+}
+
+// uprightWords groups upright glyphs: first into baseline lines, then
+// into words by spaces and gaps.
+func uprightWords(gs []content.Glyph) []Word {
+	lines := baselineGroups(gs, func(g content.Glyph) (float64, float64) { return g.Y, g.Size })
+	var words []Word
+	for _, line := range lines {
+		slices.SortStableFunc(line, func(a, b content.Glyph) int { return cmpF(a.Box.X0, b.Box.X0) })
+		var cur []content.Glyph
+		flush := func(spaceAfter bool) {
+			if len(cur) > 0 {
+				words = append(words, makeWord(cur, spaceAfter))
+				cur = cur[:0]
+			}
+		}
+		var prev *content.Glyph
+		for i := range line {
+			g := line[i]
+			if g.Space {
+				flush(true)
+				prev = nil
+				continue
+			}
+			if prev != nil {
+				gap := g.Box.X0 - prev.Box.X1
+				size := max(g.Size, prev.Size)
+				// Overprinted duplicates (fake bold, shadows) are dropped.
+				if g.Text == prev.Text && math.Abs(g.Box.X0-prev.Box.X0) < 0.15*size {
+					continue
+				}
+				if gap > 0.18*size || gap < -0.6*size {
+					flush(false)
+				}
+			}
+			cur = append(cur, g)
+			prev = &line[i]
+		}
+		flush(false)
+	}
+	return words
+}
+
+func makeWord(gs []content.Glyph, spaceAfter bool) Word {
+	var sb strings.Builder
+	box := gs[0].Box
+	size := 0.0
+	bold := 0
+	base := 0.0
+	for _, g := range gs {
+		sb.WriteString(g.Text)
+		box = box.Union(g.Box)
+		size = max(size, g.Size)
+		if g.Bold {
+			bold++
+		}
+		base += g.Y
+	}
+	return Word{
+		Text:       sb.String(),
+		Box:        box,
+		Size:       size,
+		Baseline:   base / float64(len(gs)),
+		Bold:       bold*2 > len(gs),
+		SpaceAfter: spaceAfter,
+	}
+}
+
+// baselineGroups clusters items by baseline: sorted by baseline, an item
+// starts a new group when its baseline is more than 40% of the font size
+// away from the group's first.
+func baselineGroups[T any](items []T, key func(T) (y, size float64)) [][]T {
+	sorted := slices.Clone(items)
+	slices.SortStableFunc(sorted, func(a, b T) int {
+		ya, _ := key(a)
+		yb, _ := key(b)
+		return cmpF(ya, yb)
+	})
+	var groups [][]T
+	var start float64
+	for i, it := range sorted {
+		y, size := key(it)
+		if i == 0 || y-start > 0.4*max(size, 1) {
+			groups = append(groups, nil)
+			start = y
+		}
+		groups[len(groups)-1] = append(groups[len(groups)-1], it)
+	}
+	return groups
+}
+
+// Lines groups upright words into lines, each sorted left to right, the
+// lines sorted top to bottom. Words of other directions are left out.
+func Lines(words []Word) []Line {
+	var upright []Word
+	for _, w := range words {
+		if w.Dir == 0 {
+			upright = append(upright, w)
+		}
+	}
+	groups := baselineGroups(upright, func(w Word) (float64, float64) { return w.Baseline, w.Size })
+	lines := make([]Line, 0, len(groups))
+	for _, g := range groups {
+		slices.SortStableFunc(g, func(a, b Word) int { return cmpF(a.Box.X0, b.Box.X0) })
+		l := Line{Words: g, Box: g[0].Box}
+		for _, w := range g {
+			l.Box = l.Box.Union(w.Box)
+			l.Baseline += w.Baseline
+			l.Size = max(l.Size, w.Size)
+		}
+		l.Baseline /= float64(len(g))
+		lines = append(lines, l)
+	}
+	return lines
+}
+
+func cmpF(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,419 @@
+package table
+
+import (
+	"slices"
+
+	"github.com/quarry-dev/quarry/pipeline/extract/internal/content"
+	"github.com/quarry-dev/quarry/pipeline/extract/internal/geom"
+	"github.com/quarry-dev/quarry/pipeline/extract/internal/layout"
+)
+
+// crossTol is how far a rule may stop short of another and still meet it.
+const crossTol = 3.0
+
+// latticeTables finds tables drawn as grids of rules.
+func latticeTables(p Page, rs rulings) []Table {
+	comps := components(rs)
+	var out []Table
+	for _, c := range comps {
+		if len(c.h) < 2 || len(c.v) < 2 {
+			continue
+		}
+		if t, ok := gridTable(p, c); ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// component is a set of rules connected through their crossings.
+type component struct {
+	h, v []rule
+}
+
+func meets(h, v rule) bool {
+	return v.pos >= h.lo-crossTol && v.pos <= h.hi+crossTol &&
+		h.pos >= v.lo-crossTol && h.pos <= v.hi+crossTol
+}
+
+// components groups rules that cross or touch into connected sets.
+func components(rs rulings) []component {
+	n := len(rs.h) + len(rs.v)
+	parent := make([]int, n)
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(int) int
+	find = func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	union := func(a, b int) {
+		ra, rb := find(a), find(b)
+		if ra != rb {
+			parent[ra] = rb
+		}
+	}
+	// Vertical rules sorted by x let each horizontal rule visit only the
+	// vertical rules within its extent.
+	vIdx := make([]int, len(rs.v))
+	for i := range vIdx {
+		vIdx[i] = i
+	}
+	slices.SortFunc(vIdx, func(a, b int) int { return cmpF(rs.v[a].pos, rs.v[b].pos) })
+	for i, h := range rs.h {
+		start, _ := slices.BinarySearchFunc(vIdx, h.lo-crossTol, func(k int, x float64) int { return cmpF(rs.v[k].pos, x) })
+		for _, k := range vIdx[start:] {
+			v := rs.v[k]
+			if v.pos > h.hi+crossTol {
+				break
+			}
+			if meets(h, v) {
+				union(i, len(rs.h)+k)
+			}
+		}
+	}
+	groups := map[int]*component{}
+	var order []int
+	for i := 0; i < n; i++ {
+		r := find(i)
+		c, ok := groups[r]
+		if !ok {
+			c = &component{}
+			groups[r] = c
+			order = append(order, r)
+		}
+		if i < len(rs.h) {
+			c.h = append(c.h, rs.h[i])
+		} else {
+			c.v = append(c.v, rs.v[i-len(rs.h)])
+		}
+	}
+	out := make([]component, 0, len(order))
+	for _, r := range order {
+		out = append(out, *groups[r])
+	}
+	return out
+}
+
+// cluster returns the sorted distinct positions, merging those within tol.
+func cluster(vals []float64, tol float64) []float64 {
+	if len(vals) == 0 {
+		return nil
+	}
+	s := slices.Clone(vals)
+	slices.Sort(s)
+	var out []float64
+	sum, n := s[0], 1
+	for i := 1; i < len(s); i++ {
+		if s[i]-s[i-1] <= tol {
+			sum += s[i]
+			n++
+			continue
+		}
+		out = append(out, sum/float64(n))
+		sum, n = s[i], 1
+	}
+	return append(out, sum/float64(n))
+}
+
+// gridTable builds the table of one connected component of rules.
+func gridTable(p Page, c component) (Table, bool) {
+	var xs, ys []float64
+	box := geom.Rect{X0: c.h[0].lo, Y0: c.h[0].pos, X1: c.h[0].hi, Y1: c.h[0].pos}
+	for _, v := range c.v {
+		xs = append(xs, v.pos)
+		box = box.Union(geom.Rect{X0: v.pos, Y0: v.lo, X1: v.pos, Y1: v.hi})
+	}
+	for _, h := range c.h {
+		ys = append(ys, h.pos)
+		box = box.Union(geom.Rect{X0: h.lo, Y0: h.pos, X1: h.hi, Y1: h.pos})
+	}
+	// Rules that overhang the outermost crossing rules close the open
+	// sides of the table.
+	xs = append(xs, box.X0, box.X1)
+	ys = append(ys, box.Y0, box.Y1)
+	xs = cluster(xs, snapTol*2)
+	ys = cluster(ys, snapTol*2)
+	if len(xs) < 2 || len(ys) < 2 {
+		return Table{}, false
+	}
+	ys, virtual := splitUnruledRows(p.Glyphs, xs, ys)
+	nc, nr := len(xs)-1, len(ys)-1
+	if nc < 1 || nr < 1 || nc*nr > 100000 {
+		return Table{}, false
+	}
+	// Assign glyphs to the fine grid by their centres.
+	cellGlyphs := make([][]content.Glyph, nr*nc)
+	inside := 0
+	for _, g := range p.Glyphs {
+		cx, cy := g.Box.CenterX(), g.Box.CenterY()
+		if cx < xs[0] || cx > xs[nc] || cy < ys[0] || cy > ys[nr] {
+			continue
+		}
+		i := searchInterval(ys, cy)
+		j := searchInterval(xs, cx)
+		cellGlyphs[i*nc+j] = append(cellGlyphs[i*nc+j], g)
+		inside++
+	}
+	if inside == 0 {
+		return Table{}, false
+	}
+	// Union fine cells not separated by a rule.
+	parent := make([]int, nr*nc)
+	for i := range parent {
+		parent[i] = i
+	}
+	find := func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	union := func(a, b int) {
+		ra, rb := find(a), find(b)
+		if ra != rb {
+			if ra < rb {
+				parent[rb] = ra
+			} else {
+				parent[ra] = rb
+			}
+		}
+	}
+	const ruled = 0.5
+	for i := 0; i < nr; i++ {
+		for j := 0; j < nc; j++ {
+			if j+1 < nc && coverage(c.v, xs[j+1], ys[i], ys[i+1]) < ruled {
+				union(i*nc+j, i*nc+j+1)
+			}
+			if i+1 < nr && !virtual[i+1] && coverage(c.h, ys[i+1], xs[j], xs[j+1]) < ruled {
+				union(i*nc+j, (i+1)*nc+j)
+			}
+		}
+	}
+	// Each group becomes a cell at its top-left fine cell, spanning its
+	// bounding range of rows and columns.
+	type extent struct{ r0, c0, r1, c1 int }
+	groups := map[int]*extent{}
+	for i := 0; i < nr; i++ {
+		for j := 0; j < nc; j++ {
+			r := find(i*nc + j)
+			e, ok := groups[r]
+			if !ok {
+				groups[r] = &extent{i, j, i, j}
+				continue
+			}
+			e.r0, e.c0 = min(e.r0, i), min(e.c0, j)
+			e.r1, e.c1 = max(e.r1, i), max(e.c1, j)
+		}
+	}
+	if len(groups) < 2 {
+		return Table{}, false
+	}
+	// A frame with rules across it but no column rules is not a grid: its
+	// text is left to the unruled detection.
+	split := false
+	for _, e := range groups {
+		if e.c0 > 0 || e.c1 < nc-1 {
+			split = true
+			break
+		}
+	}
+	if !split {
+		return Table{}, false
+	}
+	rows := make([][]string, nr)
+	for i := range rows {
+		rows[i] = make([]string, nc)
+	}
+	var spans []Span
+	filled := 0
+	for r, e := range groups {
+		var gs []content.Glyph
+		for i := e.r0; i <= e.r1; i++ {
+			for j := e.c0; j <= e.c1; j++ {
+				if find(i*nc+j) == r {
+					gs = append(gs, cellGlyphs[i*nc+j]...)
+				}
+			}
+		}
+		if e.c1 > e.c0 && unmerge(rows, gs, xs, ys, e.r0, e.c0, e.r1, e.c1) {
+			filled++
+			continue
+		}
+		txt := cellText(gs)
+		if txt != "" {
+			filled++
+		}
+		rows[e.r0][e.c0] = txt
+		if e.r1 > e.r0 || e.c1 > e.c0 {
+			spans = append(spans, Span{Row: e.r0, Col: e.c0, RowSpan: e.r1 - e.r0 + 1, ColSpan: e.c1 - e.c0 + 1})
+		}
+	}
+	if filled < 2 {
+		return Table{}, false
+	}
+	slices.SortFunc(spans, func(a, b Span) int {
+		if a.Row != b.Row {
+			return a.Row - b.Row
+		}
+		return a.Col - b.Col
+	})
+	t := Table{
+		BBox:  geom.Rect{X0: xs[0], Y0: ys[0], X1: xs[nc], Y1: ys[nr]},
+		Rows:  rows,
+		Spans: spans,
+		Ruled: true,
+		ColX:  xs,
+	}
+	return t, true
+}
+
+// searchInterval returns i with bounds[i] <= v < bounds[i+1], clamped.
+func searchInterval(bounds []float64, v float64) int {
+	i, _ := slices.BinarySearch(bounds, v)
+	i--
+	return max(0, min(i, len(bounds)-2))
+}
+
+// unmerge handles a merged cell whose text is really laid out in the
+// columns it covers (rules drawn only in the header, say): when every
+// chunk of its lines lies inside one column and the chunks occupy several
+// columns, the text is spread over the fine cells and true is returned.
+func unmerge(rows [][]string, gs []content.Glyph, xs, ys []float64, r0, c0, r1, c1 int) bool {
+	lines := chunkLines(layout.Lines(layout.Words(gs)))
+	if len(lines) == 0 {
+		return false
+	}
+	type place struct {
+		i, j int
+		text string
+	}
+	var places []place
+	usedCols := map[int]bool{}
+	for _, l := range lines {
+		for _, c := range l.chunks {
+			j := -1
+			for k := c0; k <= c1; k++ {
+				if c.box.X0 >= xs[k]-1 && c.box.X1 <= xs[k+1]+1 {
+					j = k
+					break
+				}
+			}
+			if j < 0 {
+				return false
+			}
+			i := r0
+			if r1 > r0 {
+				i = searchInterval(ys, (c.box.Y0+c.box.Y1)/2)
+				i = max(r0, min(r1, i))
+			}
+			usedCols[j] = true
+			places = append(places, place{i, j, c.text})
+		}
+	}
+	if len(usedCols) < 2 {
+		return false
+	}
+	for _, p := range places {
+		if rows[p.i][p.j] != "" {
+			rows[p.i][p.j] += " "
+		}
+		rows[p.i][p.j] += p.text
+	}
+	return true
+}
+
+// splitUnruledRows finds ruled rows that hold several rows of text with no
+// rules between them (tables ruled only around the header and the body):
+// a row whose text has at least three baselines, with at least two
+// columns holding a line on each of them. It returns the row boundaries
+// with boundaries added between those baselines, and which boundaries
+// were added. A row whose cells merely wrap (one column with several
+// lines) is left alone.
+func splitUnruledRows(glyphs []content.Glyph, xs, ys []float64) ([]float64, map[int]bool) {
+	nr, nc := len(ys)-1, len(xs)-1
+	rowGlyphs := make([][]content.Glyph, nr)
+	for _, g := range glyphs {
+		cx, cy := g.Box.CenterX(), g.Box.CenterY()
+		if g.Dir != 0 || g.Space || cx < xs[0] || cx > xs[nc] || cy < ys[0] || cy > ys[nr] {
+			continue
+		}
+		i := searchInterval(ys, cy)
+		rowGlyphs[i] = append(rowGlyphs[i], g)
+	}
+	var out []float64
+	virtual := map[int]bool{}
+	for i := 0; i < nr; i++ {
+		out = append(out, ys[i])
+		gs := rowGlyphs[i]
+		// The first row of a table with several rows is its header, whose
+		// cells often all wrap over several lines.
+		if len(gs) < 6 || (i == 0 && nr > 1) {
+			continue
+		}
+		groups := baselineClusters(gs)
+		if len(groups) < 3 {
+			continue
+		}
+		// Count, per column, the baselines it has text on.
+		full, withText := 0, 0
+		for j := 0; j < nc; j++ {
+			n := 0
+			for _, g := range groups {
+				for _, gl := range g {
+					if cx := gl.Box.CenterX(); cx >= xs[j] && cx < xs[j+1] {
+						n++
+						break
+					}
+				}
+			}
+			if n == len(groups) {
+				full++
+			}
+			if n > 0 {
+				withText++
+			}
+		}
+		if full < 2 || float64(full) < 0.6*float64(withText) {
+			continue
+		}
+		for k := 1; k < len(groups); k++ {
+			top, bottom := groups[k-1][0].Box.Y1, groups[k][0].Box.Y0
+			for _, g := range groups[k-1] {
+				top = max(top, g.Box.Y1)
+			}
+			for _, g := range groups[k] {
+				bottom = min(bottom, g.Box.Y0)
+			}
+			y := (top + bottom) / 2
+			if y <= out[len(out)-1] || y >= ys[i+1] {
+				continue
+			}
+			virtual[len(out)] = true
+			out = append(out, y)
+		}
+	}
+	out = append(out, ys[nr])
+	return out, virtual
+}
+
+// baselineClusters groups glyphs by baseline, top to bottom.
+func baselineClusters(gs []content.Glyph) [][]content.Glyph {
+	sorted := slices.Clone(gs)
+	slices.SortFunc(sorted, func(a, b content.Glyph) int { return cmpF(a.Y, b.Y) })
+	var out [][]content.Glyph
+	start := 0.0
+	for i, g := range sorted {
+		if i == 0 || g.Y-start > 0.5*max(g.Size, 1) {
+			out = append(out, nil)
+			start = g.Y
+		}
+		out[len(out)-1] = append(out[len(out)-1], g)
+	}
+	return out
+}

@@ -1,0 +1,124 @@
+package table
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/quarry-dev/quarry/pipeline/extract/internal/content"
+	"github.com/quarry-dev/quarry/pipeline/extract/internal/geom"
+)
+
+func TestMergeRulings(t *testing.T) {
+	rs := mergeRulings([]content.Segment{
+		{X0: 0, Y0: 10, X1: 50, Y1: 10},
+		{X0: 51, Y0: 10.8, X1: 100, Y1: 10.8}, // same rule, gap 1, offset 0.8
+		{X0: 0, Y0: 40, X1: 100, Y1: 40},
+		{X0: 150, Y0: 40, X1: 200, Y1: 40}, // too far to join
+		{X0: 0, Y0: 0, X1: 0, Y1: 1},       // too short
+		{X0: 20, Y0: 0, X1: 20, Y1: 60},
+	})
+	if len(rs.h) != 3 || len(rs.v) != 1 {
+		t.Fatalf("h %+v v %+v", rs.h, rs.v)
+	}
+	if rs.h[0].lo != 0 || rs.h[0].hi != 100 || rs.h[0].pos < 10 || rs.h[0].pos > 10.8 {
+		t.Errorf("joined rule %+v", rs.h[0])
+	}
+	if c := coverage(rs.h, 10.2, 0, 100); c != 1 {
+		t.Errorf("coverage %v", c)
+	}
+	if c := coverage(rs.h, 40, 0, 200); c != 0.75 {
+		t.Errorf("coverage %v", c)
+	}
+}
+
+// word returns the glyphs of a word at (x, y) in 10-point text with
+// 6-point advances.
+func word(s string, x, y float64) []content.Glyph {
+	var gs []content.Glyph
+	for _, r := range s {
+		gs = append(gs, content.Glyph{Text: string(r), X: x, Y: y, Box: geom.Rect{X0: x, Y0: y - 8, X1: x + 6, Y1: y + 2}, Size: 10, Adv: 6})
+		x += 6
+	}
+	return gs
+}
+
+func hline(y, x0, x1 float64) content.Segment {
+	return content.Segment{X0: x0, Y0: y, X1: x1, Y1: y, Width: 1}
+}
+func vline(x, y0, y1 float64) content.Segment {
+	return content.Segment{X0: x, Y0: y0, X1: x, Y1: y1, Width: 1}
+}
+
+func TestRuledGridWithSpans(t *testing.T) {
+	// Columns at 0, 100, 200, 300; rows at 0, 20, 40, 60. The first row's
+	// cell spans columns 1-2 (no rule at x=200 in row 0); the cell at
+	// column 0 spans rows 1-2 (no rule at y=40 in column 0).
+	segs := []content.Segment{
+		hline(0, 0, 300), hline(20, 0, 300), hline(40, 100, 300), hline(60, 0, 300),
+		vline(0, 0, 60), vline(100, 0, 60), vline(200, 20, 60), vline(300, 0, 60),
+	}
+	var gs []content.Glyph
+	gs = append(gs, word("Well", 10, 15)...)
+	gs = append(gs, word("Production", 150, 15)...)
+	gs = append(gs, word("Nolan", 10, 35)...)
+	gs = append(gs, word("Oil", 110, 35)...)
+	gs = append(gs, word("Gas", 210, 35)...)
+	gs = append(gs, word("12", 110, 55)...)
+	gs = append(gs, word("34", 210, 55)...)
+	gs = append(gs, word("7", 10, 56)...) // second line of the merged cell
+	ts := Detect(Page{Width: 400, Height: 100, Glyphs: gs, Segments: segs})
+	if len(ts) != 1 {
+		t.Fatalf("got %d tables", len(ts))
+	}
+	tb := ts[0]
+	want := [][]string{{"Well", "Production", ""}, {"Nolan 7", "Oil", "Gas"}, {"", "12", "34"}}
+	if !reflect.DeepEqual(tb.Rows, want) {
+		t.Errorf("rows %q, want %q", tb.Rows, want)
+	}
+	wantSpans := []Span{{Row: 0, Col: 1, RowSpan: 1, ColSpan: 2}, {Row: 1, Col: 0, RowSpan: 2, ColSpan: 1}}
+	if !reflect.DeepEqual(tb.Spans, wantSpans) {
+		t.Errorf("spans %+v, want %+v", tb.Spans, wantSpans)
+	}
+	if !tb.Ruled || tb.BBox != (geom.Rect{X0: 0, Y0: 0, X1: 300, Y1: 60}) {
+		t.Errorf("ruled %v bbox %+v", tb.Ruled, tb.BBox)
+	}
+}
+
+func TestUnruledTable(t *testing.T) {
+	var gs []content.Glyph
+	rows := [][]string{{"Lease", "Acres", "Royalty"}, {"Smith", "640", "12.5%"}, {"Jones", "80", "18.75%"}, {"Brown", "1,280", "20%"}}
+	for i, r := range rows {
+		y := 100 + float64(i)*14
+		gs = append(gs, word(r[0], 50, y)...)
+		gs = append(gs, word(r[1], 150, y)...)
+		gs = append(gs, word(r[2], 250, y)...)
+	}
+	// A paragraph above, far enough not to join.
+	gs = append(gs, word("Summary", 50, 40)...)
+	ts := Detect(Page{Width: 400, Height: 300, Glyphs: gs})
+	if len(ts) != 1 {
+		t.Fatalf("got %d tables", len(ts))
+	}
+	if !reflect.DeepEqual(ts[0].Rows, rows) {
+		t.Errorf("rows %q, want %q", ts[0].Rows, rows)
+	}
+	if ts[0].Ruled {
+		t.Error("unruled table reported ruled")
+	}
+}
+
+func TestFrameWithoutColumnsIsNotRuled(t *testing.T) {
+	segs := []content.Segment{hline(0, 0, 300), hline(30, 0, 300), hline(60, 0, 300), vline(0, 0, 60), vline(300, 0, 60)}
+	var gs []content.Glyph
+	gs = append(gs, word("a", 10, 15)...)
+	gs = append(gs, word("b", 200, 15)...)
+	gs = append(gs, word("c", 10, 45)...)
+	gs = append(gs, word("d", 200, 45)...)
+	ts := Detect(Page{Width: 400, Height: 100, Glyphs: gs, Segments: segs})
+	if len(ts) != 1 || ts[0].Ruled {
+		t.Fatalf("tables %+v", ts)
+	}
+	if want := [][]string{{"a", "b"}, {"c", "d"}}; !reflect.DeepEqual(ts[0].Rows, want) {
+		t.Errorf("rows %q", ts[0].Rows)
+	}
+}
