@@ -120,7 +120,7 @@ func NewHandler(cfg Config) (*Server, error) {
 	}
 	s.sns, err = sns.New(sns.Config{
 		Region: cfg.Region, AccountID: cfg.AccountID, StateDir: subdir(cfg.StateDir, "sns"),
-		Queues: s.sqs, Now: cfg.Now,
+		Queues: s.sqs, Now: cfg.Now, Logger: log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("localaws: starting sns: %w", err)
