@@ -197,7 +197,9 @@ func TestAWSCLIDrivesSQSAndSNS(t *testing.T) {
 		env.Message != `{"id":"j1"}` || env.Subject != "job" || env.MessageAttributes["job_type"].Value != "fetch.document" {
 		t.Fatalf("envelope = %+v", env)
 	}
-	var subs struct{ Subscriptions []struct{ SubscriptionArn string } }
+	var subs struct {
+		Subscriptions []struct{ SubscriptionArn string }
+	}
 	c.json(&subs, "sns", "list-subscriptions-by-topic", "--topic-arn", topic.TopicArn)
 	if len(subs.Subscriptions) != 1 {
 		t.Fatalf("list-subscriptions-by-topic = %+v", subs)

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/quarry-dev/quarry/infra"
+)
+
+// awsEnv is what the queue-facing subcommands work with: clients, the
+// topology, and the address of the endpoint when one was given.
+type awsEnv struct {
+	clients  infra.Clients
+	topology infra.Topology
+}
+
+func (a *app) awsEnv(ctx context.Context, endpoint string) (*awsEnv, error) {
+	cfg, err := infra.LoadAWSConfig(ctx, infra.AWSOptions{Endpoint: endpoint})
+	if err != nil {
+		return nil, err
+	}
+	return &awsEnv{clients: infra.NewClients(cfg), topology: infra.DefaultTopology()}, nil
+}
+
+// queueURL resolves a role (fetch), a queue name (quarry-fetch) or a URL.
+func (e *awsEnv) queueURL(ctx context.Context, name string) (string, error) {
+	if strings.Contains(name, "://") {
+		return name, nil
+	}
+	if q, ok := e.topology.Queue(name); ok {
+		name = q.Name
+	}
+	out, err := e.clients.SQS.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(name)})
+	if err != nil {
+		return "", fmt.Errorf("queue %s: %w (has `quarry infra apply` run?)", name, err)
+	}
+	return aws.ToString(out.QueueUrl), nil
+}
+
+// dlqURL resolves a role, a queue or a DLQ to the DLQ's URL: "fetch",
+// "quarry-fetch" and "quarry-fetch-dlq" all name the fetch DLQ.
+func (e *awsEnv) dlqURL(ctx context.Context, name string) (string, error) {
+	if strings.Contains(name, "://") || strings.HasSuffix(name, "-dlq") {
+		return e.queueURL(ctx, name)
+	}
+	if q, ok := e.topology.Queue(name); ok {
+		return e.queueURL(ctx, q.DLQName())
+	}
+	return e.queueURL(ctx, name+"-dlq")
+}
+
+func (e *awsEnv) queueAttrs(ctx context.Context, url string, names ...types.QueueAttributeName) (map[string]string, error) {
+	out, err := e.clients.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url), AttributeNames: names})
+	if err != nil {
+		return nil, fmt.Errorf("reading attributes of %s: %w", url, err)
+	}
+	return out.Attributes, nil
+}
+
+// jobsTopicARN finds the jobs topic's ARN by name.
+func (e *awsEnv) jobsTopicARN(ctx context.Context) (string, error) {
+	arn, err := infra.FindTopic(ctx, e.clients.SNS, e.topology.JobsTopic)
+	if err != nil {
+		return "", fmt.Errorf("%w (has `quarry infra apply` run?)", err)
+	}
+	return arn, nil
+}
+
+// sourceOf finds the queue whose DLQ is dlqURL: its name without "-dlq".
+func (e *awsEnv) sourceOf(ctx context.Context, dlqURL string) (string, error) {
+	name := strings.TrimSuffix(dlqURL[strings.LastIndexByte(dlqURL, '/')+1:], "-dlq")
+	return e.queueURL(ctx, name)
+}

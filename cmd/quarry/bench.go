@@ -1,0 +1,292 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/cobra"
+
+	"github.com/quarry-dev/quarry/idempotency"
+	"github.com/quarry-dev/quarry/infra"
+	"github.com/quarry-dev/quarry/infra/localaws"
+	"github.com/quarry-dev/quarry/messages"
+	"github.com/quarry-dev/quarry/workers"
+)
+
+func newBenchCommand(a *app) *cobra.Command {
+	cmd := &cobra.Command{Use: "bench", Short: "Measure Quarry's throughput"}
+	cmd.AddCommand(newBenchRuntimeCommand(a))
+	return cmd
+}
+
+// runtimeBenchResult is the last line of `quarry bench runtime --json`.
+type runtimeBenchResult struct {
+	Messages             int     `json:"messages"`
+	MsgsPerS             float64 `json:"msgs_per_s"`
+	BareMsgsPerS         float64 `json:"bare_msgs_per_s"`
+	SQSCallsPerMsg       float64 `json:"sqs_calls_per_msg"`
+	DuplicatesSuppressed int64   `json:"duplicates_suppressed"`
+	DuplicateEffects     int64   `json:"duplicate_effects"`
+}
+
+func newBenchRuntimeCommand(a *app) *cobra.Command {
+	var (
+		n           int
+		dupRate     float64
+		concurrency int
+		asJSON      bool
+	)
+	cmd := &cobra.Command{
+		Use:   "runtime --messages N",
+		Short: "Drain N no-op jobs with the worker runtime and with a bare SDK loop, side by side",
+		Long: `bench runtime starts an embedded localaws (with --duplicates, that share of
+receives is delivered twice) and uses QUARRY_REDIS_URL or an embedded Redis.
+It publishes N no-op jobs through SNS into SQS and drains them with the
+runtime (claim, handler, complete, batched delete), then publishes N more and
+drains them with a bare loop of ReceiveMessage(10) + DeleteMessageBatch. It
+reports both rates, the runtime's SQS calls per message, and how many
+duplicate deliveries were suppressed versus run twice.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			res, err := benchRuntime(cmd.Context(), a, n, dupRate, concurrency)
+			if err != nil {
+				return err
+			}
+			if !asJSON {
+				fmt.Fprintf(a.stdout, "messages            %d\n", res.Messages)
+				fmt.Fprintf(a.stdout, "runtime             %.0f msgs/s\n", res.MsgsPerS)
+				fmt.Fprintf(a.stdout, "bare SDK loop       %.0f msgs/s (runtime at %.0f%%)\n", res.BareMsgsPerS, 100*res.MsgsPerS/res.BareMsgsPerS)
+				fmt.Fprintf(a.stdout, "SQS calls per msg   %.3f\n", res.SQSCallsPerMsg)
+				fmt.Fprintf(a.stdout, "duplicates skipped  %d\n", res.DuplicatesSuppressed)
+				fmt.Fprintf(a.stdout, "duplicate effects   %d\n", res.DuplicateEffects)
+			}
+			b, _ := json.Marshal(res)
+			if asJSON {
+				fmt.Fprintln(a.stdout, string(b))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&n, "messages", 20000, "jobs to drain in each phase")
+	cmd.Flags().Float64Var(&dupRate, "duplicates", 0, "share of SQS receives delivered twice (0-1)")
+	cmd.Flags().IntVar(&concurrency, "concurrency", 32, "runtime handler slots")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as one JSON line")
+	return cmd
+}
+
+func benchRuntime(ctx context.Context, a *app, n int, dupRate float64, concurrency int) (runtimeBenchResult, error) {
+	res := runtimeBenchResult{Messages: n}
+	if n < 1 {
+		return res, errors.New("--messages must be at least 1")
+	}
+	srv, err := localaws.New(localaws.Config{Faults: localaws.Faults{DuplicateRate: dupRate}})
+	if err != nil {
+		return res, err
+	}
+	defer srv.Close()
+	cfg, err := infra.LoadAWSConfig(ctx, infra.AWSOptions{Endpoint: srv.URL()})
+	if err != nil {
+		return res, err
+	}
+	clients := infra.NewClients(cfg)
+	top := infra.DefaultTopology()
+	resources, err := infra.Apply(ctx, clients, top)
+	if err != nil {
+		return res, err
+	}
+	rdb, err := infra.OpenRedis(ctx, a.cfg.RedisURL)
+	if err != nil {
+		return res, err
+	}
+	defer rdb.Close()
+	queue := resources.Queues[infra.RoleNotify].URL
+	pub := infra.NewPublisher(clients.SNS, resources.JobsTopicARN)
+
+	// Phase 1: the runtime.
+	if err := publishNoops(ctx, pub, n, "runtime"); err != nil {
+		return res, err
+	}
+	prefix := "quarry-bench:" + strconv.FormatInt(time.Now().UnixNano(), 36) + ":"
+	store := idempotency.NewStore(rdb.Client, prefix)
+	defer cleanupPrefix(context.WithoutCancel(ctx), rdb, prefix)
+	var effects sync.Map
+	var unique, dupEffects atomic.Int64
+	allDone := make(chan struct{})
+	handler := workers.HandlerFunc(func(ctx context.Context, j messages.Job) ([]byte, error) {
+		if _, loaded := effects.LoadOrStore(j.ID, true); loaded {
+			dupEffects.Add(1)
+		} else if unique.Add(1) == int64(n) {
+			close(allDone)
+		}
+		return nil, nil
+	})
+	reg := prometheus.NewRegistry()
+	runner, err := workers.New(workers.Config{
+		SQS: clients.SQS, QueueURL: queue, Role: "bench", Claims: store, Concurrency: concurrency,
+		Handlers: map[string]workers.Handler{messages.TypeNotifyEmail: handler},
+		Metrics:  workers.NewMetrics(reg), Logger: a.log,
+	})
+	if err != nil {
+		return res, err
+	}
+	srv.ResetCalls()
+	runCtx, stop := context.WithCancel(ctx)
+	runErr := make(chan error, 1)
+	start := time.Now()
+	go func() { runErr <- runner.Run(runCtx) }()
+	select {
+	case <-allDone:
+	case err := <-runErr:
+		stop()
+		return res, fmt.Errorf("runner stopped early: %w", err)
+	case <-ctx.Done():
+		stop()
+		<-runErr
+		return res, ctx.Err()
+	}
+	// Duplicate copies may still sit in the queue: drain them too, since
+	// acknowledging them is part of the work.
+	if err := waitEmpty(ctx, clients.SQS, queue); err != nil {
+		stop()
+		<-runErr
+		return res, err
+	}
+	elapsed := time.Since(start)
+	stop()
+	if err := <-runErr; err != nil {
+		return res, err
+	}
+	calls := srv.Calls()["sqs"]
+	var sqsCalls int64
+	for action, c := range calls {
+		if action != "GetQueueAttributes" { // the bench's own emptiness checks
+			sqsCalls += c
+		}
+	}
+	res.MsgsPerS = float64(n) / elapsed.Seconds()
+	res.SQSCallsPerMsg = float64(sqsCalls) / float64(n)
+	res.DuplicateEffects = dupEffects.Load()
+	res.DuplicatesSuppressed = int64(metricSum(reg, "quarry_duplicates_skipped_total"))
+
+	// Phase 2: the bare loop on the same queue and endpoint.
+	if err := publishNoops(ctx, pub, n, "bare"); err != nil {
+		return res, err
+	}
+	start = time.Now()
+	if err := bareDrain(ctx, clients.SQS, queue, n); err != nil {
+		return res, err
+	}
+	res.BareMsgsPerS = float64(n) / time.Since(start).Seconds()
+	return res, nil
+}
+
+func publishNoops(ctx context.Context, pub *infra.Publisher, n int, tag string) error {
+	batch := make([]messages.Job, 0, 10)
+	for i := range n {
+		j, err := messages.NewJob(messages.TypeNotifyEmail, messages.NotifyEmail{
+			Recipients: []string{"bench@example.org"}, Template: "noop", TemplateData: map[string]any{"phase": tag, "i": i},
+		})
+		if err != nil {
+			return err
+		}
+		batch = append(batch, j)
+		if len(batch) == 10 || i == n-1 {
+			if err := pub.PublishBatch(ctx, batch); err != nil {
+				return err
+			}
+			batch = batch[:0]
+		}
+	}
+	return nil
+}
+
+// bareDrain is the baseline: one loop, ReceiveMessage(10) then
+// DeleteMessageBatch, until n messages were deleted and the queue is empty.
+func bareDrain(ctx context.Context, c *sqs.Client, queue string, n int) error {
+	got := 0
+	for {
+		out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(queue), MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+		if err != nil {
+			return err
+		}
+		if len(out.Messages) == 0 {
+			if got >= n {
+				return nil
+			}
+			continue
+		}
+		entries := make([]types.DeleteMessageBatchRequestEntry, len(out.Messages))
+		for i, m := range out.Messages {
+			entries[i] = types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle}
+		}
+		if _, err := c.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(queue), Entries: entries}); err != nil {
+			return err
+		}
+		got += len(out.Messages)
+		if got >= n {
+			// Stop as soon as the queue is empty (duplicates included).
+			attrs, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(queue), AttributeNames: []types.QueueAttributeName{"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"}})
+			if err != nil {
+				return err
+			}
+			if attrs.Attributes["ApproximateNumberOfMessages"] == "0" && attrs.Attributes["ApproximateNumberOfMessagesNotVisible"] == "0" {
+				return nil
+			}
+		}
+	}
+}
+
+func waitEmpty(ctx context.Context, c *sqs.Client, queue string) error {
+	for {
+		attrs, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(queue), AttributeNames: []types.QueueAttributeName{"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"}})
+		if err != nil {
+			return err
+		}
+		if attrs.Attributes["ApproximateNumberOfMessages"] == "0" && attrs.Attributes["ApproximateNumberOfMessagesNotVisible"] == "0" {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+func metricSum(reg *prometheus.Registry, name string) float64 {
+	fams, _ := reg.Gather()
+	var sum float64
+	for _, f := range fams {
+		if f.GetName() == name {
+			for _, m := range f.GetMetric() {
+				sum += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return sum
+}
+
+func cleanupPrefix(ctx context.Context, r *infra.Redis, prefix string) {
+	iter := r.Client.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+	var keys []string
+	for iter.Next(ctx) {
+		keys = append(keys, iter.Val())
+		if len(keys) == 1000 {
+			r.Client.Del(ctx, keys...)
+			keys = keys[:0]
+		}
+	}
+	if len(keys) > 0 {
+		r.Client.Del(ctx, keys...)
+	}
+}

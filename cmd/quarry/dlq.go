@@ -1,0 +1,196 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/spf13/cobra"
+
+	"github.com/quarry-dev/quarry/infra"
+)
+
+func newDLQCommand(a *app) *cobra.Command {
+	var endpoint string
+	cmd := &cobra.Command{
+		Use:   "dlq",
+		Short: "Inspect, redrive and purge dead-letter queues",
+		Long: `A QUEUE argument names a role (fetch), a queue (quarry-fetch) or a DLQ
+(quarry-fetch-dlq); all three mean the fetch role's DLQ.`,
+	}
+	cmd.PersistentFlags().StringVar(&endpoint, "endpoint-url", "", "AWS endpoint (default: AWS_ENDPOINT_URL, else AWS)")
+
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the DLQs with their depth",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			env, err := a.awsEnv(ctx, endpoint)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ROLE\tDLQ\tMESSAGES\tIN FLIGHT")
+			for _, q := range env.topology.Queues {
+				url, err := env.queueURL(ctx, q.DLQName())
+				if err != nil {
+					return err
+				}
+				attrs, err := env.queueAttrs(ctx, url, types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", q.Role, q.DLQName(), attrs["ApproximateNumberOfMessages"], attrs["ApproximateNumberOfMessagesNotVisible"])
+			}
+			return tw.Flush()
+		},
+	}
+
+	var n int
+	var asJSON bool
+	peek := &cobra.Command{
+		Use:   "peek QUEUE",
+		Short: "Show messages in a DLQ with their failure reason, leaving them in place",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			env, err := a.awsEnv(ctx, endpoint)
+			if err != nil {
+				return err
+			}
+			url, err := env.dlqURL(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			letters, err := infra.PeekDLQ(ctx, env.clients.SQS, url, n)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(a.stdout)
+				for _, l := range letters {
+					if err := enc.Encode(l); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			if len(letters) == 0 {
+				fmt.Fprintln(a.stdout, "the DLQ is empty")
+				return nil
+			}
+			for _, l := range letters {
+				fmt.Fprintf(a.stdout, "message %s\n", l.MessageID)
+				if l.Job != nil {
+					fmt.Fprintf(a.stdout, "  job      %s (%s)\n", l.Job.ID, l.Job.Type)
+				} else {
+					fmt.Fprintf(a.stdout, "  job      undecodable: %s\n", l.DecodeError)
+				}
+				fmt.Fprintf(a.stdout, "  reason   %s\n", l.Reason)
+				if l.Stage != "" {
+					fmt.Fprintf(a.stdout, "  stage    %s\n", l.Stage)
+				}
+				fmt.Fprintf(a.stdout, "  receives %d\n", l.ReceiveCount)
+				if !l.FirstSeen.IsZero() {
+					fmt.Fprintf(a.stdout, "  first    %s\n", l.FirstSeen.Format("2006-01-02 15:04:05Z07:00"))
+				}
+			}
+			return nil
+		},
+	}
+	peek.Flags().IntVarP(&n, "n", "n", 10, "how many messages to show")
+	peek.Flags().BoolVar(&asJSON, "json", false, "one JSON object per message")
+
+	var ro infra.RedriveOptions
+	var noWait bool
+	redrive := &cobra.Command{
+		Use:   "redrive QUEUE",
+		Short: "Move messages from a DLQ back to their queue",
+		Long: `redrive moves DLQ messages back to the queue they came from. Without --type
+or --max it starts an SQS message move task and waits for it; with them it
+moves the matching messages itself.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			env, err := a.awsEnv(ctx, endpoint)
+			if err != nil {
+				return err
+			}
+			dlq, err := env.dlqURL(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			source, err := env.sourceOf(ctx, dlq)
+			if err != nil {
+				return err
+			}
+			ro.Progress = func(moved int) {
+				if moved%100 == 0 {
+					fmt.Fprintf(a.stderr, "\rmoved %d", moved)
+				}
+			}
+			res, err := infra.RedriveDLQ(ctx, env.clients.SQS, dlq, source, ro)
+			if err != nil {
+				return err
+			}
+			if res.TaskHandle == "" {
+				fmt.Fprintf(a.stdout, "moved %d messages back to %s\n", res.Moved, source)
+				return nil
+			}
+			fmt.Fprintf(a.stdout, "started move task %s\n", res.TaskHandle)
+			if noWait {
+				return nil
+			}
+			t, err := infra.WaitMoveTask(ctx, env.clients.SQS, dlq, func(moved, total int64) {
+				fmt.Fprintf(a.stderr, "\rmoved %d of %d", moved, total)
+			})
+			fmt.Fprintln(a.stderr)
+			if err != nil {
+				return err
+			}
+			if s := aws.ToString(t.Status); s != "COMPLETED" {
+				return fmt.Errorf("move task ended %s: %s", s, aws.ToString(t.FailureReason))
+			}
+			fmt.Fprintf(a.stdout, "moved %d messages\n", t.ApproximateNumberOfMessagesMoved)
+			return nil
+		},
+	}
+	redrive.Flags().StringVar(&ro.JobType, "type", "", "move only jobs of this type")
+	redrive.Flags().IntVar(&ro.Max, "max", 0, "move at most this many messages")
+	redrive.Flags().BoolVar(&noWait, "no-wait", false, "start the move task and return")
+
+	var yes bool
+	purge := &cobra.Command{
+		Use:   "purge QUEUE",
+		Short: "Delete every message in a DLQ",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !yes {
+				return errors.New("purge deletes every message in the DLQ for good: add --yes to confirm")
+			}
+			ctx := cmd.Context()
+			env, err := a.awsEnv(ctx, endpoint)
+			if err != nil {
+				return err
+			}
+			url, err := env.dlqURL(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			if _, err := env.clients.SQS.PurgeQueue(ctx, &sqs.PurgeQueueInput{QueueUrl: aws.String(url)}); err != nil {
+				return fmt.Errorf("purging %s: %w", url, err)
+			}
+			fmt.Fprintf(a.stdout, "purged %s\n", url)
+			return nil
+		},
+	}
+	purge.Flags().BoolVar(&yes, "yes", false, "confirm the purge")
+
+	cmd.AddCommand(list, peek, redrive, purge)
+	return cmd
+}

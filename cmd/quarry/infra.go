@@ -1,0 +1,59 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/quarry-dev/quarry/infra"
+)
+
+func newInfraCommand(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "infra",
+		Short: "Create and inspect Quarry's topics, queues and subscriptions",
+	}
+	var endpoint string
+	apply := &cobra.Command{
+		Use:   "apply",
+		Short: "Create the topology idempotently on the endpoint AWS_ENDPOINT_URL names (localaws or AWS)",
+		Long: `apply creates Quarry's SNS topics, SQS queues with their dead-letter queues
+and redrive policies, the subscriptions that route jobs by job_type, and the
+SES configuration set whose events return through SNS. Existing resources are
+brought in line; running it twice changes nothing.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := infra.LoadAWSConfig(cmd.Context(), infra.AWSOptions{Endpoint: endpoint})
+			if err != nil {
+				return err
+			}
+			res, err := infra.Apply(cmd.Context(), infra.NewClients(cfg), infra.DefaultTopology())
+			if err != nil {
+				return err
+			}
+			return printResources(a, res)
+		},
+	}
+	apply.Flags().StringVar(&endpoint, "endpoint-url", "", "AWS endpoint (default: AWS_ENDPOINT_URL, else AWS)")
+	cmd.AddCommand(apply)
+	return cmd
+}
+
+func printResources(a *app, res infra.Resources) error {
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "topic\tjobs\t%s\n", res.JobsTopicARN)
+	fmt.Fprintf(tw, "topic\tses-events\t%s\n", res.EventsTopicARN)
+	roles := make([]string, 0, len(res.Queues))
+	for r := range res.Queues {
+		roles = append(roles, r)
+	}
+	slices.Sort(roles)
+	for _, r := range roles {
+		q := res.Queues[r]
+		fmt.Fprintf(tw, "queue\t%s\t%s\n", r, q.URL)
+		fmt.Fprintf(tw, "dlq\t%s\t%s\n", r, q.DLQURL)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/quarry-dev/quarry/idempotency"
+	"github.com/quarry-dev/quarry/infra"
+	"github.com/quarry-dev/quarry/workers"
+)
+
+// stageHandlers returns the handlers of a role, by job type. A role whose
+// stage is not built into this binary yet is an error that says so.
+type stageHandlers func(role string) (map[string]workers.Handler, error)
+
+// builtStages are the stages this binary runs.
+func builtStages(role string) (map[string]workers.Handler, error) {
+	return nil, fmt.Errorf("role %s: its stage is not part of this build yet", role)
+}
+
+func newWorkerCommand(a *app) *cobra.Command {
+	var (
+		endpoint    string
+		roles       string
+		concurrency int
+		metricsAddr string
+		softStop    time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "worker --roles fetch,extract,notify,ses-events",
+		Short: "Run workers for one or more roles until SIGTERM",
+		Long: `worker consumes the queues of the given roles. On SIGTERM it stops receiving
+at once, lets in-flight jobs finish within --soft-stop (keep it below ECS's
+stopTimeout), gives the rest back to SQS and releases their claims, flushes
+deletes and exits 0. /metrics (Prometheus) and /healthz are served on
+--metrics-addr.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runWorkers(cmd.Context(), a, builtStages, workerOptions{
+				endpoint: endpoint, roles: strings.Split(roles, ","), concurrency: concurrency,
+				metricsAddr: metricsAddr, softStop: softStop,
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&endpoint, "endpoint-url", "", "AWS endpoint (default: AWS_ENDPOINT_URL, else AWS)")
+	f.StringVar(&roles, "roles", "", "comma-separated roles to run (fetch, extract, notify, ses-events)")
+	f.IntVar(&concurrency, "concurrency", 0, "jobs at once per role (default: the topology's per-role value)")
+	f.StringVar(&metricsAddr, "metrics-addr", "127.0.0.1:9090", "address of /metrics and /healthz (empty: off)")
+	f.DurationVar(&softStop, "soft-stop", workers.DefaultSoftStopTimeout, "how long in-flight jobs may finish after SIGTERM")
+	_ = cmd.MarkFlagRequired("roles")
+	return cmd
+}
+
+type workerOptions struct {
+	endpoint    string
+	roles       []string
+	concurrency int
+	metricsAddr string
+	softStop    time.Duration
+}
+
+func runWorkers(ctx context.Context, a *app, stages stageHandlers, o workerOptions) error {
+	env, err := a.awsEnv(ctx, o.endpoint)
+	if err != nil {
+		return err
+	}
+	rdb, err := infra.OpenRedis(ctx, a.cfg.RedisURL)
+	if err != nil {
+		return err
+	}
+	defer rdb.Close()
+	if rdb.Embedded {
+		a.log.Warn().Msg("QUARRY_REDIS_URL is not set: using an embedded Redis, so dedup keys are neither shared nor kept")
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := workers.NewMetrics(reg)
+	store := idempotency.NewStore(rdb.Client, "quarry:")
+
+	var runners []*workers.Runner
+	for _, role := range o.roles {
+		role = strings.TrimSpace(role)
+		q, ok := env.topology.Queue(role)
+		if !ok {
+			return fmt.Errorf("unknown role %q (roles: fetch, extract, notify, ses-events)", role)
+		}
+		handlers, err := stages(role)
+		if err != nil {
+			return err
+		}
+		url, err := env.queueURL(ctx, q.Name)
+		if err != nil {
+			return err
+		}
+		r, err := workers.New(workers.Config{
+			SQS: env.clients.SQS, QueueURL: url, Role: role, Claims: store, Handlers: handlers,
+			Concurrency: cmp.Or(o.concurrency, q.Concurrency), SoftStopTimeout: o.softStop,
+			Metrics: metrics, Logger: a.log,
+		})
+		if err != nil {
+			return fmt.Errorf("role %s: %w", role, err)
+		}
+		runners = append(runners, r)
+	}
+
+	var running atomic.Int32
+	g, gctx := errgroup.WithContext(ctx)
+	if o.metricsAddr != "" {
+		ln, err := net.Listen("tcp", o.metricsAddr)
+		if err != nil {
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+			if int(running.Load()) != len(runners) {
+				http.Error(w, "runners not running", http.StatusServiceUnavailable)
+				return
+			}
+			_, _ = w.Write([]byte("ok\n"))
+		})
+		hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		g.Go(func() error {
+			if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		})
+		g.Go(func() error {
+			<-gctx.Done()
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(gctx), 5*time.Second)
+			defer cancel()
+			return hs.Shutdown(sctx)
+		})
+		a.log.Info().Str("addr", ln.Addr().String()).Msg("serving /metrics and /healthz")
+	}
+	for _, r := range runners {
+		g.Go(func() error {
+			running.Add(1)
+			defer running.Add(-1)
+			return r.Run(gctx)
+		})
+	}
+	return g.Wait()
+}

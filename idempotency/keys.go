@@ -1,0 +1,76 @@
+package idempotency
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Key layout, under the store's prefix P (default "quarry:"), for an
+// idempotency key K and an effect name N:
+//
+//	P idem:{K}               hash   the claim record: state, hash, fence, owner, result, times
+//	P idem:{K}:lease         hash   the live lease: owner, fence; PEXPIRE = lease TTL
+//	P idem:{K}:effect:N      hash   one effect: state, fence, owner, token, result, reason, times
+//	P idem:unknown-effects   zset   "K\nN" of effects marked unknown, scored by Redis time (ms)
+//
+// {K} is a Redis Cluster hash tag: all keys of one job live in one slot, so
+// the scripts that touch a record with its lease or an effect are legal on
+// a cluster. The unknown-effects index is in another slot and is written
+// with separate commands. Keys may not contain braces (which would end the
+// tag early and let two keys' layouts overlap) or control characters (the
+// index separates key and name with a newline).
+
+const (
+	maxKeyLen  = 1024
+	maxNameLen = 1024
+)
+
+func (s *Store) recordKey(key string) string { return s.prefix() + "idem:{" + key + "}" }
+func (s *Store) leaseKey(key string) string  { return s.recordKey(key) + ":lease" }
+func (s *Store) effectKey(key, name string) string {
+	return s.recordKey(key) + ":effect:" + name
+}
+func (s *Store) unknownIndexKey() string { return s.prefix() + "idem:unknown-effects" }
+
+func indexMember(key, name string) string { return key + "\n" + name }
+
+func splitIndexMember(m string) (key, name string, ok bool) {
+	return strings.Cut(m, "\n")
+}
+
+// checkKey validates an idempotency key.
+func checkKey(key string) error {
+	switch {
+	case key == "":
+		return fmt.Errorf("empty key: %w", ErrInvalid)
+	case len(key) > maxKeyLen:
+		return fmt.Errorf("key of %d bytes, over %d: %w", len(key), maxKeyLen, ErrInvalid)
+	case strings.ContainsAny(key, "{}"):
+		return fmt.Errorf("key %q contains a brace: %w", key, ErrInvalid)
+	case hasControl(key):
+		return fmt.Errorf("key %q contains a control character: %w", key, ErrInvalid)
+	}
+	return nil
+}
+
+// checkName validates an effect name.
+func checkName(name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("empty effect name: %w", ErrInvalid)
+	case len(name) > maxNameLen:
+		return fmt.Errorf("effect name of %d bytes, over %d: %w", len(name), maxNameLen, ErrInvalid)
+	case hasControl(name):
+		return fmt.Errorf("effect name %q contains a control character: %w", name, ErrInvalid)
+	}
+	return nil
+}
+
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return true
+		}
+	}
+	return false
+}

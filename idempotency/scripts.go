@@ -1,0 +1,61 @@
+package idempotency
+
+import (
+	_ "embed"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// The protocol lives in Lua so that each check and the write that depends on
+// it happen atomically on the server. Every script is prepended with
+// prelude.lua. redis.Script runs them with EVALSHA and falls back to EVAL
+// (which caches the script) when the server does not know the hash yet, so
+// each script crosses the wire once per server.
+//
+// Multi-key scripts touch only keys of one job, which share the Redis
+// Cluster hash tag {<key>}; see keys.go.
+
+var (
+	//go:embed scripts/prelude.lua
+	preludeLua string
+	//go:embed scripts/claim.lua
+	claimLua string
+	//go:embed scripts/extend.lua
+	extendLua string
+	//go:embed scripts/complete.lua
+	completeLua string
+	//go:embed scripts/release.lua
+	releaseLua string
+	//go:embed scripts/claim_effect.lua
+	claimEffectLua string
+	//go:embed scripts/complete_effect.lua
+	completeEffectLua string
+	//go:embed scripts/release_effect.lua
+	releaseEffectLua string
+	//go:embed scripts/mark_unknown.lua
+	markUnknownLua string
+	//go:embed scripts/resolve_effect.lua
+	resolveEffectLua string
+)
+
+// scripts are the loaded protocol scripts. A redis.Script holds only its
+// source and hash, so one set is shared by every Store and never changes.
+var scripts = struct {
+	claim, extend, complete, release           *redis.Script
+	claimEffect, completeEffect, releaseEffect *redis.Script
+	markUnknown, resolveEffect                 *redis.Script
+}{
+	claim:          newScript(claimLua),
+	extend:         newScript(extendLua),
+	complete:       newScript(completeLua),
+	release:        newScript(releaseLua),
+	claimEffect:    newScript(claimEffectLua),
+	completeEffect: newScript(completeEffectLua),
+	releaseEffect:  newScript(releaseEffectLua),
+	markUnknown:    newScript(markUnknownLua),
+	resolveEffect:  newScript(resolveEffectLua),
+}
+
+func newScript(body string) *redis.Script {
+	return redis.NewScript(preludeLua + "\n" + body)
+}

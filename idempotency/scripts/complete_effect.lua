@@ -1,0 +1,23 @@
+-- CompleteEffect: KEYS[1] job record, KEYS[2] effect.
+-- ARGV[1] job owner token, ARGV[2] job fence, ARGV[3] effect token,
+-- ARGV[4] result, ARGV[5] effect TTL ms.
+-- Returns 'ok' | 'effect_lost' | 'not_owner' | owner_check's refusal.
+local s = owner_check(KEYS[1], ARGV[1], ARGV[2])
+if s ~= 'ok' then
+  return s
+end
+local e = redis.call('HMGET', KEYS[2], 'state', 'token')
+if not e[1] then
+  return 'effect_lost'
+end
+if e[2] ~= ARGV[3] then
+  return 'not_owner'
+end
+if e[1] == 'completed' then
+  return 'ok'
+end
+-- in_progress, or unknown as marked by this same claim, which has since
+-- learned the outcome.
+redis.call('HSET', KEYS[2], 'state', 'completed', 'result', ARGV[4], 'completed_ms', now_ms())
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
+return 'ok'

@@ -1,0 +1,77 @@
+package idempotency
+
+import (
+	"cmp"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Defaults.
+const (
+	// DefaultPrefix starts every key when Store.Prefix is empty.
+	DefaultPrefix = "quarry:"
+	// DefaultRetention is how long a completed claim, and every effect, is
+	// kept: 15 days, longer than SQS's longest retention (14 days), so a
+	// message can never outlive the record that marks it done. A DLQ
+	// message redriven to its source keeps its original enqueue time, so
+	// the bound holds for redrives too.
+	DefaultRetention = 15 * 24 * time.Hour
+)
+
+// Store runs the claim protocol against Redis. Its methods are safe for
+// concurrent use; a Store holds no state besides its configuration, so
+// copies behave alike.
+type Store struct {
+	// Client is the Redis connection: a single server, a failover client
+	// or a cluster. Required.
+	Client redis.UniversalClient
+	// Prefix starts every key the store writes (see the key layout in the
+	// package documentation). Empty means DefaultPrefix. Tests give each
+	// test its own prefix.
+	Prefix string
+	// Retention is how long records of completed jobs, records of claims
+	// never completed, and effects are kept. Zero means DefaultRetention.
+	// Complete may set a job's retention explicitly.
+	Retention time.Duration
+}
+
+// NewStore returns a store on client with keys under prefix.
+func NewStore(client redis.UniversalClient, prefix string) *Store {
+	return &Store{Client: client, Prefix: prefix}
+}
+
+func (s *Store) prefix() string { return cmp.Or(s.Prefix, DefaultPrefix) }
+
+func (s *Store) retention() time.Duration {
+	if s.Retention > 0 {
+		return s.Retention
+	}
+	return DefaultRetention
+}
+
+func (s *Store) check() error {
+	if s == nil || s.Client == nil {
+		return fmt.Errorf("store has no Redis client: %w", ErrInvalid)
+	}
+	return nil
+}
+
+// newToken returns a random owner token: 128 bits, so no two claims ever
+// share one.
+func newToken() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("reading randomness for an owner token: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:]), nil
+}
+
+// ms converts a duration to whole milliseconds for PEXPIRE, rounding up so
+// a positive duration never becomes 0.
+func ms(d time.Duration) int64 {
+	return int64((d + time.Millisecond - 1) / time.Millisecond)
+}

@@ -1,0 +1,128 @@
+package infra
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sns/types"
+
+	"github.com/quarry-dev/quarry/messages"
+)
+
+// AttrJobType is the SNS message attribute the subscriptions filter on.
+const AttrJobType = "job_type"
+
+// maxSNSMessage is SNS's publish limit (256 KB; SNS was not raised to SQS's
+// 1 MiB).
+const maxSNSMessage = 262_144
+
+// Publisher publishes jobs to the jobs topic with the job_type attribute
+// that routes them to their stage's queue.
+type Publisher struct {
+	sns      *sns.Client
+	topicARN string
+}
+
+// NewPublisher returns a publisher for the topic.
+func NewPublisher(c *sns.Client, topicARN string) *Publisher {
+	return &Publisher{sns: c, topicARN: topicARN}
+}
+
+func (p *Publisher) encode(job messages.Job) (string, map[string]types.MessageAttributeValue, error) {
+	if err := job.Validate(); err != nil {
+		return "", nil, fmt.Errorf("job %s: %w", job.ID, err)
+	}
+	body, err := json.Marshal(job)
+	if err != nil {
+		return "", nil, fmt.Errorf("encoding job %s: %w", job.ID, err)
+	}
+	if len(body) > maxSNSMessage {
+		return "", nil, fmt.Errorf("job %s is %d bytes, over SNS's %d-byte limit: put large inputs in the blob store and pass their key", job.ID, len(body), maxSNSMessage)
+	}
+	attrs := map[string]types.MessageAttributeValue{
+		AttrJobType: {DataType: aws.String("String"), StringValue: aws.String(job.Type)},
+	}
+	return string(body), attrs, nil
+}
+
+// Publish publishes one job and returns the SNS message id.
+func (p *Publisher) Publish(ctx context.Context, job messages.Job) (string, error) {
+	body, attrs, err := p.encode(job)
+	if err != nil {
+		return "", err
+	}
+	out, err := p.sns.Publish(ctx, &sns.PublishInput{TopicArn: aws.String(p.topicARN), Message: aws.String(body), MessageAttributes: attrs})
+	if err != nil {
+		return "", fmt.Errorf("publishing job %s: %w", job.ID, err)
+	}
+	return aws.ToString(out.MessageId), nil
+}
+
+// BatchError reports the jobs of a batch SNS did not accept.
+type BatchError struct {
+	Failed map[string]string // job id → reason
+}
+
+func (e *BatchError) Error() string {
+	for id, reason := range e.Failed {
+		return fmt.Sprintf("%d of the batch's jobs were not published (job %s: %s)", len(e.Failed), id, reason)
+	}
+	return "batch not published"
+}
+
+// PublishBatch publishes up to 10 jobs in one PublishBatch call. Jobs SNS
+// rejects are reported in a *BatchError; the others are published.
+func (p *Publisher) PublishBatch(ctx context.Context, jobs []messages.Job) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	if len(jobs) > 10 {
+		return errors.New("PublishBatch takes at most 10 jobs")
+	}
+	entries := make([]types.PublishBatchRequestEntry, len(jobs))
+	for i, j := range jobs {
+		body, attrs, err := p.encode(j)
+		if err != nil {
+			return err
+		}
+		entries[i] = types.PublishBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), Message: aws.String(body), MessageAttributes: attrs}
+	}
+	out, err := p.sns.PublishBatch(ctx, &sns.PublishBatchInput{TopicArn: aws.String(p.topicARN), PublishBatchRequestEntries: entries})
+	if err != nil {
+		return fmt.Errorf("publishing %d jobs: %w", len(jobs), err)
+	}
+	if len(out.Failed) == 0 {
+		return nil
+	}
+	be := &BatchError{Failed: map[string]string{}}
+	for _, f := range out.Failed {
+		i, _ := strconv.Atoi(aws.ToString(f.Id))
+		if i >= 0 && i < len(jobs) {
+			be.Failed[jobs[i].ID] = aws.ToString(f.Code) + ": " + aws.ToString(f.Message)
+		}
+	}
+	return be
+}
+
+// FindTopic returns the ARN of the topic with that name.
+func FindTopic(ctx context.Context, c *sns.Client, name string) (string, error) {
+	pages := sns.NewListTopicsPaginator(c, &sns.ListTopicsInput{})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return "", fmt.Errorf("listing topics: %w", err)
+		}
+		for _, t := range page.Topics {
+			arn := aws.ToString(t.TopicArn)
+			if i := len(arn) - len(name); i > 0 && arn[i-1] == ':' && arn[i:] == name {
+				return arn, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("topic %s not found", name)
+}

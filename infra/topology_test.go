@@ -1,0 +1,110 @@
+package infra_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/quarry-dev/quarry/infra"
+	"github.com/quarry-dev/quarry/infra/localaws"
+	"github.com/quarry-dev/quarry/infra/localaws/localawstest"
+)
+
+func TestDefaultTopologyIsValid(t *testing.T) {
+	if err := infra.DefaultTopology().Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestValidateNamesTheFault(t *testing.T) {
+	for name, tc := range map[string]struct {
+		mutate func(*infra.Topology)
+		want   string
+	}{
+		"dlq retention shorter": {func(t *infra.Topology) { t.Queues[0].DLQRetention = time.Hour }, "DLQ retention"},
+		"max receive zero":      {func(t *infra.Topology) { t.Queues[1].MaxReceiveCount = 0 }, "maxReceiveCount"},
+		"duplicate role":        {func(t *infra.Topology) { t.Queues[1].Role = t.Queues[0].Role }, "two queues"},
+		"no job types":          {func(t *infra.Topology) { t.Queues[0].JobTypes = nil }, "routes no job types"},
+		"unknown topic":         {func(t *infra.Topology) { t.Queues[0].Topic = "nope" }, "unknown topic"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			top := infra.DefaultTopology()
+			tc.mutate(&top)
+			err := top.Validate()
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Validate() = %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestApplyIsIdempotentAndRoutesByJobType(t *testing.T) {
+	ctx := context.Background()
+	ep := localawstest.Start(t, localaws.Config{})
+	clients := infra.NewClients(ep.Config)
+	top := infra.DefaultTopology()
+
+	first, err := infra.Apply(ctx, clients, top)
+	if err != nil {
+		t.Fatalf("first Apply: %v", err)
+	}
+	// Drift: someone changed a visibility timeout by hand; apply again heals it.
+	fetch := first.Queues[infra.RoleFetch]
+	if _, err := clients.SQS.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{
+		QueueUrl: aws.String(fetch.URL), Attributes: map[string]string{"VisibilityTimeout": "7"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	second, err := infra.Apply(ctx, clients, top)
+	if err != nil {
+		t.Fatalf("second Apply: %v", err)
+	}
+	if second.Queues[infra.RoleFetch] != fetch || second.JobsTopicARN != first.JobsTopicARN {
+		t.Fatalf("second Apply changed addresses:\n%+v\n%+v", first, second)
+	}
+	qa, err := clients.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl: aws.String(fetch.URL), AttributeNames: []sqstypes.QueueAttributeName{"All"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if qa.Attributes["VisibilityTimeout"] != "120" || !strings.Contains(qa.Attributes["RedrivePolicy"], fetch.DLQARN) {
+		t.Fatalf("fetch queue attributes = %v", qa.Attributes)
+	}
+	subs, err := clients.SNS.ListSubscriptionsByTopic(ctx, &sns.ListSubscriptionsByTopicInput{TopicArn: aws.String(first.JobsTopicARN)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(subs.Subscriptions) != 3 {
+		t.Fatalf("jobs topic has %d subscriptions after two applies, want 3", len(subs.Subscriptions))
+	}
+
+	// A notify.email job reaches only the notify queue.
+	if _, err := clients.SNS.Publish(ctx, &sns.PublishInput{
+		TopicArn: aws.String(first.JobsTopicARN), Message: aws.String(`{"id":"x"}`),
+		MessageAttributes: map[string]snstypes.MessageAttributeValue{"job_type": {DataType: aws.String("String"), StringValue: aws.String("notify.email")}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for role, want := range map[string]int{infra.RoleNotify: 1, infra.RoleFetch: 0, infra.RoleExtract: 0} {
+		out, err := clients.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+			QueueUrl: aws.String(first.Queues[role].URL), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Messages) != want {
+			t.Errorf("%s queue got %d messages, want %d", role, len(out.Messages), want)
+		}
+		if want == 1 && aws.ToString(out.Messages[0].Body) != `{"id":"x"}` {
+			t.Errorf("raw delivery body = %q", aws.ToString(out.Messages[0].Body))
+		}
+	}
+}

@@ -1,0 +1,236 @@
+package workers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/rs/zerolog"
+)
+
+// ErrShutdown is the cause of a job context cancelled because the worker is
+// shutting down and the job did not finish within the soft-stop budget.
+var ErrShutdown = errors.New("workers: shutting down")
+
+// ErrLeaseLost is the cause of a job context cancelled because its claim
+// lease was lost (another worker took the job over).
+var ErrLeaseLost = errors.New("workers: claim lease lost")
+
+// Runner consumes one SQS queue: it receives as many messages as it has free
+// handler slots, claims each job in Redis, runs its handler, and settles the
+// message (delete, retry through visibility, or move to the DLQ).
+type Runner struct {
+	cfg     Config
+	log     zerolog.Logger
+	metrics *Metrics
+	queue   string // queue name for labels
+	vis     time.Duration
+	slots   chan struct{}
+	deletes *deleter
+
+	// mu guards inflight.
+	mu       sync.Mutex
+	inflight map[string]*delivery // by receipt handle
+
+	rndMu sync.Mutex
+	rnd   *rand.Rand
+}
+
+// New builds a runner; Run starts it.
+func New(cfg Config) (*Runner, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	m := cfg.Metrics
+	if m == nil {
+		m = NewMetrics(nil)
+	}
+	name := queueName(cfg.QueueURL)
+	return &Runner{
+		cfg:      cfg,
+		log:      cfg.Logger.With().Str("component", "runner").Str("queue", name).Str("role", cfg.Role).Logger(),
+		metrics:  m,
+		queue:    name,
+		slots:    make(chan struct{}, cfg.Concurrency),
+		inflight: map[string]*delivery{},
+		rnd:      rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
+	}, nil
+}
+
+func queueName(url string) string {
+	for i := len(url) - 1; i >= 0; i-- {
+		if url[i] == '/' {
+			return url[i+1:]
+		}
+	}
+	return url
+}
+
+// Run consumes the queue until ctx is cancelled, then shuts down in order:
+// stop receiving at once; let in-flight jobs finish within SoftStopTimeout;
+// cancel the rest with ErrShutdown and give their messages and claims back;
+// flush pending deletes. It returns nil after a requested stop.
+func (r *Runner) Run(ctx context.Context) error {
+	if err := r.prepare(ctx); err != nil {
+		return err
+	}
+	// Cleanup outlives ctx: the work context is cancelled only when the
+	// soft-stop budget runs out.
+	bg := context.WithoutCancel(ctx)
+	workCtx, cancelWork := context.WithCancelCause(bg)
+	defer cancelWork(nil)
+
+	r.deletes = newDeleter(r.cfg.SQS, r.cfg.QueueURL, r.log)
+	delDone := make(chan struct{})
+	go func() { defer close(delDone); r.deletes.run(bg) }()
+
+	hbStop := make(chan struct{})
+	hbDone := make(chan struct{})
+	go func() { defer close(hbDone); r.heartbeat(bg, hbStop) }()
+
+	r.log.Info().Int("concurrency", r.cfg.Concurrency).Dur("visibility_timeout", r.vis).Msg("runner started")
+	var jobs sync.WaitGroup
+	r.receiveLoop(ctx, workCtx, &jobs)
+
+	r.log.Info().Dur("soft_stop_timeout", r.cfg.SoftStopTimeout).Msg("runner stopping: waiting for in-flight jobs")
+	if !waitTimeout(&jobs, r.cfg.SoftStopTimeout) {
+		r.log.Warn().Int("in_flight", r.inflightCount()).Msg("soft-stop budget spent: cancelling in-flight jobs and giving them back")
+		cancelWork(ErrShutdown)
+		jobs.Wait()
+	}
+	close(hbStop)
+	<-hbDone
+	r.deletes.close()
+	<-delDone
+	r.log.Info().Msg("runner stopped")
+	return nil
+}
+
+// prepare reads the queue's visibility timeout and DLQ.
+func (r *Runner) prepare(ctx context.Context) error {
+	out, err := r.cfg.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl:       aws.String(r.cfg.QueueURL),
+		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameVisibilityTimeout, types.QueueAttributeNameRedrivePolicy},
+	})
+	if err != nil {
+		return fmt.Errorf("reading attributes of queue %s: %w", r.queue, err)
+	}
+	r.vis = r.cfg.VisibilityTimeout
+	if r.vis == 0 {
+		secs, err := strconv.Atoi(out.Attributes[string(types.QueueAttributeNameVisibilityTimeout)])
+		if err != nil {
+			return fmt.Errorf("queue %s: VisibilityTimeout %q is not a number", r.queue, out.Attributes["VisibilityTimeout"])
+		}
+		r.vis = time.Duration(secs) * time.Second
+	}
+	if r.vis < 2*time.Second {
+		return fmt.Errorf("queue %s: visibility timeout %v is too short for a heartbeat (at least 2s)", r.queue, r.vis)
+	}
+	if r.cfg.DLQURL == "" {
+		r.cfg.DLQURL, err = dlqFromRedrivePolicy(ctx, r.cfg.SQS, out.Attributes[string(types.QueueAttributeNameRedrivePolicy)])
+		if err != nil {
+			return fmt.Errorf("queue %s: %w", r.queue, err)
+		}
+	}
+	return nil
+}
+
+// receiveLoop receives until ctx is cancelled. Each receive asks for as many
+// messages as there are free handler slots (at most 10), so no message waits
+// in memory while its visibility timeout runs.
+func (r *Runner) receiveLoop(ctx, workCtx context.Context, jobs *sync.WaitGroup) {
+	failures := 0
+	for ctx.Err() == nil {
+		// Wait for one free slot, then take every other free one up to 10.
+		select {
+		case r.slots <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		n := 1
+		for n < 10 {
+			select {
+			case r.slots <- struct{}{}:
+				n++
+				continue
+			default:
+			}
+			break
+		}
+		out, err := r.cfg.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+			QueueUrl:                    aws.String(r.cfg.QueueURL),
+			MaxNumberOfMessages:         int32(n),
+			WaitTimeSeconds:             int32(r.cfg.WaitTime / time.Second),
+			MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
+			MessageAttributeNames:       []string{"All"},
+		})
+		var got []types.Message
+		if out != nil {
+			got = out.Messages
+		}
+		for range n - len(got) {
+			<-r.slots
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			failures++
+			wait := r.cfg.Backoff.Delay(min(failures, 6), r.jitter())
+			r.log.Warn().Err(err).Dur("retry_in", wait).Msg("receive failed")
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+				return
+			}
+			continue
+		}
+		failures = 0
+		for _, m := range got {
+			d := r.track(m)
+			jobs.Add(1)
+			go func() {
+				defer jobs.Done()
+				defer func() { <-r.slots }()
+				defer r.untrack(d)
+				r.process(workCtx, d)
+			}()
+		}
+	}
+}
+
+func (r *Runner) jitter() float64 {
+	if r.cfg.Backoff.Jitter != nil {
+		return r.cfg.Backoff.Jitter()
+	}
+	r.rndMu.Lock()
+	defer r.rndMu.Unlock()
+	return r.rnd.Float64()
+}
+
+func waitTimeout(wg *sync.WaitGroup, d time.Duration) bool {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+func (r *Runner) inflightCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.inflight)
+}

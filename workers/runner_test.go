@@ -1,0 +1,475 @@
+package workers_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+	"go.uber.org/goleak"
+
+	"github.com/quarry-dev/quarry/idempotency"
+	"github.com/quarry-dev/quarry/infra/localaws"
+	"github.com/quarry-dev/quarry/infra/localaws/localawstest"
+	"github.com/quarry-dev/quarry/internal/redistest"
+	"github.com/quarry-dev/quarry/messages"
+	"github.com/quarry-dev/quarry/workers"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m,
+		// The SDK's and net/http's idle keep-alive connections outlive a test.
+		goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
+		goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
+		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
+	)
+}
+
+// bundle is what a runner test works with: an endpoint, a queue with its DLQ,
+// a claim store on its own key prefix.
+type bundle struct {
+	ep     *localawstest.Endpoint
+	sqs    *sqs.Client
+	queue  string
+	dlq    string
+	claims *idempotency.Store
+}
+
+func setup(t *testing.T, cfg localaws.Config, visibility int, maxReceive int) *bundle {
+	t.Helper()
+	ctx := context.Background()
+	ep := localawstest.Start(t, cfg)
+	c := ep.SQS()
+	dlq, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("jobs-dlq")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dlqAttrs, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: dlq.QueueUrl, AttributeNames: []types.QueueAttributeName{"QueueArn"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("jobs"), Attributes: map[string]string{
+		"VisibilityTimeout": fmt.Sprint(visibility),
+		"RedrivePolicy":     fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":%d}`, dlqAttrs.Attributes["QueueArn"], maxReceive),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := redistest.Client(t)
+	return &bundle{ep: ep, sqs: c, queue: aws.ToString(q.QueueUrl), dlq: aws.ToString(dlq.QueueUrl),
+		claims: idempotency.NewStore(rc, redistest.Prefix(t))}
+}
+
+func (b *bundle) send(t *testing.T, bodies ...string) {
+	t.Helper()
+	for start := 0; start < len(bodies); start += 10 {
+		var entries []types.SendMessageBatchRequestEntry
+		for i, body := range bodies[start:min(start+10, len(bodies))] {
+			entries = append(entries, types.SendMessageBatchRequestEntry{Id: aws.String(fmt.Sprint(i)), MessageBody: aws.String(body)})
+		}
+		out, err := b.sqs.SendMessageBatch(context.Background(), &sqs.SendMessageBatchInput{QueueUrl: aws.String(b.queue), Entries: entries})
+		if err != nil || len(out.Failed) > 0 {
+			t.Fatalf("SendMessageBatch: %v %+v", err, out)
+		}
+	}
+}
+
+func job(t *testing.T, typ string, payload any) messages.Job {
+	t.Helper()
+	j, err := messages.NewJob(typ, payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
+func encode(t *testing.T, j messages.Job) string {
+	t.Helper()
+	b, err := json.Marshal(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// start runs a runner until the test ends (or stop is called) and returns stop.
+func (b *bundle) start(t *testing.T, cfg workers.Config) (stop func()) {
+	t.Helper()
+	cfg.SQS = b.sqs
+	cfg.QueueURL = b.queue
+	cfg.Claims = b.claims
+	cfg.Logger = zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)
+	if cfg.WaitTime == 0 {
+		cfg.WaitTime = time.Second
+	}
+	r, err := workers.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("Run: %v", err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Error("runner did not stop within 30s")
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (b *bundle) queueDepth(t *testing.T, url string) (visible, inflight int) {
+	t.Helper()
+	out, err := b.sqs.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{
+		QueueUrl: aws.String(url), AttributeNames: []types.QueueAttributeName{"All"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Sscan(out.Attributes["ApproximateNumberOfMessages"], &visible)
+	fmt.Sscan(out.Attributes["ApproximateNumberOfMessagesNotVisible"], &inflight)
+	return visible, inflight
+}
+
+func (b *bundle) drained(t *testing.T) bool {
+	v, f := b.queueDepth(t, b.queue)
+	return v == 0 && f == 0
+}
+
+var notifyPayload = messages.NotifyEmail{Recipients: []string{"a@example.org"}, Template: "tables-ready"}
+
+func TestDuplicateDeliveriesNeverRunAHandlerTwice(t *testing.T) {
+	b := setup(t, localaws.Config{Faults: localaws.Faults{DuplicateRate: 0.2}}, 30, 5)
+	const n = 300
+	var bodies []string
+	for range n {
+		bodies = append(bodies, encode(t, job(t, messages.TypeNotifyEmail, notifyPayload)))
+	}
+	b.send(t, bodies...)
+
+	var mu sync.Mutex
+	runs := map[string]int{}
+	var total atomic.Int64
+	reg := prometheus.NewRegistry()
+	metrics := workers.NewMetrics(reg)
+	b.start(t, workers.Config{Concurrency: 16, Metrics: metrics, Handlers: map[string]workers.Handler{
+		messages.TypeNotifyEmail: workers.HandlerFunc(func(ctx context.Context, j messages.Job) ([]byte, error) {
+			mu.Lock()
+			runs[j.ID]++
+			mu.Unlock()
+			total.Add(1)
+			return []byte("sent"), nil
+		}),
+	}})
+	waitFor(t, 60*time.Second, "every job to run and the queue to drain", func() bool { return total.Load() >= n && b.drained(t) })
+	mu.Lock()
+	defer mu.Unlock()
+	if len(runs) != n {
+		t.Fatalf("%d distinct jobs ran, want %d", len(runs), n)
+	}
+	for id, c := range runs {
+		if c != 1 {
+			t.Errorf("job %s ran %d times", id, c)
+		}
+	}
+	if got := counter(t, reg, "quarry_duplicates_skipped_total"); got == 0 {
+		t.Errorf("no duplicates were skipped although localaws delivered 20%% twice")
+	}
+}
+
+func TestLongHandlerIsNotRedelivered(t *testing.T) {
+	b := setup(t, localaws.Config{}, 3, 5)
+	b.send(t, encode(t, job(t, messages.TypeNotifyEmail, notifyPayload)))
+	var runs atomic.Int64
+	done := make(chan struct{})
+	reg := prometheus.NewRegistry()
+	metrics := workers.NewMetrics(reg)
+	b.start(t, workers.Config{Concurrency: 2, Metrics: metrics, Handlers: map[string]workers.Handler{
+		messages.TypeNotifyEmail: workers.HandlerFunc(func(ctx context.Context, j messages.Job) ([]byte, error) {
+			runs.Add(1)
+			if zerolog.Ctx(ctx).GetLevel() == zerolog.Disabled {
+				t.Error("handler context carries no logger")
+			}
+			select {
+			case <-time.After(15 * time.Second): // 5× the visibility timeout
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			close(done)
+			return nil, nil
+		}),
+	}})
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("long job did not finish")
+	}
+	waitFor(t, 10*time.Second, "queue to drain", func() bool { return b.drained(t) })
+	if got := counter(t, reg, "quarry_messages_received_total"); got != 1 {
+		t.Fatalf("message received %v times, want 1 (the heartbeat must keep it invisible)", got)
+	}
+	if runs.Load() != 1 {
+		t.Fatalf("handler ran %d times", runs.Load())
+	}
+}
+
+func TestKilledWorkersJobIsTakenOverAfterItsLease(t *testing.T) {
+	ctx := context.Background()
+	b := setup(t, localaws.Config{}, 2, 5)
+	j := job(t, messages.TypeNotifyEmail, notifyPayload)
+	b.send(t, encode(t, j))
+
+	// A worker receives the job, claims it with a 3 s lease, and dies: no
+	// heartbeat, no release, no delete.
+	got, err := b.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(b.queue), WaitTimeSeconds: 1})
+	if err != nil || len(got.Messages) != 1 {
+		t.Fatalf("receive: %v %+v", err, got)
+	}
+	dead, err := b.claims.Claim(ctx, j.IdempotencyKey, messages.PayloadHash(j), 3*time.Second)
+	if err != nil || dead.Status != idempotency.StatusAcquired {
+		t.Fatalf("dead worker's claim: %+v %v", dead, err)
+	}
+	claimedAt := time.Now()
+
+	ran := make(chan time.Time, 1)
+	b.start(t, workers.Config{Concurrency: 1, Handlers: map[string]workers.Handler{
+		messages.TypeNotifyEmail: workers.HandlerFunc(func(ctx context.Context, j messages.Job) ([]byte, error) {
+			ran <- time.Now()
+			return nil, nil
+		}),
+	}})
+	select {
+	case at := <-ran:
+		if at.Sub(claimedAt) < 3*time.Second {
+			t.Fatalf("job ran %v after the dead worker's claim, before its 3s lease expired", at.Sub(claimedAt))
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("job was not taken over")
+	}
+	// The dead worker's lease is fenced off: it cannot complete the job now.
+	if err := b.claims.Complete(ctx, dead.Lease, nil, time.Hour); !errors.Is(err, idempotency.ErrNotOwner) && !errors.Is(err, idempotency.ErrLeaseLost) {
+		t.Fatalf("stale owner's Complete = %v, want refused", err)
+	}
+	waitFor(t, 10*time.Second, "queue to drain", func() bool { return b.drained(t) })
+}
+
+func TestPermanentErrorGoesToTheDLQWithItsReason(t *testing.T) {
+	b := setup(t, localaws.Config{}, 30, 5)
+	j := job(t, messages.TypeNotifyEmail, notifyPayload)
+	b.send(t, encode(t, j))
+	b.start(t, workers.Config{Role: "notify", Handlers: map[string]workers.Handler{
+		messages.TypeNotifyEmail: workers.HandlerFunc(func(ctx context.Context, j messages.Job) ([]byte, error) {
+			return nil, fmt.Errorf("rendering: %w", messages.Permanent(errors.New(`template "tables-ready" not found`)))
+		}),
+	}})
+	m := b.receiveDLQ(t)
+	if aws.ToString(m.Body) != encode(t, j) {
+		t.Errorf("DLQ body = %s", aws.ToString(m.Body))
+	}
+	reason := aws.ToString(m.MessageAttributes[workers.AttrError].StringValue)
+	if !strings.Contains(reason, `template "tables-ready" not found`) || !strings.HasPrefix(reason, "permanent") {
+		t.Errorf("reason = %q", reason)
+	}
+	if s := aws.ToString(m.MessageAttributes[workers.AttrStage].StringValue); s != "notify" {
+		t.Errorf("stage = %q", s)
+	}
+	if c := aws.ToString(m.MessageAttributes[workers.AttrReceiveCount].StringValue); c != "1" {
+		t.Errorf("receive count = %q", c)
+	}
+	if _, err := time.Parse(time.RFC3339Nano, aws.ToString(m.MessageAttributes[workers.AttrFirstSeen].StringValue)); err != nil {
+		t.Errorf("first seen: %v", err)
+	}
+	waitFor(t, 5*time.Second, "source queue to drain", func() bool { return b.drained(t) })
+}
+
+func (b *bundle) receiveDLQ(t *testing.T) types.Message {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		out, err := b.sqs.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
+			QueueUrl: aws.String(b.dlq), WaitTimeSeconds: 1, MessageAttributeNames: []string{"All"}, VisibilityTimeout: 60,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Messages) > 0 {
+			return out.Messages[0]
+		}
+	}
+	t.Fatal("nothing arrived in the DLQ")
+	return types.Message{}
+}
+
+func TestBadMessagesGoToTheDLQAndTheWorkerKeepsGoing(t *testing.T) {
+	b := setup(t, localaws.Config{}, 30, 5)
+	missingField := encode(t, job(t, messages.TypeNotifyEmail, notifyPayload))
+	missingField = strings.Replace(missingField, `"type":"notify.email"`, `"type":""`, 1)
+	bad := map[string]string{
+		"not json":      `this is not json`,
+		"unknown type":  strings.Replace(encode(t, job(t, messages.TypeNotifyEmail, notifyPayload)), `"type":"notify.email"`, `"type":"paint.fence"`, 1),
+		"missing field": missingField,
+		"oversized":     strings.Replace(encode(t, job(t, messages.TypeNotifyEmail, notifyPayload)), `"template":"tables-ready"`, `"template":"tables-ready","subject":"`+strings.Repeat("x", 300_000)+`"`, 1),
+		"empty object":  `{}`,
+	}
+	for _, body := range bad {
+		b.send(t, body)
+	}
+	good := job(t, messages.TypeNotifyEmail, notifyPayload)
+	b.send(t, encode(t, good))
+	ran := make(chan string, 10)
+	b.start(t, workers.Config{Handlers: map[string]workers.Handler{
+		messages.TypeNotifyEmail: workers.HandlerFunc(func(ctx context.Context, j messages.Job) ([]byte, error) {
+			ran <- j.ID
+			return nil, nil
+		}),
+	}})
+	select {
+	case id := <-ran:
+		if id != good.ID {
+			t.Fatalf("handler ran for %s, want only the good job %s", id, good.ID)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the good job did not run")
+	}
+	reasons := map[string]bool{}
+	for range bad {
+		m := b.receiveDLQ(t)
+		r := aws.ToString(m.MessageAttributes[workers.AttrError].StringValue)
+		if r == "" {
+			t.Errorf("DLQ message without a reason: %s", aws.ToString(m.Body))
+		}
+		reasons[aws.ToString(m.Body)] = true
+	}
+	for name, body := range bad {
+		if !reasons[body] {
+			t.Errorf("%s message did not reach the DLQ", name)
+		}
+	}
+}
+
+func TestRetryDelaysGrow(t *testing.T) {
+	b := setup(t, localaws.Config{}, 30, 10)
+	b.send(t, encode(t, job(t, messages.TypeNotifyEmail, notifyPayload)))
+	var mu sync.Mutex
+	var at []time.Time
+	b.start(t, workers.Config{
+		Backoff: workers.Backoff{Base: time.Second, Min: time.Second, Jitter: func() float64 { return 0.999 }},
+		Handlers: map[string]workers.Handler{
+			messages.TypeNotifyEmail: workers.HandlerFunc(func(ctx context.Context, j messages.Job) ([]byte, error) {
+				mu.Lock()
+				at = append(at, time.Now())
+				mu.Unlock()
+				return nil, errors.New("SES is having a bad day")
+			}),
+		},
+	})
+	waitFor(t, 20*time.Second, "four attempts", func() bool { mu.Lock(); defer mu.Unlock(); return len(at) >= 4 })
+	mu.Lock()
+	defer mu.Unlock()
+	var gaps []time.Duration
+	for i := 1; i < len(at); i++ {
+		gaps = append(gaps, at[i].Sub(at[i-1]))
+	}
+	// Ceilings 1s, 2s, 4s (SQS visibility has whole-second resolution).
+	for i := 1; i < len(gaps); i++ {
+		if gaps[i] <= gaps[i-1] {
+			t.Fatalf("retry gaps %v do not grow", gaps)
+		}
+	}
+	if gaps[0] < 900*time.Millisecond {
+		t.Fatalf("first retry came back after %v: retries must never be immediate", gaps[0])
+	}
+}
+
+func TestShutdownDrainsAndGivesBackTheRest(t *testing.T) {
+	ctx := context.Background()
+	b := setup(t, localaws.Config{}, 30, 5)
+	quick := job(t, messages.TypeNotifyEmail, notifyPayload)
+	stuck := job(t, messages.TypeExtractTables, messages.ExtractTables{PDFKey: "jobs/x/doc.pdf"})
+	b.send(t, encode(t, quick), encode(t, stuck))
+	started := make(chan struct{}, 2)
+	stop := b.start(t, workers.Config{SoftStopTimeout: 500 * time.Millisecond, Handlers: map[string]workers.Handler{
+		messages.TypeNotifyEmail: workers.HandlerFunc(func(ctx context.Context, j messages.Job) ([]byte, error) {
+			started <- struct{}{}
+			time.Sleep(100 * time.Millisecond) // finishes within the soft-stop budget
+			return nil, nil
+		}),
+		messages.TypeExtractTables: workers.HandlerFunc(func(ctx context.Context, j messages.Job) ([]byte, error) {
+			started <- struct{}{}
+			<-ctx.Done() // never finishes on its own
+			return nil, context.Cause(ctx)
+		}),
+	}})
+	<-started
+	<-started
+	begin := time.Now()
+	stop()
+	if took := time.Since(begin); took > 5*time.Second {
+		t.Fatalf("shutdown took %v", took)
+	}
+	// The stuck job is visible again at once and its claim is free.
+	out, err := b.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(b.queue), WaitTimeSeconds: 1, MaxNumberOfMessages: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Messages) != 1 || !strings.Contains(aws.ToString(out.Messages[0].Body), stuck.ID) {
+		t.Fatalf("after shutdown the queue holds %d messages, want only the stuck job", len(out.Messages))
+	}
+	c, err := b.claims.Claim(ctx, stuck.IdempotencyKey, messages.PayloadHash(stuck), time.Second)
+	if err != nil || c.Status != idempotency.StatusAcquired {
+		t.Fatalf("stuck job's claim after shutdown: %+v %v, want it released", c, err)
+	}
+	q, err := b.claims.Claim(ctx, quick.IdempotencyKey, messages.PayloadHash(quick), time.Second)
+	if err != nil || q.Status != idempotency.StatusCompleted {
+		t.Fatalf("quick job's claim after shutdown: %+v %v, want completed", q, err)
+	}
+}
+
+// counter sums every series of a counter family.
+func counter(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, f := range fams {
+		if f.GetName() == name {
+			for _, m := range f.GetMetric() {
+				sum += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return sum
+}
