@@ -87,3 +87,29 @@ func (r *Runner) snapshot() []*delivery {
 	}
 	return out
 }
+
+// singleFlight lets one delivery per idempotency key run in this runner at a
+// time; the others wait until it is done. ok is false when ctx ended first.
+func (r *Runner) singleFlight(ctx context.Context, key string) (release func(), ok bool) {
+	for {
+		r.mu.Lock()
+		ch, busy := r.running[key]
+		if !busy {
+			ch = make(chan struct{})
+			r.running[key] = ch
+			r.mu.Unlock()
+			return func() {
+				r.mu.Lock()
+				delete(r.running, key)
+				r.mu.Unlock()
+				close(ch)
+			}, true
+		}
+		r.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return nil, false
+		}
+	}
+}

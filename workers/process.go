@@ -50,6 +50,15 @@ func (r *Runner) process(workCtx context.Context, d *delivery) {
 		return
 	}
 
+	// A duplicate of a job this runner is already running waits for it here
+	// and then finds it completed, instead of bouncing through SQS.
+	release, ok := r.singleFlight(workCtx, job.IdempotencyKey)
+	if !ok {
+		r.retry(cleanup, log, d, "shutdown", 0, nil)
+		return
+	}
+	defer release()
+
 	claim, err := r.cfg.Claims.Claim(cleanup, job.IdempotencyKey, messages.PayloadHash(job), r.vis)
 	if err != nil {
 		// Redis is unreachable: try again later rather than run unguarded.
@@ -63,9 +72,10 @@ func (r *Runner) process(workCtx context.Context, d *delivery) {
 		r.deletes.add(d.receipt)
 		return
 	case idempotency.StatusInProgress:
-		// Another worker holds a live lease. Look again once it could have
-		// expired; by then the job is done (a duplicate) or taken over.
-		wait := max(claim.RetryIn, time.Second)
+		// Another worker holds a live lease. Look again after the backoff
+		// delay, or once the lease could have expired if that is sooner: by
+		// then the job is usually done (a duplicate) or can be taken over.
+		wait := max(min(claim.RetryIn, r.backoff(d)), time.Second)
 		log.Debug().Dur("retry_in", wait).Msg("job in progress elsewhere; looking again later")
 		r.retry(cleanup, log, d, "in_progress", wait, nil)
 		return

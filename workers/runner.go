@@ -35,9 +35,10 @@ type Runner struct {
 	slots   chan struct{}
 	deletes *deleter
 
-	// mu guards inflight.
+	// mu guards inflight and running.
 	mu       sync.Mutex
-	inflight map[string]*delivery // by receipt handle
+	inflight map[string]*delivery      // by receipt handle
+	running  map[string]chan struct{} // idempotency keys being handled; closed when done
 
 	rndMu sync.Mutex
 	rnd   *rand.Rand
@@ -61,6 +62,7 @@ func New(cfg Config) (*Runner, error) {
 		queue:    name,
 		slots:    make(chan struct{}, cfg.Concurrency),
 		inflight: map[string]*delivery{},
+		running:  map[string]chan struct{}{},
 		rnd:      rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 	}, nil
 }

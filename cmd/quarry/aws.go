@@ -43,15 +43,16 @@ func (e *awsEnv) queueURL(ctx context.Context, name string) (string, error) {
 }
 
 // dlqURL resolves a role, a queue or a DLQ to the DLQ's URL: "fetch",
-// "quarry-fetch" and "quarry-fetch-dlq" all name the fetch DLQ.
+// "fetch-dlq", "quarry-fetch" and "quarry-fetch-dlq" all name the fetch DLQ.
 func (e *awsEnv) dlqURL(ctx context.Context, name string) (string, error) {
-	if strings.Contains(name, "://") || strings.HasSuffix(name, "-dlq") {
-		return e.queueURL(ctx, name)
+	if strings.Contains(name, "://") {
+		return name, nil
 	}
-	if q, ok := e.topology.Queue(name); ok {
-		return e.queueURL(ctx, q.DLQName())
+	base := strings.TrimSuffix(name, "-dlq")
+	if q, ok := e.topology.Queue(base); ok {
+		base = q.Name
 	}
-	return e.queueURL(ctx, name+"-dlq")
+	return e.queueURL(ctx, base+"-dlq")
 }
 
 func (e *awsEnv) queueAttrs(ctx context.Context, url string, names ...types.QueueAttributeName) (map[string]string, error) {

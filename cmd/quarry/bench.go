@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -45,6 +47,7 @@ func newBenchRuntimeCommand(a *app) *cobra.Command {
 		dupRate     float64
 		concurrency int
 		asJSON      bool
+		cpuProfile  string
 	)
 	cmd := &cobra.Command{
 		Use:   "runtime --messages N",
@@ -58,6 +61,17 @@ reports both rates, the runtime's SQS calls per message, and how many
 duplicate deliveries were suppressed versus run twice.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
 			res, err := benchRuntime(cmd.Context(), a, n, dupRate, concurrency)
 			if err != nil {
 				return err
@@ -81,6 +95,7 @@ duplicate deliveries were suppressed versus run twice.`,
 	cmd.Flags().Float64Var(&dupRate, "duplicates", 0, "share of SQS receives delivered twice (0-1)")
 	cmd.Flags().IntVar(&concurrency, "concurrency", 32, "runtime handler slots")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as one JSON line")
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	return cmd
 }
 
