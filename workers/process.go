@@ -188,7 +188,9 @@ func (r *Runner) retry(ctx context.Context, log zerolog.Logger, d *delivery, rea
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if _, err := r.cfg.SQS.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
-		QueueUrl: aws.String(r.cfg.QueueURL), ReceiptHandle: aws.String(d.receipt), VisibilityTimeout: int32(wait / time.Second),
+		// SQS counts visibility in whole seconds; round up so a delay is
+		// never shortened.
+		QueueUrl: aws.String(r.cfg.QueueURL), ReceiptHandle: aws.String(d.receipt), VisibilityTimeout: int32((wait + time.Second - 1) / time.Second),
 	}); err != nil {
 		log.Warn().Err(err).Msg("setting retry delay failed; the message returns after its visibility timeout")
 	}
