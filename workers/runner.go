@@ -37,7 +37,7 @@ type Runner struct {
 
 	// mu guards inflight and running.
 	mu       sync.Mutex
-	inflight map[string]*delivery      // by receipt handle
+	inflight map[string]*delivery     // by receipt handle
 	running  map[string]chan struct{} // idempotency keys being handled; closed when done
 
 	rndMu sync.Mutex

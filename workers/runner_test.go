@@ -157,8 +157,8 @@ func (b *bundle) queueDepth(t *testing.T, url string) (visible, inflight int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fmt.Sscan(out.Attributes["ApproximateNumberOfMessages"], &visible)
-	fmt.Sscan(out.Attributes["ApproximateNumberOfMessagesNotVisible"], &inflight)
+	_, _ = fmt.Sscan(out.Attributes["ApproximateNumberOfMessages"], &visible)
+	_, _ = fmt.Sscan(out.Attributes["ApproximateNumberOfMessagesNotVisible"], &inflight)
 	return visible, inflight
 }
 

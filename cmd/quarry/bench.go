@@ -166,15 +166,13 @@ func benchRuntime(ctx context.Context, a *app, n int, dupRate float64, concurren
 		return res, fmt.Errorf("runner stopped early: %w", err)
 	case <-ctx.Done():
 		stop()
-		<-runErr
-		return res, ctx.Err()
+		return res, errors.Join(ctx.Err(), <-runErr)
 	}
 	// Duplicate copies may still sit in the queue: drain them too, since
 	// acknowledging them is part of the work.
 	if err := waitEmpty(ctx, clients.SQS, queue); err != nil {
 		stop()
-		<-runErr
-		return res, err
+		return res, errors.Join(err, <-runErr)
 	}
 	elapsed := time.Since(start)
 	stop()

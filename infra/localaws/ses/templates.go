@@ -254,6 +254,7 @@ func renderTemplate(tpl string, data map[string]any, escapeHTML bool) (string, e
 		}
 		v, ok := lookupPath(data, expr)
 		if !ok {
+			//nolint:staticcheck // SES's own wording, as clients see it
 			return "", fmt.Errorf("Attribute '%s' is not present in the rendering data.", expr)
 		}
 		text := formatValue(v)

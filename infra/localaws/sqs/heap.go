@@ -54,10 +54,3 @@ func (h *indexHeap[T]) remove(i int) { heap.Remove(h, i) }
 
 // fix restores the order after the key of the element at index i changed.
 func (h *indexHeap[T]) fix(i int) { heap.Fix(h, i) }
-
-// each calls f for every element, in no particular order.
-func (h *indexHeap[T]) each(f func(T)) {
-	for _, v := range h.items {
-		f(v)
-	}
-}

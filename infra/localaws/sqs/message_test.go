@@ -156,6 +156,7 @@ func TestSystemAttributes(t *testing.T) {
 	clock.Advance(1500 * time.Millisecond)
 
 	// Legacy AttributeNames only.
+	//nolint:staticcheck // the deprecated parameter is what this test covers
 	out, err := e.c.ReceiveMessage(e.ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), AttributeNames: []types.QueueAttributeName{"All"}, VisibilityTimeout: 1})
 	if err != nil || len(out.Messages) != 1 {
 		t.Fatalf("receive: %v, %v", out, err)

@@ -27,14 +27,13 @@ type CMap struct {
 	// Vertical reports /WMode 1.
 	Vertical bool
 
-	space      []codespace
-	uni        map[uint64]string
-	uniRanges  []uniRange
-	cid        map[uint64]uint32
-	cidRanges  []cidRange
-	identity   bool
-	entries    int
-	rangesDone bool
+	space     []codespace
+	uni       map[uint64]string
+	uniRanges []uniRange
+	cid       map[uint64]uint32
+	cidRanges []cidRange
+	identity  bool
+	entries   int
 }
 
 type codespace struct {

@@ -98,7 +98,7 @@ func Open(ctx context.Context, data []byte, password string, lim Limits) (doc *D
 		case ctx.Err() != nil:
 			return nil, fmt.Errorf("pdf: read: %w", context.Cause(ctx))
 		case isEncryptionSetup(err):
-			return nil, fmt.Errorf("%w: %v", ErrUnsupportedEncryption, err)
+			return nil, fmt.Errorf("%w: %w", ErrUnsupportedEncryption, err)
 		case errors.Is(err, filter.ErrDecodeLimitExceeded):
 			return nil, &limit.Error{Name: "MaxStreamBytes", Max: lim.MaxStreamBytes, What: "a stream of the file"}
 		}
