@@ -200,8 +200,13 @@ func (s *Server) Close() error {
 		errs = append(errs, s.sqs.Close())
 	}
 	if s.httpSrv != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		errs = append(errs, s.httpSrv.Shutdown(ctx))
+		// Shutdown waits for connections that were opened but have not sent
+		// a request yet (SDK connection pools make such); past a short grace
+		// period they are closed outright.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		if err := s.httpSrv.Shutdown(ctx); err != nil {
+			errs = append(errs, s.httpSrv.Close())
+		}
 		cancel()
 	}
 	if s.stopSave != nil {
