@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,7 +29,7 @@ type extractFlags struct {
 func newExtractCommand(a *app) *cobra.Command {
 	var f extractFlags
 	cmd := &cobra.Command{
-		Use:   "extract FILE.pdf... [--pages 1-3] [--format csv|json|xlsx] [--out DIR]",
+		Use:   "extract FILE.pdf...",
 		Short: "Extract the tables of PDF files as CSV, JSON or XLSX",
 		Long: `extract finds the tables in PDF files (ruled and unruled, continued over
 pages) and writes them out.
@@ -156,7 +157,11 @@ func (e *writeError) Unwrap() error { return e.err }
 func (r *extractRun) file(ctx context.Context, file string) (int, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return 0, err // *fs.PathError names the file and the reason
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the report names the file already
+		}
+		return 0, fmt.Errorf("cannot read the file: %w", err)
 	}
 	var opts extract.Options
 	opts.Pages, err = extract.SelectPages(ctx, data, r.ranges, opts)
@@ -179,13 +184,18 @@ func (r *extractRun) file(ctx context.Context, file string) (int, error) {
 	return len(res.PageErrors), nil
 }
 
-// describeOpenError adds what to do to the errors of a file that cannot be
-// opened.
+// describeOpenError says in front of the engine's reason why a file could
+// not be opened, and what to do where something can be done.
 func describeOpenError(err error) error {
-	if errors.Is(err, extract.ErrEncrypted) {
-		return fmt.Errorf("%w (the file needs a password to open; extract needs a copy without one)", err)
+	var le *extract.LimitError
+	switch {
+	case errors.Is(err, extract.ErrEncrypted):
+		return fmt.Errorf("needs a password to open; extract a copy without one: %w", err)
+	case errors.As(err, &le):
+		return fmt.Errorf("over a limit for hostile files: %w", err)
+	default:
+		return fmt.Errorf("not a PDF, or broken: %w", err)
 	}
-	return err
 }
 
 // write writes one file's tables to stdout or into the --out directory.

@@ -41,6 +41,7 @@ AWS settings (AWS_REGION, AWS_ENDPOINT_URL, credentials) as the AWS SDK reads th
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newVersionCommand(a), newLocalAWSCommand(a), newInfraCommand(a),
-		newWorkerCommand(a), newPublishCommand(a), newDLQCommand(a), newBenchCommand(a))
+		newWorkerCommand(a), newPublishCommand(a), newDLQCommand(a), newBenchCommand(a),
+		newFetchCommand(a))
 	return root
 }
