@@ -31,7 +31,7 @@ type QueueResources struct {
 // Apply creates the topology, or brings an existing one in line with it:
 // topics, dead-letter queues, work queues with their redrive and access
 // policies, subscriptions with job_type filter policies, and the SES
-// configuration set with its SNS event destination. Running it twice changes
+// configuration set with its SNS event destination, and the blob bucket. Running it twice changes
 // nothing the second time.
 func Apply(ctx context.Context, c Clients, t Topology) (Resources, error) {
 	if err := t.Validate(); err != nil {
@@ -56,6 +56,11 @@ func Apply(ctx context.Context, c Clients, t Topology) (Resources, error) {
 			return res, err
 		}
 		res.Queues[q.Role] = qr
+	}
+	if t.BlobBucket != "" && c.S3 != nil {
+		if err := NewBlobStore(c.S3, t.BlobBucket).EnsureBucket(ctx); err != nil {
+			return res, err
+		}
 	}
 	if t.ConfigurationSet != "" && c.SES != nil {
 		if err := applyConfigurationSet(ctx, c.SES, t.ConfigurationSet, res.EventsTopicARN); err != nil {

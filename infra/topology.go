@@ -18,6 +18,8 @@ type Topology struct {
 	// ConfigurationSet is the SES configuration set sends go through; its
 	// events (bounce, complaint, delivery...) are published to EventsTopic.
 	ConfigurationSet string
+	// BlobBucket is the S3 bucket for fetched PDFs and extracted tables.
+	BlobBucket string
 }
 
 // Queue is one role's work queue and its dead-letter queue.
@@ -88,6 +90,7 @@ func DefaultTopology() Topology {
 			q(RoleSESEvents, nil, false, 30*time.Second, 8),
 		},
 		ConfigurationSet: "quarry",
+		BlobBucket:       "quarry-blobs",
 	}
 }
 

@@ -24,7 +24,9 @@ func (a *app) awsEnv(ctx context.Context, endpoint string) (*awsEnv, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &awsEnv{clients: infra.NewClients(cfg), topology: infra.DefaultTopology()}, nil
+	top := infra.DefaultTopology()
+	top.BlobBucket = a.cfg.BlobBucket
+	return &awsEnv{clients: infra.NewClients(cfg), topology: top}, nil
 }
 
 // queueURL resolves a role (fetch), a queue name (quarry-fetch) or a URL.

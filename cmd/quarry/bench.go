@@ -27,7 +27,7 @@ import (
 
 func newBenchCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{Use: "bench", Short: "Measure Quarry's throughput"}
-	cmd.AddCommand(newBenchRuntimeCommand(a))
+	cmd.AddCommand(newBenchRuntimeCommand(a), newBenchExtractCommand(a))
 	return cmd
 }
 

@@ -17,6 +17,9 @@ type Config struct {
 	// RedisURL is the Redis server for dedup keys, leases and rate limits;
 	// empty means an embedded in-process Redis (dev only).
 	RedisURL string `envconfig:"REDIS_URL"`
+	// BlobBucket is the S3 bucket that holds fetched PDFs and extracted
+	// tables.
+	BlobBucket string `envconfig:"BLOB_BUCKET" default:"quarry-blobs"`
 }
 
 func loadConfig() (Config, error) {

@@ -29,7 +29,9 @@ brought in line; running it twice changes nothing.`,
 			if err != nil {
 				return err
 			}
-			res, err := infra.Apply(cmd.Context(), infra.NewClients(cfg), infra.DefaultTopology())
+			top := infra.DefaultTopology()
+			top.BlobBucket = a.cfg.BlobBucket
+			res, err := infra.Apply(cmd.Context(), infra.NewClients(cfg), top)
 			if err != nil {
 				return err
 			}

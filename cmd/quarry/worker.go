@@ -19,16 +19,38 @@ import (
 
 	"github.com/quarry-dev/quarry/idempotency"
 	"github.com/quarry-dev/quarry/infra"
+	"github.com/quarry-dev/quarry/messages"
+	"github.com/quarry-dev/quarry/pipeline/extract"
 	"github.com/quarry-dev/quarry/workers"
 )
 
+// stageDeps are what stage handlers are built from.
+type stageDeps struct {
+	env          *awsEnv
+	jobsTopicARN string
+	bucket       string
+	log          Logger
+}
+
 // stageHandlers returns the handlers of a role, by job type. A role whose
 // stage is not built into this binary yet is an error that says so.
-type stageHandlers func(role string) (map[string]workers.Handler, error)
+type stageHandlers func(role string, deps stageDeps) (map[string]workers.Handler, error)
 
 // builtStages are the stages this binary runs.
-func builtStages(role string) (map[string]workers.Handler, error) {
-	return nil, fmt.Errorf("role %s: its stage is not part of this build yet", role)
+func builtStages(role string, deps stageDeps) (map[string]workers.Handler, error) {
+	switch role {
+	case infra.RoleExtract:
+		h, err := extract.NewHandler(extract.HandlerConfig{
+			Blobs:     infra.NewBlobStore(deps.env.clients.S3, deps.bucket),
+			Publisher: infra.NewPublisher(deps.env.clients.SNS, deps.jobsTopicARN),
+			Logger:    deps.log,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return map[string]workers.Handler{messages.TypeExtractTables: h}, nil
+	}
+	return nil, fmt.Errorf("role %s: its stage is not part of this build yet (built: extract)", role)
 }
 
 func newWorkerCommand(a *app) *cobra.Command {
@@ -91,6 +113,11 @@ func runWorkers(ctx context.Context, a *app, stages stageHandlers, o workerOptio
 	metrics := workers.NewMetrics(reg)
 	store := idempotency.NewStore(rdb.Client, "quarry:")
 
+	topic, err := env.jobsTopicARN(ctx)
+	if err != nil {
+		return err
+	}
+	deps := stageDeps{env: env, jobsTopicARN: topic, bucket: a.cfg.BlobBucket, log: a.log}
 	var runners []*workers.Runner
 	for _, role := range o.roles {
 		role = strings.TrimSpace(role)
@@ -98,7 +125,7 @@ func runWorkers(ctx context.Context, a *app, stages stageHandlers, o workerOptio
 		if !ok {
 			return fmt.Errorf("unknown role %q (roles: fetch, extract, notify, ses-events)", role)
 		}
-		handlers, err := stages(role)
+		handlers, err := stages(role, deps)
 		if err != nil {
 			return err
 		}
