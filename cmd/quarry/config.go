@@ -17,6 +17,9 @@ type Config struct {
 	// RedisURL is the Redis server for dedup keys, leases and rate limits;
 	// empty means an embedded in-process Redis (dev only).
 	RedisURL string `envconfig:"REDIS_URL"`
+	// RedisPrefix starts every key Quarry writes, so fleets can share a
+	// server.
+	RedisPrefix string `envconfig:"REDIS_PREFIX" default:"quarry:"`
 	// BlobBucket is the S3 bucket that holds fetched PDFs and extracted
 	// tables.
 	BlobBucket string `envconfig:"BLOB_BUCKET" default:"quarry-blobs"`

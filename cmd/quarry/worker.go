@@ -111,7 +111,7 @@ func runWorkers(ctx context.Context, a *app, stages stageHandlers, o workerOptio
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := workers.NewMetrics(reg)
-	store := idempotency.NewStore(rdb.Client, "quarry:")
+	store := idempotency.NewStore(rdb.Client, a.cfg.RedisPrefix)
 
 	topic, err := env.jobsTopicARN(ctx)
 	if err != nil {

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/quarry-dev/quarry/infra"
+	"github.com/quarry-dev/quarry/infra/localaws"
+	"github.com/quarry-dev/quarry/infra/localaws/localawstest"
+	"github.com/quarry-dev/quarry/internal/redistest"
+	"github.com/quarry-dev/quarry/messages"
+)
+
+// TestWorkerRunsTheExtractRole drives `quarry worker --roles extract` end to
+// end: a PDF in the blob bucket, an extract.tables job published through
+// SNS, tables written beside the PDF, /metrics and /healthz served, and a
+// clean exit on cancellation.
+func TestWorkerRunsTheExtractRole(t *testing.T) {
+	ctx := context.Background()
+	ep := localawstest.Start(t, localaws.Config{})
+	// The worker's keys go under the test's prefix, which the test's Redis
+	// client removes when the test ends.
+	t.Setenv("QUARRY_REDIS_URL", os.Getenv(redistest.EnvURL))
+	t.Setenv("QUARRY_REDIS_PREFIX", redistest.Prefix(t))
+	_ = redistest.Client(t)
+	runQuarry(t, "infra", "apply", "--endpoint-url", ep.URL)
+
+	pdf, err := os.ReadFile("../../pipeline/extract/testdata/libreoffice/bordered_grid.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blobs := infra.NewBlobStore(ep.S3(), "quarry-blobs")
+	if err := blobs.Put(ctx, "jobs/t1/doc.pdf", bytes.NewReader(pdf), nil); err != nil {
+		t.Fatal(err)
+	}
+	runQuarry(t, "publish", "extract.tables", "--endpoint-url", ep.URL, "--payload", `{"pdf_key":"jobs/t1/doc.pdf","formats":["csv","json"]}`)
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsAddr := ln.Addr().String()
+	ln.Close()
+	wctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		cmd := newRootCommand(io.Discard, io.Discard)
+		cmd.SetArgs([]string{"worker", "--roles", "extract", "--endpoint-url", ep.URL, "--metrics-addr", metricsAddr, "--soft-stop", "2s"})
+		done <- cmd.ExecuteContext(wctx)
+	}()
+	defer func() {
+		stop()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("quarry worker: %v", err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Error("quarry worker did not stop")
+		}
+	}()
+
+	var tables struct {
+		Tables []struct {
+			Rows [][]string `json:"rows"`
+		} `json:"tables"`
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out, err := ep.S3().GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("quarry-blobs"), Key: aws.String("jobs/t1/doc.tables/tables.json")})
+		if err == nil {
+			err = json.NewDecoder(out.Body).Decode(&tables)
+			out.Body.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+		var nsk interface{ ErrorCode() string }
+		if !errors.As(err, &nsk) || nsk.ErrorCode() != "NoSuchKey" || time.Now().After(deadline) {
+			t.Fatalf("waiting for tables.json: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if len(tables.Tables) != 1 || len(tables.Tables[0].Rows) != 21 {
+		t.Fatalf("tables = %+v", tables)
+	}
+	for _, path := range []string{"/healthz", "/metrics"} {
+		resp, err := http.Get("http://" + metricsAddr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", path, resp.StatusCode, body)
+		}
+		if path == "/metrics" && !bytes.Contains(body, []byte(fmt.Sprintf(`quarry_jobs_processed_total{job_type=%q,outcome="ok",queue="quarry-extract"} 1`, messages.TypeExtractTables))) {
+			t.Fatalf("metrics lack the processed job:\n%s", body)
+		}
+	}
+}
