@@ -15,14 +15,6 @@ import (
 	"github.com/quarry-dev/quarry/messages"
 )
 
-// Attributes the worker runtime sets on messages it dead-letters.
-const (
-	dlqAttrError     = "quarry.error"
-	dlqAttrStage     = "quarry.stage"
-	dlqAttrReceives  = "quarry.receive_count"
-	dlqAttrFirstSeen = "quarry.first_seen"
-)
-
 // DeadLetter is one message in a DLQ as `quarry dlq peek` shows it.
 type DeadLetter struct {
 	MessageID string `json:"message_id"`
@@ -75,15 +67,15 @@ func describe(m types.Message) DeadLetter {
 	attr := func(name string) string { return aws.ToString(m.MessageAttributes[name].StringValue) }
 	d := DeadLetter{
 		MessageID: aws.ToString(m.MessageId),
-		Reason:    attr(dlqAttrError),
-		Stage:     attr(dlqAttrStage),
+		Reason:    attr(messages.DLQAttrError),
+		Stage:     attr(messages.DLQAttrStage),
 		Body:      aws.ToString(m.Body),
 	}
-	d.ReceiveCount, _ = strconv.Atoi(attr(dlqAttrReceives))
+	d.ReceiveCount, _ = strconv.Atoi(attr(messages.DLQAttrReceiveCount))
 	if d.ReceiveCount == 0 {
 		d.ReceiveCount, _ = strconv.Atoi(m.Attributes[string(types.MessageSystemAttributeNameApproximateReceiveCount)])
 	}
-	d.FirstSeen, _ = time.Parse(time.RFC3339Nano, attr(dlqAttrFirstSeen))
+	d.FirstSeen, _ = time.Parse(time.RFC3339Nano, attr(messages.DLQAttrFirstSeen))
 	if ms, err := strconv.ParseInt(m.Attributes[string(types.MessageSystemAttributeNameSentTimestamp)], 10, 64); err == nil {
 		d.SentAt = time.UnixMilli(ms).UTC()
 	}

@@ -11,15 +11,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/quarry-dev/quarry/messages"
 )
 
 // Message attributes the runner adds when it moves a message to the DLQ, so
 // `quarry dlq peek` can say why.
 const (
-	AttrError        = "quarry.error"
-	AttrStage        = "quarry.stage"
-	AttrReceiveCount = "quarry.receive_count"
-	AttrFirstSeen    = "quarry.first_seen"
+	AttrError        = messages.DLQAttrError
+	AttrStage        = messages.DLQAttrStage
+	AttrReceiveCount = messages.DLQAttrReceiveCount
+	AttrFirstSeen    = messages.DLQAttrFirstSeen
 )
 
 // maxReasonLen keeps the reason attribute readable and well inside SQS's

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/quarry-dev/quarry/infra/localaws/awsproto"
 )
 
 // mailRecord describes one accepted message: envelope, content kind, what
@@ -92,7 +94,7 @@ func newMailbox(dir string, log *slog.Logger) *mailbox {
 func (mb *mailbox) add(rec *mailRecord, eml []byte) error {
 	if mb.dir != "" {
 		if eml != nil {
-			if err := writeFileAtomic(filepath.Join(mb.dir, rec.MessageID+".eml"), eml, false); err != nil {
+			if err := awsproto.WriteFileAtomic(filepath.Join(mb.dir, rec.MessageID+".eml"), eml, false); err != nil {
 				return err
 			}
 		}
@@ -119,7 +121,7 @@ func (mb *mailbox) writeRecord(rec *mailRecord) error {
 	if err != nil {
 		return fmt.Errorf("encoding mail record %s: %w", rec.MessageID, err)
 	}
-	return writeFileAtomic(filepath.Join(mb.dir, rec.MessageID+".json"), b, false)
+	return awsproto.WriteFileAtomic(filepath.Join(mb.dir, rec.MessageID+".json"), b, false)
 }
 
 // load reads the records saved in the directory, oldest first. A record

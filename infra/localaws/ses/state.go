@@ -2,13 +2,12 @@ package ses
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/quarry-dev/quarry/infra/localaws/awsproto"
 )
 
 // stateFile holds everything but the mail, under Config.StateDir.
@@ -47,7 +46,7 @@ func (s *Service) SaveState() error {
 	s.dirty = false
 	s.mu.Unlock()
 	if err == nil {
-		err = writeFileAtomic(filepath.Join(s.cfg.StateDir, stateFile), data, true)
+		err = awsproto.WriteFileAtomic(filepath.Join(s.cfg.StateDir, stateFile), data, true)
 	}
 	if err != nil {
 		s.mu.Lock()
@@ -90,16 +89,12 @@ func sortedKeys[V any](m map[string]V) []string {
 // suppression list.
 func (s *Service) loadState() error {
 	path := filepath.Join(s.cfg.StateDir, stateFile)
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("ses: reading state: %w", err)
-	}
 	var st savedState
-	if err := json.Unmarshal(data, &st); err != nil {
-		return fmt.Errorf("ses: state file %s is damaged (%w); move it away to start empty", path, err)
+	if found, err := awsproto.ReadStateFile(path, &st); err != nil || !found {
+		if err != nil {
+			return fmt.Errorf("ses: %w", err)
+		}
+		return nil
 	}
 	if st.Version != stateVersion {
 		return fmt.Errorf("ses: state file %s has version %d, this build reads version %d", path, st.Version, stateVersion)
@@ -124,31 +119,6 @@ func (s *Service) loadState() error {
 		if d != nil && d.EmailAddress != "" {
 			s.suppressed[strings.ToLower(d.EmailAddress)] = d
 		}
-	}
-	return nil
-}
-
-// writeFileAtomic writes data to a temporary file in the same directory and
-// renames it over path; with sync, the data is flushed to disk first.
-func writeFileAtomic(path string, data []byte, sync bool) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil && sync {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
 }

@@ -2,13 +2,12 @@ package sns
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/quarry-dev/quarry/infra/localaws/awsproto"
 )
 
 // stateFile holds topics and subscriptions under Config.StateDir.
@@ -61,7 +60,7 @@ func (s *Service) SaveState() error {
 	s.dirty = false
 	s.mu.Unlock()
 	if err == nil {
-		err = writeFileAtomic(s.cfg.StateDir, stateFile, data)
+		err = awsproto.WriteFileAtomic(filepath.Join(s.cfg.StateDir, stateFile), data, true)
 	}
 	if err != nil {
 		s.mu.Lock()
@@ -100,16 +99,12 @@ func (s *Service) snapshotLocked() savedState {
 // an error: starting empty would silently lose every subscription.
 func (s *Service) loadState() error {
 	path := filepath.Join(s.cfg.StateDir, stateFile)
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("sns: reading state: %w", err)
-	}
 	var st savedState
-	if err := json.Unmarshal(data, &st); err != nil {
-		return fmt.Errorf("sns: state file %s is damaged (%w); move it away to start empty", path, err)
+	if found, err := awsproto.ReadStateFile(path, &st); err != nil || !found {
+		if err != nil {
+			return fmt.Errorf("sns: %w", err)
+		}
+		return nil
 	}
 	if st.Version != stateVersion {
 		return fmt.Errorf("sns: state file %s has version %d, this build reads version %d", path, st.Version, stateVersion)
@@ -166,29 +161,4 @@ func (s *Service) loadState() error {
 		}
 	}
 	return nil
-}
-
-// writeFileAtomic writes data to dir/name through a temporary file in the
-// same directory, synced and renamed over the old file.
-func writeFileAtomic(dir, name string, data []byte) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, name+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if _, err := tmp.Write(data); err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), filepath.Join(dir, name))
 }

@@ -2,9 +2,7 @@ package sqs
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -103,7 +101,7 @@ func (s *Service) writeState(doc *stateDoc) error {
 	if err := os.MkdirAll(s.cfg.StateDir, 0o755); err != nil {
 		return fmt.Errorf("sqs: creating state dir: %w", err)
 	}
-	if err := writeFileAtomic(s.statePath(), data); err != nil {
+	if err := awsproto.WriteFileAtomic(s.statePath(), data, true); err != nil {
 		return fmt.Errorf("sqs: saving state: %w", err)
 	}
 	return nil
@@ -153,16 +151,12 @@ func (s *Service) loadState() error {
 	if s.cfg.StateDir == "" {
 		return nil
 	}
-	data, err := os.ReadFile(s.statePath())
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("sqs: reading state: %w", err)
-	}
 	var doc stateDoc
-	if err := json.Unmarshal(data, &doc); err != nil {
-		return fmt.Errorf("sqs: decoding state file %s: %w", s.statePath(), err)
+	if found, err := awsproto.ReadStateFile(s.statePath(), &doc); err != nil || !found {
+		if err != nil {
+			return fmt.Errorf("sqs: %w", err)
+		}
+		return nil
 	}
 	if doc.Version != stateVersion {
 		return fmt.Errorf("sqs: state file %s has version %d, want %d", s.statePath(), doc.Version, stateVersion)
@@ -229,29 +223,4 @@ func (q *queue) restore(m *message, state msgState) {
 	default:
 		q.makeVisible(m)
 	}
-}
-
-// writeFileAtomic writes data to path through a temporary file in the same
-// directory and a rename, so a crash leaves the old file or the new one,
-// never a torn one.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(name, path)
-	}
-	if err != nil {
-		_ = os.Remove(name)
-	}
-	return err
 }
