@@ -79,3 +79,13 @@ func (e *awsEnv) sourceOf(ctx context.Context, dlqURL string) (string, error) {
 	name := strings.TrimSuffix(dlqURL[strings.LastIndexByte(dlqURL, '/')+1:], "-dlq")
 	return e.queueURL(ctx, name)
 }
+
+// dlq connects and resolves a DLQ argument of the dlq subcommands.
+func (a *app) dlq(ctx context.Context, endpoint, name string) (*awsEnv, string, error) {
+	env, err := a.awsEnv(ctx, endpoint)
+	if err != nil {
+		return nil, "", err
+	}
+	url, err := env.dlqURL(ctx, name)
+	return env, url, err
+}

@@ -59,11 +59,7 @@ func newDLQCommand(a *app) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			env, err := a.awsEnv(ctx, endpoint)
-			if err != nil {
-				return err
-			}
-			url, err := env.dlqURL(ctx, args[0])
+			env, url, err := a.dlq(ctx, endpoint, args[0])
 			if err != nil {
 				return err
 			}
@@ -117,11 +113,7 @@ moves the matching messages itself.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			env, err := a.awsEnv(ctx, endpoint)
-			if err != nil {
-				return err
-			}
-			dlq, err := env.dlqURL(ctx, args[0])
+			env, dlq, err := a.dlq(ctx, endpoint, args[0])
 			if err != nil {
 				return err
 			}
@@ -174,11 +166,7 @@ moves the matching messages itself.`,
 				return errors.New("purge deletes every message in the DLQ for good: add --yes to confirm")
 			}
 			ctx := cmd.Context()
-			env, err := a.awsEnv(ctx, endpoint)
-			if err != nil {
-				return err
-			}
-			url, err := env.dlqURL(ctx, args[0])
+			env, url, err := a.dlq(ctx, endpoint, args[0])
 			if err != nil {
 				return err
 			}
