@@ -23,6 +23,11 @@ type Config struct {
 	// BlobBucket is the S3 bucket that holds fetched PDFs and extracted
 	// tables.
 	BlobBucket string `envconfig:"BLOB_BUCKET" default:"quarry-blobs"`
+	// RecipesDir holds site recipes (*.yaml) beside the built-in ones.
+	RecipesDir string `envconfig:"RECIPES_DIR"`
+	// FetchAllowPrivate lets recipes reach loopback and private addresses
+	// (development against the sample site only).
+	FetchAllowPrivate bool `envconfig:"FETCH_ALLOW_PRIVATE" default:"false"`
 }
 
 func loadConfig() (Config, error) {

@@ -29,6 +29,8 @@ type stageDeps struct {
 	env          *awsEnv
 	jobsTopicARN string
 	bucket       string
+	redis        *infra.Redis
+	cfg          Config
 	log          Logger
 }
 
@@ -49,8 +51,14 @@ func builtStages(role string, deps stageDeps) (map[string]workers.Handler, error
 			return nil, err
 		}
 		return map[string]workers.Handler{messages.TypeExtractTables: h}, nil
+	case infra.RoleFetch:
+		h, err := newFetchHandler(deps)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]workers.Handler{messages.TypeFetchDocument: h}, nil
 	}
-	return nil, fmt.Errorf("role %s: its stage is not part of this build yet (built: extract)", role)
+	return nil, fmt.Errorf("role %s: its stage is not part of this build yet (built: fetch, extract)", role)
 }
 
 func newWorkerCommand(a *app) *cobra.Command {
@@ -117,7 +125,7 @@ func runWorkers(ctx context.Context, a *app, stages stageHandlers, o workerOptio
 	if err != nil {
 		return err
 	}
-	deps := stageDeps{env: env, jobsTopicARN: topic, bucket: a.cfg.BlobBucket, log: a.log}
+	deps := stageDeps{env: env, jobsTopicARN: topic, bucket: a.cfg.BlobBucket, redis: rdb, cfg: a.cfg, log: a.log}
 	var runners []*workers.Runner
 	for _, role := range o.roles {
 		role = strings.TrimSpace(role)

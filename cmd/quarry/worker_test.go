@@ -9,7 +9,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,6 +24,8 @@ import (
 	"github.com/quarry-dev/quarry/infra/localaws/localawstest"
 	"github.com/quarry-dev/quarry/internal/redistest"
 	"github.com/quarry-dev/quarry/messages"
+	"github.com/quarry-dev/quarry/pipeline/fetch/recipes"
+	"github.com/quarry-dev/quarry/pipeline/fetch/samplesite"
 )
 
 // TestWorkerRunsTheExtractRole drives `quarry worker --roles extract` end to
@@ -110,5 +115,73 @@ func TestWorkerRunsTheExtractRole(t *testing.T) {
 		if path == "/metrics" && !bytes.Contains(body, []byte(fmt.Sprintf(`quarry_jobs_processed_total{job_type=%q,outcome="ok",queue="quarry-extract"} 1`, messages.TypeExtractTables))) {
 			t.Fatalf("metrics lack the processed job:\n%s", body)
 		}
+	}
+}
+
+// TestWorkerFetchesAndExtracts runs `quarry worker --roles fetch,extract`
+// against the sample records portal: a fetch.document job asking for tables
+// ends with the PDF and its tables in the blob bucket.
+func TestWorkerFetchesAndExtracts(t *testing.T) {
+	ctx := context.Background()
+	ep := localawstest.Start(t, localaws.Config{})
+	t.Setenv("QUARRY_REDIS_URL", os.Getenv(redistest.EnvURL))
+	t.Setenv("QUARRY_REDIS_PREFIX", redistest.Prefix(t))
+	_ = redistest.Client(t)
+	site, err := samplesite.New(samplesite.Config{Documents: os.DirFS("../../pipeline/extract/testdata/libreoffice"), DownloadDelay: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(site)
+	defer func() { _ = site.Close(); srv.Close() }()
+
+	// The sample recipe, renamed and pointed at this run's portal.
+	sample, err := recipes.Sample()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	local := strings.Replace(strings.Replace(string(sample), "recipe: sample-records", "recipe: local-records", 1),
+		"http://127.0.0.1:8484/WellData/", srv.URL+"/WellData/", 1)
+	if err := os.WriteFile(filepath.Join(dir, "local.yaml"), []byte(local), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("QUARRY_RECIPES_DIR", dir)
+	t.Setenv("QUARRY_FETCH_ALLOW_PRIVATE", "true")
+
+	runQuarry(t, "infra", "apply", "--endpoint-url", ep.URL)
+	rec := site.Records()[0]
+	out := runQuarry(t, "publish", "fetch.document", "--endpoint-url", ep.URL, "--payload",
+		fmt.Sprintf(`{"recipe":"local-records","key":%q,"extract":{"formats":["json"]}}`, rec.APINumber))
+	jobID := strings.Fields(out)[2]
+
+	wctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		cmd := newRootCommand(io.Discard, io.Discard)
+		cmd.SetArgs([]string{"worker", "--roles", "fetch,extract", "--endpoint-url", ep.URL, "--metrics-addr", "", "--soft-stop", "2s"})
+		done <- cmd.ExecuteContext(wctx)
+	}()
+	defer func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("quarry worker: %v", err)
+		}
+	}()
+	key := "jobs/" + jobID + "/doc.tables/tables.json"
+	deadline := time.Now().Add(40 * time.Second)
+	for {
+		obj, err := ep.S3().GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("quarry-blobs"), Key: aws.String(key)})
+		if err == nil {
+			body, _ := io.ReadAll(obj.Body)
+			obj.Body.Close()
+			if !bytes.Contains(body, []byte(`"rows"`)) {
+				t.Fatalf("tables.json: %s", body)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s after 40s: %v", key, err)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
