@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 )
 
 // WriteFileAtomic writes data to path through a temporary file in the same
@@ -55,4 +56,37 @@ func ReadStateFile(path string, v any) (found bool, err error) {
 		return false, fmt.Errorf("state file %s is damaged (%w); move it away to start empty", path, err)
 	}
 	return true, nil
+}
+
+// StateSaver writes a service's state document when it changed. The zero
+// value is ready; one SaveIfDirty runs at a time.
+type StateSaver struct {
+	mu sync.Mutex // one save at a time, so an older snapshot never overwrites a newer one
+}
+
+// SaveIfDirty takes a snapshot under lock when *dirty is set (dirty is
+// guarded by lock), clears the flag, and writes the snapshot as JSON to path
+// atomically, outside the lock. If the write fails the flag is set again,
+// so the next save tries once more.
+func (s *StateSaver) SaveIfDirty(path string, lock sync.Locker, dirty *bool, snapshot func() any) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	lock.Lock()
+	if !*dirty {
+		lock.Unlock()
+		return nil
+	}
+	data, err := json.Marshal(snapshot())
+	*dirty = false
+	lock.Unlock()
+	if err == nil {
+		err = WriteFileAtomic(path, data, true)
+	}
+	if err != nil {
+		lock.Lock()
+		*dirty = true
+		lock.Unlock()
+		return fmt.Errorf("saving state: %w", err)
+	}
+	return nil
 }

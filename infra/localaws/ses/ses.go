@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/quarry-dev/quarry/infra/localaws/awsproto"
 )
 
 // TopicPublisher publishes SES events to an SNS topic.
@@ -63,7 +65,7 @@ type Service struct {
 	dirty      bool                              // state changed since the last SaveState
 	closed     bool
 
-	saveMu sync.Mutex // serialises SaveState
+	saver awsproto.StateSaver
 
 	// Event publishing runs in one goroutine per send; Close cancels stop
 	// and waits for them.

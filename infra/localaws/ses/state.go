@@ -1,7 +1,6 @@
 package ses
 
 import (
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"sort"
@@ -35,24 +34,8 @@ func (s *Service) SaveState() error {
 	if s.cfg.StateDir == "" {
 		return nil
 	}
-	s.saveMu.Lock()
-	defer s.saveMu.Unlock()
-	s.mu.Lock()
-	if !s.dirty {
-		s.mu.Unlock()
-		return nil
-	}
-	data, err := json.MarshalIndent(s.snapshotLocked(), "", "  ")
-	s.dirty = false
-	s.mu.Unlock()
-	if err == nil {
-		err = awsproto.WriteFileAtomic(filepath.Join(s.cfg.StateDir, stateFile), data, true)
-	}
-	if err != nil {
-		s.mu.Lock()
-		s.dirty = true
-		s.mu.Unlock()
-		return fmt.Errorf("ses: saving state: %w", err)
+	if err := s.saver.SaveIfDirty(filepath.Join(s.cfg.StateDir, stateFile), &s.mu, &s.dirty, func() any { return s.snapshotLocked() }); err != nil {
+		return fmt.Errorf("ses: %w", err)
 	}
 	return nil
 }

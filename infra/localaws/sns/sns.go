@@ -62,7 +62,7 @@ type Service struct {
 	subs   map[string]*subscription // by subscription ARN
 	dirty  bool                     // state changed since the last SaveState
 
-	saveMu sync.Mutex // one SaveState at a time
+	saver awsproto.StateSaver
 }
 
 // operation answers one query action.

@@ -72,7 +72,7 @@ type Service struct {
 	closeOnce sync.Once
 	wg        sync.WaitGroup // move task goroutines
 
-	saveMu sync.Mutex // one SaveState at a time
+	saver awsproto.StateSaver
 }
 
 // New builds the service, loading saved state from cfg.StateDir if any, and

@@ -1,10 +1,8 @@
 package sqs
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -73,36 +71,8 @@ func (s *Service) SaveState() error {
 	if s.cfg.StateDir == "" {
 		return nil
 	}
-	s.saveMu.Lock()
-	defer s.saveMu.Unlock()
-	s.mu.Lock()
-	if !s.dirty {
-		s.mu.Unlock()
-		return nil
-	}
-	doc := s.snapshot()
-	s.dirty = false
-	s.mu.Unlock()
-
-	err := s.writeState(doc)
-	if err != nil {
-		s.mu.Lock()
-		s.dirty = true // try again next time
-		s.mu.Unlock()
-	}
-	return err
-}
-
-func (s *Service) writeState(doc *stateDoc) error {
-	data, err := json.Marshal(doc)
-	if err != nil {
-		return fmt.Errorf("sqs: encoding state: %w", err)
-	}
-	if err := os.MkdirAll(s.cfg.StateDir, 0o755); err != nil {
-		return fmt.Errorf("sqs: creating state dir: %w", err)
-	}
-	if err := awsproto.WriteFileAtomic(s.statePath(), data, true); err != nil {
-		return fmt.Errorf("sqs: saving state: %w", err)
+	if err := s.saver.SaveIfDirty(s.statePath(), &s.mu, &s.dirty, func() any { return s.snapshot() }); err != nil {
+		return fmt.Errorf("sqs: %w", err)
 	}
 	return nil
 }
