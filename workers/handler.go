@@ -12,7 +12,8 @@ import (
 // retries after the given delay, any other error retries with backoff.
 //
 // The context carries the job's logger (zerolog.Ctx) with job_id, job_type,
-// message_id and attempt; it is cancelled when the job's lease is lost or the
+// message_id and attempt, and the job's claim (idempotency.LeaseFrom) for
+// once-only effects; it is cancelled when the job's lease is lost or the
 // worker shuts down, and the handler must return promptly then.
 type Handler interface {
 	Handle(ctx context.Context, job messages.Job) ([]byte, error)

@@ -90,7 +90,7 @@ func (r *Runner) process(workCtx context.Context, d *delivery) {
 	d.setLease(lease, cancelJob)
 	jobCtx, cancelTimeout := context.WithTimeout(jobCtx, r.cfg.JobTimeout)
 	defer cancelTimeout()
-	jobCtx = log.WithContext(jobCtx)
+	jobCtx = idempotency.WithLease(log.WithContext(jobCtx), lease)
 
 	start := time.Now()
 	result, err := r.run(jobCtx, h, job)
