@@ -21,6 +21,12 @@ type SQS interface {
 	SendMessage(ctx context.Context, in *sqs.SendMessageInput, opts ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
 }
 
+// Gate holds a runner's receives while its stage cannot work. Wait returns
+// nil once receiving may go on, or ctx's error.
+type Gate interface {
+	Wait(ctx context.Context) error
+}
+
 // Config configures one Runner: one queue, one role.
 type Config struct {
 	// SQS is the queue client. Required.
@@ -55,6 +61,11 @@ type Config struct {
 	// must outlive the queue's retention. Defaults to 15 days (SQS keeps at
 	// most 14).
 	ResultRetention time.Duration
+	// Gate, when set, is waited on before every receive: a stage that cannot
+	// work for a while (SES has paused sending, the daily quota is spent)
+	// holds its jobs in the queue instead of receiving them and burning
+	// their receive counts on retries.
+	Gate Gate
 	// Backoff sets retry delays.
 	Backoff Backoff
 	// Metrics are shared by the process's runners; nil creates private ones.

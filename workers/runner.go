@@ -151,6 +151,11 @@ func (r *Runner) prepare(ctx context.Context) error {
 func (r *Runner) receiveLoop(ctx, workCtx context.Context, jobs *sync.WaitGroup) {
 	failures := 0
 	for ctx.Err() == nil {
+		if r.cfg.Gate != nil {
+			if err := r.cfg.Gate.Wait(ctx); err != nil {
+				return
+			}
+		}
 		// Wait for one free slot, then take every other free one up to 10.
 		select {
 		case r.slots <- struct{}{}:

@@ -479,3 +479,48 @@ func counter(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	}
 	return sum
 }
+
+// gate is a workers.Gate that holds receives until opened.
+type gate struct {
+	open  chan struct{}
+	waits atomic.Int32
+}
+
+func (g *gate) Wait(ctx context.Context) error {
+	g.waits.Add(1)
+	select {
+	case <-g.open:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func TestGateHoldsJobsInTheQueueAndHandlersSeeTheirLease(t *testing.T) {
+	b := setup(t, localaws.Config{}, 30, 3)
+	j := job(t, messages.TypeNotifyEmail, notifyPayload)
+	b.send(t, encode(t, j))
+	g := &gate{open: make(chan struct{})}
+	leases := make(chan *idempotency.Lease, 1)
+	b.start(t, workers.Config{Role: "notify", Gate: g, Handlers: map[string]workers.Handler{
+		messages.TypeNotifyEmail: workers.HandlerFunc(func(ctx context.Context, j messages.Job) ([]byte, error) {
+			leases <- idempotency.LeaseFrom(ctx)
+			return nil, nil
+		}),
+	}})
+	waitFor(t, 5*time.Second, "the runner to wait on its gate", func() bool { return g.waits.Load() > 0 })
+	time.Sleep(300 * time.Millisecond)
+	if v, f := b.queueDepth(t, b.queue); v != 1 || f != 0 {
+		t.Fatalf("while the gate is shut: %d visible, %d in flight; want the job left in the queue", v, f)
+	}
+	close(g.open)
+	select {
+	case l := <-leases:
+		if l == nil || l.Key != j.IdempotencyKey {
+			t.Fatalf("lease in the handler's context = %+v, want one on %q", l, j.IdempotencyKey)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the job did not run after the gate opened")
+	}
+	waitFor(t, 5*time.Second, "queue to drain", func() bool { return b.drained(t) })
+}
