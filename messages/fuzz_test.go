@@ -190,3 +190,22 @@ func checkSESEvent(t *testing.T, e messages.SESEvent) {
 		t.Fatal("bounce without a type")
 	}
 }
+
+func FuzzNormalizeAddress(f *testing.F) {
+	for _, s := range []string{"Jane@Example.org", " bob@example.com ", "not an address", "a@b", "\"x y\"@example.org", "a@b.c."} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := messages.NormalizeAddress(s)
+		if err != nil {
+			return
+		}
+		if n != strings.ToLower(n) || n != strings.TrimSpace(n) {
+			t.Fatalf("messages.NormalizeAddress(%q) = %q: not normal", s, n)
+		}
+		again, err := messages.NormalizeAddress(n)
+		if err != nil || again != n {
+			t.Fatalf("NormalizeAddress is not idempotent: %q → %q → %q, %v", s, n, again, err)
+		}
+	})
+}
