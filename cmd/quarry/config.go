@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/kelseyhightower/envconfig"
 )
@@ -28,6 +29,19 @@ type Config struct {
 	// FetchAllowPrivate lets recipes reach loopback and private addresses
 	// (development against the sample site only).
 	FetchAllowPrivate bool `envconfig:"FETCH_ALLOW_PRIVATE" default:"false"`
+	// Actor names who runs `quarry suppress` in the audit trail; empty means
+	// $USER@hostname.
+	Actor string `envconfig:"ACTOR"`
+	// SuppressHashKey keys the HMAC that stands for an address in logs and
+	// metrics.
+	SuppressHashKey string `envconfig:"SUPPRESS_HASH_KEY"`
+	// SESMirrorSuppressions copies hard-bounce and complaint suppressions
+	// into SES's account-level suppression list (and removals out of it).
+	SESMirrorSuppressions bool `envconfig:"SES_MIRROR_SUPPRESSIONS" default:"false"`
+	// SoftBounceThreshold soft bounces of distinct messages within
+	// SoftBounceWindow suppress an address.
+	SoftBounceThreshold int           `envconfig:"SOFT_BOUNCE_THRESHOLD" default:"3"`
+	SoftBounceWindow    time.Duration `envconfig:"SOFT_BOUNCE_WINDOW" default:"168h"`
 }
 
 func loadConfig() (Config, error) {
