@@ -67,6 +67,11 @@ func Apply(ctx context.Context, c Clients, t Topology) (Resources, error) {
 			return res, err
 		}
 	}
+	if t.SenderIdentity != "" && c.SES != nil {
+		if err := applySenderIdentity(ctx, c.SES, t.SenderIdentity, t.ConfigurationSet); err != nil {
+			return res, err
+		}
+	}
 	return res, nil
 }
 
@@ -225,6 +230,21 @@ func applyConfigurationSet(ctx context.Context, c *sesv2.Client, name, topicARN 
 	}
 	if err != nil {
 		return fmt.Errorf("setting SES event destination of %s: %w", name, err)
+	}
+	return nil
+}
+
+// applySenderIdentity creates the sending identity when it is missing, with
+// the configuration set as its default. An existing identity is left as it
+// is: its verification and settings belong to whoever set it up.
+func applySenderIdentity(ctx context.Context, c *sesv2.Client, identity, configSet string) error {
+	in := &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String(identity)}
+	if configSet != "" {
+		in.ConfigurationSetName = aws.String(configSet)
+	}
+	var exists *sestypes.AlreadyExistsException
+	if _, err := c.CreateEmailIdentity(ctx, in); err != nil && !errors.As(err, &exists) {
+		return fmt.Errorf("creating SES identity %s: %w", identity, err)
 	}
 	return nil
 }

@@ -20,6 +20,11 @@ type Topology struct {
 	ConfigurationSet string
 	// BlobBucket is the S3 bucket for fetched PDFs and extracted tables.
 	BlobBucket string
+	// SenderIdentity is the SES identity (a domain, or one address) the
+	// notify stage sends from, attached to ConfigurationSet. Apply creates
+	// it when it is missing; on AWS a new domain identity then waits for
+	// its DKIM DNS records before it can send. Empty: leave identities alone.
+	SenderIdentity string
 }
 
 // Queue is one role's work queue and its dead-letter queue.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -50,6 +51,7 @@ func TestApplyIsIdempotentAndRoutesByJobType(t *testing.T) {
 	ep := localawstest.Start(t, localaws.Config{})
 	clients := infra.NewClients(ep.Config)
 	top := infra.DefaultTopology()
+	top.SenderIdentity = "mail.quarry.example"
 
 	first, err := infra.Apply(ctx, clients, top)
 	if err != nil {
@@ -68,6 +70,10 @@ func TestApplyIsIdempotentAndRoutesByJobType(t *testing.T) {
 	}
 	if second.Queues[infra.RoleFetch] != fetch || second.JobsTopicARN != first.JobsTopicARN {
 		t.Fatalf("second Apply changed addresses:\n%+v\n%+v", first, second)
+	}
+	id, err := clients.SES.GetEmailIdentity(ctx, &sesv2.GetEmailIdentityInput{EmailIdentity: aws.String("mail.quarry.example")})
+	if err != nil || aws.ToString(id.ConfigurationSetName) != "quarry" {
+		t.Fatalf("sender identity after Apply: %+v, %v", id, err)
 	}
 	qa, err := clients.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
 		QueueUrl: aws.String(fetch.URL), AttributeNames: []sqstypes.QueueAttributeName{"All"},

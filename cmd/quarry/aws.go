@@ -26,6 +26,7 @@ func (a *app) awsEnv(ctx context.Context, endpoint string) (*awsEnv, error) {
 	}
 	top := infra.DefaultTopology()
 	top.BlobBucket = a.cfg.BlobBucket
+	top.SenderIdentity = a.cfg.senderIdentity()
 	return &awsEnv{clients: infra.NewClients(cfg), topology: top}, nil
 }
 

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"net/mail"
+	"strings"
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
@@ -29,6 +31,10 @@ type Config struct {
 	// FetchAllowPrivate lets recipes reach loopback and private addresses
 	// (development against the sample site only).
 	FetchAllowPrivate bool `envconfig:"FETCH_ALLOW_PRIVATE" default:"false"`
+	// NotifyFrom is the From of result mails ("Quarry <results@example.com>");
+	// its domain is the SES identity `quarry infra apply` creates. Required
+	// by the notify role.
+	NotifyFrom string `envconfig:"NOTIFY_FROM"`
 	// Actor names who runs `quarry suppress` in the audit trail; empty means
 	// $USER@hostname.
 	Actor string `envconfig:"ACTOR"`
@@ -54,5 +60,20 @@ func loadConfig() (Config, error) {
 	default:
 		return Config{}, fmt.Errorf("QUARRY_LOG_FORMAT=%q: want auto, json or console", c.LogFormat)
 	}
+	if c.NotifyFrom != "" {
+		if _, err := mail.ParseAddress(c.NotifyFrom); err != nil {
+			return Config{}, fmt.Errorf("QUARRY_NOTIFY_FROM=%q: %w", c.NotifyFrom, err)
+		}
+	}
 	return c, nil
+}
+
+// senderIdentity is the SES identity mail from QUARRY_NOTIFY_FROM needs:
+// its domain.
+func (c Config) senderIdentity() string {
+	a, err := mail.ParseAddress(c.NotifyFrom)
+	if err != nil {
+		return ""
+	}
+	return a.Address[strings.LastIndexByte(a.Address, '@')+1:]
 }

@@ -30,16 +30,25 @@ type stageDeps struct {
 	jobsTopicARN string
 	bucket       string
 	redis        *infra.Redis
+	claims       *idempotency.Store
+	registry     prometheus.Registerer
 	cfg          Config
 	log          Logger
 }
 
-// stageHandlers returns the handlers of a role, by job type. A role whose
-// stage is not built into this binary yet is an error that says so.
-type stageHandlers func(role string, deps stageDeps) (map[string]workers.Handler, error)
+// stage is what a role runs: its handlers by job type, and a gate that
+// holds the role's receives while the stage cannot work (nil: never).
+type stage struct {
+	handlers map[string]workers.Handler
+	gate     workers.Gate
+}
+
+// stageBuilder builds the stage of a role. A role whose stage is not built
+// into this binary is an error that says so.
+type stageBuilder func(role string, deps stageDeps) (stage, error)
 
 // builtStages are the stages this binary runs.
-func builtStages(role string, deps stageDeps) (map[string]workers.Handler, error) {
+func builtStages(role string, deps stageDeps) (stage, error) {
 	switch role {
 	case infra.RoleExtract:
 		h, err := extract.NewHandler(extract.HandlerConfig{
@@ -48,17 +57,23 @@ func builtStages(role string, deps stageDeps) (map[string]workers.Handler, error
 			Logger:    deps.log,
 		})
 		if err != nil {
-			return nil, err
+			return stage{}, err
 		}
-		return map[string]workers.Handler{messages.TypeExtractTables: h}, nil
+		return stage{handlers: map[string]workers.Handler{messages.TypeExtractTables: h}}, nil
+	case infra.RoleSESEvents:
+		h, err := newSESEventsHandler(deps)
+		if err != nil {
+			return stage{}, err
+		}
+		return stage{handlers: map[string]workers.Handler{messages.TypeSESEvent: h}}, nil
 	case infra.RoleFetch:
 		h, err := newFetchHandler(deps)
 		if err != nil {
-			return nil, err
+			return stage{}, err
 		}
-		return map[string]workers.Handler{messages.TypeFetchDocument: h}, nil
+		return stage{handlers: map[string]workers.Handler{messages.TypeFetchDocument: h}}, nil
 	}
-	return nil, fmt.Errorf("role %s: its stage is not part of this build yet (built: fetch, extract)", role)
+	return stage{}, fmt.Errorf("role %s: its stage is not part of this build yet (built: fetch, extract, ses-events)", role)
 }
 
 func newWorkerCommand(a *app) *cobra.Command {
@@ -103,7 +118,7 @@ type workerOptions struct {
 	softStop    time.Duration
 }
 
-func runWorkers(ctx context.Context, a *app, stages stageHandlers, o workerOptions) error {
+func runWorkers(ctx context.Context, a *app, stages stageBuilder, o workerOptions) error {
 	env, err := a.awsEnv(ctx, o.endpoint)
 	if err != nil {
 		return err
@@ -125,7 +140,7 @@ func runWorkers(ctx context.Context, a *app, stages stageHandlers, o workerOptio
 	if err != nil {
 		return err
 	}
-	deps := stageDeps{env: env, jobsTopicARN: topic, bucket: a.cfg.BlobBucket, redis: rdb, cfg: a.cfg, log: a.log}
+	deps := stageDeps{env: env, jobsTopicARN: topic, bucket: a.cfg.BlobBucket, redis: rdb, claims: store, registry: reg, cfg: a.cfg, log: a.log}
 	var runners []*workers.Runner
 	for _, role := range o.roles {
 		role = strings.TrimSpace(role)
@@ -133,7 +148,7 @@ func runWorkers(ctx context.Context, a *app, stages stageHandlers, o workerOptio
 		if !ok {
 			return fmt.Errorf("unknown role %q (roles: fetch, extract, notify, ses-events)", role)
 		}
-		handlers, err := stages(role, deps)
+		st, err := stages(role, deps)
 		if err != nil {
 			return err
 		}
@@ -142,7 +157,7 @@ func runWorkers(ctx context.Context, a *app, stages stageHandlers, o workerOptio
 			return err
 		}
 		r, err := workers.New(workers.Config{
-			SQS: env.clients.SQS, QueueURL: url, Role: role, Claims: store, Handlers: handlers,
+			SQS: env.clients.SQS, QueueURL: url, Role: role, Claims: store, Handlers: st.handlers, Gate: st.gate,
 			Concurrency: cmp.Or(o.concurrency, q.Concurrency), SoftStopTimeout: o.softStop,
 			Metrics: metrics, Logger: a.log,
 		})
