@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/quarry-dev/quarry/idempotency"
+	"github.com/quarry-dev/quarry/infra"
+)
+
+func newEffectsCommand(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "effects",
+		Short: "List and settle side effects whose outcome is unknown (emails that may have gone out)",
+		Long: `A side effect is unknown when its request went out and no answer came back:
+an SES SendEmail that timed out may or may not have sent the mail. Quarry
+never repeats such an effect on its own. List them here, check (the SES
+events of the message, the recipient), then settle each: --happened records
+it as done; --not-happened forgets it (the job itself is finished: publish a
+new job to do the effect again).
+
+Effects of notify.email jobs are named "email:<recipient>".`,
+	}
+	open := func(ctx context.Context) (*idempotency.Store, func(), error) {
+		if a.cfg.RedisURL == "" {
+			return nil, nil, errors.New("quarry effects works on the fleet's Redis: set QUARRY_REDIS_URL")
+		}
+		rdb, err := infra.OpenRedis(ctx, a.cfg.RedisURL)
+		if err != nil {
+			return nil, nil, err
+		}
+		return idempotency.NewStore(rdb.Client, a.cfg.RedisPrefix), func() { _ = rdb.Close() }, nil
+	}
+
+	var asJSON bool
+	unknown := &cobra.Command{
+		Use:   "unknown",
+		Short: "List effects whose outcome is unknown, oldest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			store, closeFn, err := open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			list, err := store.ListUnknownEffects(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSONLines(a, list)
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "MARKED\tJOB KEY\tEFFECT\tREASON")
+			for _, u := range list {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.MarkedAt.Format(time.RFC3339), u.Key, u.Name, u.Reason)
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			if len(list) == 0 {
+				fmt.Fprintln(a.stderr, "no effect is unknown")
+			}
+			return nil
+		},
+	}
+	unknown.Flags().BoolVar(&asJSON, "json", false, "one JSON entry per line")
+
+	var happened, notHappened bool
+	resolve := &cobra.Command{
+		Use:   "resolve JOB_KEY EFFECT (--happened | --not-happened)",
+		Short: "Settle an unknown effect after checking what really happened",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if happened == notHappened {
+				return errors.New("say what happened: --happened or --not-happened")
+			}
+			store, closeFn, err := open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			if err := store.ResolveEffect(cmd.Context(), args[0], args[1], happened); err != nil {
+				return err
+			}
+			out := map[string]any{"key": args[0], "effect": args[1], "happened": happened}
+			return json.NewEncoder(a.stdout).Encode(out)
+		},
+	}
+	resolve.Flags().BoolVar(&happened, "happened", false, "the effect took place (record it as done)")
+	resolve.Flags().BoolVar(&notHappened, "not-happened", false, "the effect did not take place (forget it)")
+	cmd.AddCommand(unknown, resolve)
+	return cmd
+}
