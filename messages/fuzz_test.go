@@ -166,8 +166,11 @@ func checkSESEvent(t *testing.T, e messages.SESEvent) {
 		messages.SESSend:             false,
 		messages.SESSubscription:     false,
 	}
-	if _, known := details[e.Kind]; !known {
-		t.Fatalf("unknown kind %q", e.Kind)
+	if _, known := details[e.Kind]; known != e.Kind.Known() {
+		t.Fatalf("kind %q: Known() = %v", e.Kind, e.Kind.Known())
+	}
+	if !e.Kind.Known() && (e.Format != messages.SESEventPublishing || e.Kind == "") {
+		t.Fatalf("unknown kind %q accepted in format %s", e.Kind, e.Format)
 	}
 	for kind, set := range details {
 		if set != (kind == e.Kind && kind != messages.SESSend && kind != messages.SESSubscription) {

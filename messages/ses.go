@@ -23,6 +23,18 @@ const (
 	SESSubscription     SESKind = "Subscription"
 )
 
+// Known reports whether the kind is one Quarry knows. Events of other
+// kinds (an eventType SES added later) decode with their mail and no
+// details.
+func (k SESKind) Known() bool {
+	switch k {
+	case SESSend, SESDelivery, SESBounce, SESComplaint, SESReject, SESDeliveryDelay,
+		SESRenderingFailure, SESOpen, SESClick, SESSubscription:
+		return true
+	}
+	return false
+}
+
 // SESFormat says which of SES's two notification formats an event came in.
 type SESFormat string
 

@@ -99,7 +99,9 @@ type (
 )
 
 // sesKinds maps eventType values onto kinds. notificationType allows only
-// Bounce, Complaint and Delivery.
+// Bounce, Complaint and Delivery. An eventType SES adds later becomes a kind
+// of its own name without details (see [SESKind.Known]), so a consumer can
+// acknowledge and count it instead of failing on it.
 func sesKind(format SESFormat, s string) (SESKind, bool) {
 	switch s {
 	case "Bounce", "Complaint", "Delivery":
@@ -114,7 +116,10 @@ func sesKind(format SESFormat, s string) (SESKind, bool) {
 	case "Rendering Failure":
 		return SESRenderingFailure, true
 	}
-	return "", false
+	if checkKey("ses.eventType", s, 64, true) != nil {
+		return "", false
+	}
+	return SESKind(s), true
 }
 
 // DecodeSESEvent decodes one SES notification in either format: event

@@ -185,7 +185,11 @@ func (h *Handler) recipient(ctx context.Context, log *zerolog.Logger, ev *messag
 		return out, err
 	}
 	if first {
-		h.metrics.events.WithLabelValues(string(ev.Kind)).Inc()
+		kind := string(ev.Kind)
+		if !ev.Kind.Known() {
+			kind = "other" // bounded label values whatever SES adds
+		}
+		h.metrics.events.WithLabelValues(kind).Inc()
 	}
 	return out, nil
 }
@@ -300,6 +304,8 @@ func (h *Handler) logOther(log zerolog.Logger, ev *messages.SESEvent) {
 		log.Error().Str("template", ev.RenderingFailure.TemplateName).Str("error", ev.RenderingFailure.ErrorMessage).Msg("SES could not render a template")
 	case ev.DeliveryDelay != nil:
 		log.Info().Str("delay_type", ev.DeliveryDelay.DelayType).Msg("delivery delayed; SES keeps trying")
+	case !ev.Kind.Known():
+		log.Info().Msg("SES event of a kind Quarry does not know: acknowledged and counted")
 	}
 }
 

@@ -375,3 +375,18 @@ func TestAnEventWithoutMailIDIsPermanent(t *testing.T) {
 		}
 	})
 }
+
+func TestEventsOfUnknownKindAreAcknowledgedAndCounted(t *testing.T) {
+	each(t, sesevents.Config{}, func(t *testing.T, f *fixture) {
+		res := f.handle(t, ev{format: "eventType", kind: "Teleport", mailID: "m1", to: []string{"a@example.org"}})
+		if len(res.Recipients) != 1 || res.Recipients[0].Outcome != sesevents.OutcomeCounted {
+			t.Fatalf("result = %+v", res)
+		}
+		if !strings.Contains(f.logs.String(), "does not know") {
+			t.Errorf("no log line for the unknown kind: %s", f.logs)
+		}
+		if r := f.reasons(t, "a@example.org"); len(r) != 0 {
+			t.Errorf("an unknown event suppressed: %v", r)
+		}
+	})
+}
