@@ -25,17 +25,15 @@ SES configuration set whose events return through SNS. Existing resources are
 brought in line; running it twice changes nothing.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := infra.LoadAWSConfig(cmd.Context(), infra.AWSOptions{Endpoint: endpoint})
+			env, err := a.awsEnv(cmd.Context(), endpoint)
 			if err != nil {
 				return err
 			}
-			top := infra.DefaultTopology()
-			top.BlobBucket = a.cfg.BlobBucket
-			res, err := infra.Apply(cmd.Context(), infra.NewClients(cfg), top)
+			res, err := infra.Apply(cmd.Context(), env.clients, env.topology)
 			if err != nil {
 				return err
 			}
-			return printResources(a, res)
+			return printResources(a, res, env.topology.SenderIdentity)
 		},
 	}
 	apply.Flags().StringVar(&endpoint, "endpoint-url", "", "AWS endpoint (default: AWS_ENDPOINT_URL, else AWS)")
@@ -43,8 +41,11 @@ brought in line; running it twice changes nothing.`,
 	return cmd
 }
 
-func printResources(a *app, res infra.Resources) error {
+func printResources(a *app, res infra.Resources, identity string) error {
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	if identity != "" {
+		fmt.Fprintf(tw, "ses-identity\tnotify\t%s\n", identity)
+	}
 	fmt.Fprintf(tw, "topic\tjobs\t%s\n", res.JobsTopicARN)
 	fmt.Fprintf(tw, "topic\tses-events\t%s\n", res.EventsTopicARN)
 	roles := make([]string, 0, len(res.Queues))
