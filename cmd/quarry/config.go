@@ -35,6 +35,19 @@ type Config struct {
 	// its domain is the SES identity `quarry infra apply` creates. Required
 	// by the notify role.
 	NotifyFrom string `envconfig:"NOTIFY_FROM"`
+	// NotifyTemplatesDir holds mail templates (<name>.subject.tmpl,
+	// <name>.txt.tmpl, <name>.html.tmpl) beside the built-in ones.
+	NotifyTemplatesDir string `envconfig:"NOTIFY_TEMPLATES_DIR"`
+	// NotifyUnsubscribeMailto is the List-Unsubscribe mailto: address
+	// (default: the From address).
+	NotifyUnsubscribeMailto string `envconfig:"NOTIFY_UNSUBSCRIBE_MAILTO"`
+	// NotifyUnsubscribeURL adds a one-click https List-Unsubscribe link,
+	// signed with NotifyUnsubscribeKey.
+	NotifyUnsubscribeURL string `envconfig:"NOTIFY_UNSUBSCRIBE_URL"`
+	NotifyUnsubscribeKey string `envconfig:"NOTIFY_UNSUBSCRIBE_KEY"`
+	// NotifySendRateFraction is the share of SES's MaxSendRate the fleet
+	// uses.
+	NotifySendRateFraction float64 `envconfig:"NOTIFY_SEND_RATE_FRACTION" default:"0.85"`
 	// Actor names who runs `quarry suppress` in the audit trail; empty means
 	// $USER@hostname.
 	Actor string `envconfig:"ACTOR"`

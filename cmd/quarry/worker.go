@@ -60,6 +60,12 @@ func builtStages(role string, deps stageDeps) (stage, error) {
 			return stage{}, err
 		}
 		return stage{handlers: map[string]workers.Handler{messages.TypeExtractTables: h}}, nil
+	case infra.RoleNotify:
+		h, err := newNotifyHandler(deps)
+		if err != nil {
+			return stage{}, err
+		}
+		return stage{handlers: map[string]workers.Handler{messages.TypeNotifyEmail: h}, gate: h.Gate()}, nil
 	case infra.RoleSESEvents:
 		h, err := newSESEventsHandler(deps)
 		if err != nil {
@@ -73,7 +79,7 @@ func builtStages(role string, deps stageDeps) (stage, error) {
 		}
 		return stage{handlers: map[string]workers.Handler{messages.TypeFetchDocument: h}}, nil
 	}
-	return stage{}, fmt.Errorf("role %s: its stage is not part of this build yet (built: fetch, extract, ses-events)", role)
+	return stage{}, fmt.Errorf("role %s: its stage is not part of this build yet (built: fetch, extract, notify, ses-events)", role)
 }
 
 func newWorkerCommand(a *app) *cobra.Command {
