@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -54,30 +53,12 @@ func waitUntil(t *testing.T, d time.Duration, what string, cond func() bool) {
 // the ses-events queue) that suppress both; a later job to them and to
 // others mails only the others.
 func TestBouncesAndComplaintsStopLaterMail(t *testing.T) {
-	ctx := context.Background()
 	ep := localawstest.Start(t, localaws.Config{SESMaxSendRate: 50})
 	useRedis(t)
 	t.Setenv("QUARRY_NOTIFY_FROM", "Quarry <results@quarry.example>")
 	runQuarry(t, "infra", "apply", "--endpoint-url", ep.URL)
 
-	wctx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() {
-		cmd := newRootCommand(io.Discard, logWriter{t})
-		cmd.SetArgs([]string{"worker", "--roles", "notify,ses-events", "--endpoint-url", ep.URL, "--metrics-addr", "", "--soft-stop", "2s"})
-		done <- cmd.ExecuteContext(wctx)
-	}()
-	defer func() {
-		stop()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("quarry worker: %v", err)
-			}
-		case <-time.After(20 * time.Second):
-			t.Error("quarry worker did not stop")
-		}
-	}()
+	startWorker(t, "--roles", "notify,ses-events", "--endpoint-url", ep.URL, "--metrics-addr", "")
 
 	const (
 		bounce    = "bounce@simulator.amazonses.com"
@@ -118,12 +99,4 @@ func TestBouncesAndComplaintsStopLaterMail(t *testing.T) {
 	if n := len(mailTo(t, ep.URL, complaint)); n != 1 {
 		t.Errorf("complaint@ got %d mails, want 1 (the first job's only)", n)
 	}
-}
-
-// logWriter passes the worker's log lines to the test log.
-type logWriter struct{ t *testing.T }
-
-func (w logWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
 }

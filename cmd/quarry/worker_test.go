@@ -58,24 +58,7 @@ func TestWorkerRunsTheExtractRole(t *testing.T) {
 	}
 	metricsAddr := ln.Addr().String()
 	ln.Close()
-	wctx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() {
-		cmd := newRootCommand(io.Discard, io.Discard)
-		cmd.SetArgs([]string{"worker", "--roles", "extract", "--endpoint-url", ep.URL, "--metrics-addr", metricsAddr, "--soft-stop", "2s"})
-		done <- cmd.ExecuteContext(wctx)
-	}()
-	defer func() {
-		stop()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("quarry worker: %v", err)
-			}
-		case <-time.After(20 * time.Second):
-			t.Error("quarry worker did not stop")
-		}
-	}()
+	startWorker(t, "--roles", "extract", "--endpoint-url", ep.URL, "--metrics-addr", metricsAddr)
 
 	var tables struct {
 		Tables []struct {
@@ -154,19 +137,7 @@ func TestWorkerFetchesAndExtracts(t *testing.T) {
 		fmt.Sprintf(`{"recipe":"local-records","key":%q,"extract":{"formats":["json"]}}`, rec.APINumber))
 	jobID := strings.Fields(out)[2]
 
-	wctx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() {
-		cmd := newRootCommand(io.Discard, io.Discard)
-		cmd.SetArgs([]string{"worker", "--roles", "fetch,extract", "--endpoint-url", ep.URL, "--metrics-addr", "", "--soft-stop", "2s"})
-		done <- cmd.ExecuteContext(wctx)
-	}()
-	defer func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Errorf("quarry worker: %v", err)
-		}
-	}()
+	startWorker(t, "--roles", "fetch,extract", "--endpoint-url", ep.URL, "--metrics-addr", "")
 	key := "jobs/" + jobID + "/doc.tables/tables.json"
 	deadline := time.Now().Add(40 * time.Second)
 	for {
@@ -184,4 +155,36 @@ func TestWorkerFetchesAndExtracts(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// startWorker runs `quarry worker` with args until the test ends, passing
+// its log lines to the test log, and checks that it stops cleanly.
+func startWorker(t *testing.T, args ...string) {
+	t.Helper()
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		cmd := newRootCommand(io.Discard, logWriter{t})
+		cmd.SetArgs(append([]string{"worker", "--soft-stop", "2s"}, args...))
+		done <- cmd.ExecuteContext(ctx)
+	}()
+	t.Cleanup(func() {
+		stop()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("quarry worker: %v", err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Error("quarry worker did not stop")
+		}
+	})
+}
+
+// logWriter passes the worker's log lines to the test log.
+type logWriter struct{ t *testing.T }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
 }
