@@ -95,8 +95,8 @@ func (s *Store) Claim(ctx context.Context, key, payloadHash string, leaseTTL tim
 	if err != nil {
 		return Claim{}, fmt.Errorf("claim %q: %w", key, err)
 	}
-	res, err := scripts.claim.Run(ctx, s.Client,
-		[]string{s.recordKey(key), s.leaseKey(key)},
+	res, err := s.run(ctx, scripts.claim,
+		s.jobKeys(key),
 		payloadHash, token, ms(leaseTTL), ms(s.retention()),
 	).Slice()
 	if err != nil {
@@ -135,7 +135,7 @@ func (s *Store) Extend(ctx context.Context, lease *Lease, ttl time.Duration) err
 		return fmt.Errorf("extend %q: TTL %v is not positive: %w", lease.Key, ttl, ErrInvalid)
 	}
 	return s.runStatus(ctx, "extend", lease.Key, scripts.extend,
-		[]string{s.recordKey(lease.Key), s.leaseKey(lease.Key)},
+		s.jobKeys(lease.Key),
 		lease.token, lease.Fence, ms(ttl))
 }
 
@@ -154,7 +154,7 @@ func (s *Store) Complete(ctx context.Context, lease *Lease, result []byte, reten
 		retention = s.retention()
 	}
 	return s.runStatus(ctx, "complete", lease.Key, scripts.complete,
-		[]string{s.recordKey(lease.Key), s.leaseKey(lease.Key)},
+		s.jobKeys(lease.Key),
 		lease.token, lease.Fence, result, ms(retention))
 }
 
@@ -168,7 +168,7 @@ func (s *Store) Release(ctx context.Context, lease *Lease) error {
 		return err
 	}
 	return s.runStatus(ctx, "release", lease.Key, scripts.release,
-		[]string{s.recordKey(lease.Key), s.leaseKey(lease.Key)},
+		s.jobKeys(lease.Key),
 		lease.token, lease.Fence)
 }
 
@@ -184,7 +184,7 @@ func (s *Store) checkLease(op string, lease *Lease) error {
 
 // runStatus runs a script that replies "ok" or a refusal code.
 func (s *Store) runStatus(ctx context.Context, op, key string, sc scriptRunner, keys []string, args ...any) error {
-	code, err := sc.Run(ctx, s.Client, keys, args...).Text()
+	code, err := s.run(ctx, sc, keys, args...).Text()
 	if err != nil {
 		return fmt.Errorf("%s %q: %w", op, key, err)
 	}

@@ -337,6 +337,29 @@ func TestConcurrentClaimsExactlyOneAcquires(t *testing.T) {
 	})
 }
 
+func TestEndedContextSendsNothing(t *testing.T) {
+	t.Parallel()
+	redistest.Run(t, func(t *testing.T, b redistest.Backend) {
+		s := newStore(b)
+		c := mustClaim(t, s, "job-1", hashA, time.Minute, idempotency.StatusAcquired)
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		if _, err := s.Claim(ctx, "job-2", hashA, time.Minute); !errors.Is(err, context.Canceled) {
+			t.Fatalf("Claim with an ended context: %v, want context.Canceled", err)
+		}
+		if n := b.Client.Exists(t.Context(), b.Prefix+"idem:{job-2}").Val(); n != 0 {
+			t.Fatal("Claim with an ended context wrote the record")
+		}
+		if err := s.Complete(ctx, c.Lease, nil, 0); !errors.Is(err, context.Canceled) {
+			t.Fatalf("Complete with an ended context: %v, want context.Canceled", err)
+		}
+		// Still in progress, so still completable.
+		if err := s.Complete(t.Context(), c.Lease, nil, 0); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
 func TestInvalidArguments(t *testing.T) {
 	t.Parallel()
 	redistest.Run(t, func(t *testing.T, b redistest.Backend) {

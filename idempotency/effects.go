@@ -90,7 +90,7 @@ func (s *Store) ClaimEffect(ctx context.Context, lease *Lease, name string) (Eff
 	if err != nil {
 		return EffectClaim{}, fmt.Errorf("claim effect %q of %q: %w", name, lease.Key, err)
 	}
-	res, err := scripts.claimEffect.Run(ctx, s.Client,
+	res, err := s.run(ctx, scripts.claimEffect,
 		[]string{s.recordKey(lease.Key), s.effectKey(lease.Key, name)},
 		lease.token, lease.Fence, token, ms(s.retention()), lease.Key, name,
 	).Slice()

@@ -26,7 +26,14 @@ const (
 )
 
 func (s *Store) recordKey(key string) string { return s.prefix() + "idem:{" + key + "}" }
-func (s *Store) leaseKey(key string) string  { return s.recordKey(key) + ":lease" }
+
+// jobKeys returns the record and lease keys of a job, the KEYS of the claim
+// scripts.
+func (s *Store) jobKeys(key string) []string {
+	rec := s.recordKey(key)
+	return []string{rec, rec + ":lease"}
+}
+
 func (s *Store) effectKey(key, name string) string {
 	return s.recordKey(key) + ":effect:" + name
 }

@@ -2,6 +2,7 @@ package idempotency
 
 import (
 	"cmp"
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
@@ -25,6 +26,15 @@ const (
 // Store runs the claim protocol against Redis. Its methods are safe for
 // concurrent use; a Store holds no state besides its configuration, so
 // copies behave alike.
+//
+// The protocol's scripts run on the client's autopipeline when the client
+// has one (go-redis's *Client, *ClusterClient and *Ring do): the scripts
+// that concurrent goroutines run at the same moment, such as a runner's
+// claims and completes, then share one write and one read on one
+// connection instead of paying a round trip each. Each call still waits
+// for its own reply, so the protocol and its errors are the same as with
+// one round trip per call; a lone call is sent at once. The autopipeline
+// belongs to the client and closes with it.
 type Store struct {
 	// Client is the Redis connection: a single server, a failover client
 	// or a cluster. Required.
@@ -51,6 +61,35 @@ func (s *Store) retention() time.Duration {
 		return s.Retention
 	}
 	return DefaultRetention
+}
+
+// autoPipeliner is a client with a shared autopipeline
+// (redis.Client.AutoPipeline). The client creates it on first use and
+// returns the same one afterwards.
+type autoPipeliner interface {
+	AutoPipeline() (*redis.AutoPipeliner, error)
+}
+
+// run runs a protocol script on the client's autopipeline, or on the
+// client itself when it has none (or cannot give it, for instance once
+// closed, in which case the client reports the error).
+//
+// A call whose ctx has already ended fails with ctx's error without being
+// sent, as it does on the client itself; the autopipeline would otherwise
+// send it, since it does not look at a command's context once queued.
+func (s *Store) run(ctx context.Context, sc scriptRunner, keys []string, args ...any) *redis.Cmd {
+	if err := ctx.Err(); err != nil {
+		cmd := redis.NewCmd(ctx)
+		cmd.SetErr(err)
+		return cmd
+	}
+	var c redis.Scripter = s.Client
+	if p, ok := s.Client.(autoPipeliner); ok {
+		if ap, err := p.AutoPipeline(); err == nil {
+			c = ap
+		}
+	}
+	return sc.Run(ctx, c, keys, args...)
 }
 
 func (s *Store) check() error {

@@ -39,7 +39,7 @@ func (s *Store) MarkEffectUnknown(ctx context.Context, eff *Effect, reason strin
 		return err
 	}
 	op := "mark effect " + strconv.Quote(eff.Name) + " of"
-	res, err := scripts.markUnknown.Run(ctx, s.Client, []string{s.effectKey(eff.Key, eff.Name)}, eff.token, reason).Slice()
+	res, err := s.run(ctx, scripts.markUnknown, []string{s.effectKey(eff.Key, eff.Name)}, eff.token, reason).Slice()
 	if err != nil {
 		return fmt.Errorf("%s %q unknown: %w", op, eff.Key, err)
 	}
@@ -128,7 +128,7 @@ func (s *Store) ResolveEffect(ctx context.Context, key, name string, happened bo
 	if happened {
 		flag = "1"
 	}
-	code, err := scripts.resolveEffect.Run(ctx, s.Client, []string{s.effectKey(key, name)}, flag, ms(s.retention())).Text()
+	code, err := s.run(ctx, scripts.resolveEffect, []string{s.effectKey(key, name)}, flag, ms(s.retention())).Text()
 	if err != nil {
 		return fmt.Errorf("resolve effect %q of %q: %w", name, key, err)
 	}

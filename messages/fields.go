@@ -1,6 +1,7 @@
 package messages
 
 import (
+	"errors"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -29,13 +30,17 @@ func checkRecipients(field string, rcpts []string) error {
 	}
 	seen := make(map[string]int, len(rcpts))
 	for i, r := range rcpts {
-		f := fmt.Sprintf("%s[%d]", field, i)
-		if err := checkEmail(f, r); err != nil {
+		// The element's field name is only spelled out for an error.
+		if err := checkEmail(field, r); err != nil {
+			var ve *ValidationError
+			if errors.As(err, &ve) {
+				ve.Field = fmt.Sprintf("%s[%d]", field, i)
+			}
 			return err
 		}
 		k := strings.ToLower(r)
 		if j, dup := seen[k]; dup {
-			return &ValidationError{Field: f, Reason: fmt.Sprintf("same address as [%d] (compared ignoring case)", j)}
+			return &ValidationError{Field: fmt.Sprintf("%s[%d]", field, i), Reason: fmt.Sprintf("same address as [%d] (compared ignoring case)", j)}
 		}
 		seen[k] = i
 	}

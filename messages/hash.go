@@ -27,7 +27,11 @@ func PayloadHash(j Job) string {
 	h := sha256.New()
 	h.Write([]byte(j.Type))
 	h.Write([]byte{0})
-	if canon, err := canonicalJSON(j.Payload); err == nil {
+	if isCanonical(j.Payload) {
+		// Already canonical (as every decoded or built job's payload is),
+		// or not JSON: the bytes as they are, either way.
+		h.Write(j.Payload)
+	} else if canon, err := canonicalJSON(j.Payload); err == nil {
 		h.Write(canon)
 	} else {
 		// Not JSON: hash the bytes as they are, so the hash is still a
@@ -48,4 +52,33 @@ func canonicalJSON(raw []byte) ([]byte, error) {
 	var out bytes.Buffer
 	json.HTMLEscape(&out, compact.Bytes())
 	return out.Bytes(), nil
+}
+
+// isCanonical reports whether canonicalJSON would return raw unchanged,
+// were raw valid JSON: it has no whitespace outside strings, and none of
+// the characters HTMLEscape escapes (<, >, &, U+2028, U+2029). It only
+// scans, so canonical input, the usual case, is not copied twice.
+func isCanonical(raw []byte) bool {
+	inString := false
+	for i := 0; i < len(raw); i++ {
+		switch c := raw[i]; c {
+		case '"':
+			inString = !inString
+		case '\\':
+			if inString {
+				i++ // the escaped byte, which may be a quote
+			}
+		case ' ', '\t', '\n', '\r':
+			if !inString {
+				return false
+			}
+		case '<', '>', '&':
+			return false
+		case 0xE2: // U+2028 and U+2029 are E2 80 A8 and E2 80 A9 in UTF-8
+			if i+2 < len(raw) && raw[i+1] == 0x80 && (raw[i+2] == 0xA8 || raw[i+2] == 0xA9) {
+				return false
+			}
+		}
+	}
+	return true
 }

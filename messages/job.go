@@ -88,7 +88,9 @@ func DecodeJob(data []byte) (Job, error) {
 	if j.IdempotencyKey == "" {
 		j.IdempotencyKey = j.ID
 	}
-	if len(j.Payload) > 0 && string(j.Payload) != "null" {
+	// The payload is valid JSON (the decoder checked it), so one that is
+	// already canonical is kept as it is.
+	if len(j.Payload) > 0 && string(j.Payload) != "null" && !isCanonical(j.Payload) {
 		canon, err := canonicalJSON(j.Payload)
 		if err != nil {
 			return Job{}, jsonError("job.payload", err)

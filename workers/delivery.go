@@ -62,10 +62,10 @@ func (r *Runner) track(m types.Message) *delivery {
 	r.mu.Lock()
 	r.inflight[d.receipt] = d
 	r.mu.Unlock()
-	r.metrics.received.WithLabelValues(r.queue).Inc()
-	r.metrics.inFlight.WithLabelValues(r.queue).Inc()
+	r.qm.received.Inc()
+	r.qm.inFlight.Inc()
 	if !d.sent.IsZero() {
-		r.metrics.lag.WithLabelValues(r.queue).Observe(r.cfg.Now().Sub(d.sent).Seconds())
+		r.qm.lag.Observe(r.cfg.Now().Sub(d.sent).Seconds())
 	}
 	return d
 }
@@ -74,7 +74,7 @@ func (r *Runner) untrack(d *delivery) {
 	r.mu.Lock()
 	delete(r.inflight, d.receipt)
 	r.mu.Unlock()
-	r.metrics.inFlight.WithLabelValues(r.queue).Dec()
+	r.qm.inFlight.Dec()
 }
 
 // snapshot returns the deliveries in flight, for the heartbeat.

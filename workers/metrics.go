@@ -54,3 +54,39 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	reg.MustRegister(m.received, m.processed, m.duplicates, m.retried, m.deadLettered, m.inFlight, m.duration, m.lag)
 	return m
 }
+
+// queueMetrics are one runner's metric children, looked up once when the
+// runner is built rather than with WithLabelValues for every message (which
+// hashes the label values and locks the vector each time).
+type queueMetrics struct {
+	received   prometheus.Counter
+	duplicates prometheus.Counter
+	inFlight   prometheus.Gauge
+	lag        prometheus.Observer
+	// byType holds the children of each job type the runner has a handler
+	// for. It is not written after the runner is built.
+	byType map[string]typeMetrics
+}
+
+// typeMetrics are the children of one job type on one queue.
+type typeMetrics struct {
+	duration prometheus.Observer
+	ok       prometheus.Counter
+}
+
+func (m *Metrics) forQueue(queue string, handlers map[string]Handler) queueMetrics {
+	q := queueMetrics{
+		received:   m.received.WithLabelValues(queue),
+		duplicates: m.duplicates.WithLabelValues(queue),
+		inFlight:   m.inFlight.WithLabelValues(queue),
+		lag:        m.lag.WithLabelValues(queue),
+		byType:     make(map[string]typeMetrics, len(handlers)),
+	}
+	for t := range handlers {
+		q.byType[t] = typeMetrics{
+			duration: m.duration.WithLabelValues(queue, t),
+			ok:       m.processed.WithLabelValues(queue, t, "ok"),
+		}
+	}
+	return q
+}

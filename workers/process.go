@@ -27,23 +27,26 @@ const (
 // process runs one delivery to its end: decode, claim, handle, settle.
 // Every path ends in exactly one of: delete (done or duplicate), a visibility
 // change (retry later or give back), or a move to the DLQ.
-func (r *Runner) process(workCtx context.Context, d *delivery) {
-	log := r.log.With().Str("message_id", d.messageID).Int("attempt", d.receiveCount).Logger()
-	cleanup := context.WithoutCancel(workCtx)
-
+//
+// cleanup is workCtx without its cancellation, for the calls that settle a
+// delivery (they must run even when the job was cancelled).
+func (r *Runner) process(workCtx, cleanup context.Context, d *delivery) {
 	body, err := messages.DecodeQueueBody(aws.ToString(d.msg.Body))
 	if err != nil {
-		r.toDLQ(cleanup, log, d, reasonUndecodable, err)
+		r.toDLQ(cleanup, r.deliveryLog(d), d, reasonUndecodable, err)
 		return
 	}
 	job, ok := jobOf(body)
 	if !ok {
 		// An SES setup notice carries no work.
+		log := r.deliveryLog(d)
 		log.Debug().Str("kind", body.Kind.String()).Msg("notice acknowledged")
 		r.deletes.add(d.receipt)
 		return
 	}
-	log = log.With().Str("job_id", job.ID).Str("job_type", job.Type).Logger()
+	// The job's logger, built once with every field a job's lines carry.
+	log := r.log.With().Str("message_id", d.messageID).Int("attempt", d.receiveCount).
+		Str("job_id", job.ID).Str("job_type", job.Type).Logger()
 	h, found := r.cfg.Handlers[job.Type]
 	if !found {
 		r.toDLQ(cleanup, log, d, reasonNoHandler, fmt.Errorf("role %s has no handler for job type %q", r.cfg.Role, job.Type))
@@ -67,7 +70,7 @@ func (r *Runner) process(workCtx context.Context, d *delivery) {
 	}
 	switch claim.Status {
 	case idempotency.StatusCompleted:
-		r.metrics.duplicates.WithLabelValues(r.queue).Inc()
+		r.qm.duplicates.Inc()
 		log.Debug().Str("idempotency_key", job.IdempotencyKey).Msg("duplicate: job already done, acknowledged")
 		r.deletes.add(d.receipt)
 		return
@@ -92,9 +95,10 @@ func (r *Runner) process(workCtx context.Context, d *delivery) {
 	defer cancelTimeout()
 	jobCtx = idempotency.WithLease(log.WithContext(jobCtx), lease)
 
+	tm := r.qm.byType[job.Type] // set for every type with a handler
 	start := time.Now()
 	result, err := r.run(jobCtx, h, job)
-	r.metrics.duration.WithLabelValues(r.queue, job.Type).Observe(time.Since(start).Seconds())
+	tm.duration.Observe(time.Since(start).Seconds())
 	// The heartbeat stops extending the lease: it is completed or released
 	// below. The message's visibility is still extended until it is settled.
 	d.setLease(nil, nil)
@@ -102,7 +106,7 @@ func (r *Runner) process(workCtx context.Context, d *delivery) {
 	cause := context.Cause(jobCtx)
 	switch {
 	case err == nil:
-		r.complete(cleanup, log, d, job, lease, result)
+		r.complete(cleanup, log, d, tm, lease, result)
 	case errors.Is(cause, ErrLeaseLost):
 		// Another worker owns the job now; our copy of the message stays
 		// for the heartbeat-less visibility timeout and becomes a duplicate.
@@ -128,6 +132,12 @@ func (r *Runner) process(workCtx context.Context, d *delivery) {
 	}
 }
 
+// deliveryLog is the logger of a delivery whose job is not known (its body
+// did not decode, or carries no job).
+func (r *Runner) deliveryLog(d *delivery) zerolog.Logger {
+	return r.log.With().Str("message_id", d.messageID).Int("attempt", d.receiveCount).Logger()
+}
+
 // run calls the handler, turning a panic into an ordinary (retryable) error.
 func (r *Runner) run(ctx context.Context, h Handler, job messages.Job) (result []byte, err error) {
 	defer func() {
@@ -144,7 +154,7 @@ func (r *Runner) backoff(d *delivery) time.Duration {
 }
 
 // complete stores the result with the claim and acknowledges the message.
-func (r *Runner) complete(ctx context.Context, log zerolog.Logger, d *delivery, job messages.Job, lease *idempotency.Lease, result []byte) {
+func (r *Runner) complete(ctx context.Context, log zerolog.Logger, d *delivery, tm typeMetrics, lease *idempotency.Lease, result []byte) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := r.cfg.Claims.Complete(ctx, lease, result, r.cfg.ResultRetention); err != nil {
@@ -161,7 +171,7 @@ func (r *Runner) complete(ctx context.Context, log zerolog.Logger, d *delivery, 
 		log.Error().Err(err).Msg("recording completion failed; the job will be delivered again")
 		return
 	}
-	r.metrics.processed.WithLabelValues(r.queue, job.Type, "ok").Inc()
+	tm.ok.Inc()
 	log.Debug().Msg("job done")
 	r.deletes.add(d.receipt)
 }

@@ -30,7 +30,8 @@ type Runner struct {
 	cfg     Config
 	log     zerolog.Logger
 	metrics *Metrics
-	queue   string // queue name for labels
+	qm      queueMetrics // this queue's children of metrics
+	queue   string       // queue name for labels
 	vis     time.Duration
 	slots   chan struct{}
 	deletes *deleter
@@ -59,6 +60,7 @@ func New(cfg Config) (*Runner, error) {
 		cfg:      cfg,
 		log:      cfg.Logger.With().Str("component", "runner").Str("queue", name).Str("role", cfg.Role).Logger(),
 		metrics:  m,
+		qm:       m.forQueue(name, cfg.Handlers),
 		queue:    name,
 		slots:    make(chan struct{}, cfg.Concurrency),
 		inflight: map[string]*delivery{},
@@ -99,8 +101,27 @@ func (r *Runner) Run(ctx context.Context) error {
 	go func() { defer close(hbDone); r.heartbeat(bg, hbStop) }()
 
 	r.log.Info().Int("concurrency", r.cfg.Concurrency).Dur("visibility_timeout", r.vis).Msg("runner started")
+	// One goroutine per handler slot runs the deliveries the receive loop
+	// hands over. A delivery is only received once a slot is free, so the
+	// channel's buffer (one per slot) never fills and a handover never
+	// waits. Closing it after the receive loop lets the workers finish what
+	// they hold and return.
+	work := make(chan *delivery, r.cfg.Concurrency)
+	cleanup := context.WithoutCancel(workCtx)
 	var jobs sync.WaitGroup
-	r.receiveLoop(ctx, workCtx, &jobs)
+	for range r.cfg.Concurrency {
+		jobs.Add(1)
+		go func() {
+			defer jobs.Done()
+			for d := range work {
+				r.process(workCtx, cleanup, d)
+				r.untrack(d)
+				<-r.slots
+			}
+		}()
+	}
+	r.receiveLoop(ctx, work)
+	close(work)
 
 	r.log.Info().Dur("soft_stop_timeout", r.cfg.SoftStopTimeout).Msg("runner stopping: waiting for in-flight jobs")
 	if !waitTimeout(&jobs, r.cfg.SoftStopTimeout) {
@@ -145,39 +166,48 @@ func (r *Runner) prepare(ctx context.Context) error {
 	return nil
 }
 
-// receiveLoop receives until ctx is cancelled. Each receive asks for as many
-// messages as there are free handler slots (at most 10), so no message waits
-// in memory while its visibility timeout runs.
-func (r *Runner) receiveLoop(ctx, workCtx context.Context, jobs *sync.WaitGroup) {
+// receiveLinger is how long a receive waits for more handler slots to free
+// up when fewer than a full batch are free: long enough for a busy runner's
+// slots to fill a batch of 10 (fewer, larger receives: less SQS cost and
+// CPU per message), short enough to add nothing a person would notice to
+// the latency of a job that waits for a slot.
+const receiveLinger = 10 * time.Millisecond
+
+// receiveLoop receives until ctx is cancelled and hands each message to the
+// workers. Each receive asks for as many messages as there are free handler
+// slots (at most 10), so no message waits in memory while its visibility
+// timeout runs. When fewer than a batch are free it waits up to
+// receiveLinger for more.
+func (r *Runner) receiveLoop(ctx context.Context, work chan<- *delivery) {
 	failures := 0
+	batch := min(10, r.cfg.Concurrency)
+	linger := time.NewTimer(receiveLinger)
+	linger.Stop()
+	defer linger.Stop()
 	for ctx.Err() == nil {
 		if r.cfg.Gate != nil {
 			if err := r.cfg.Gate.Wait(ctx); err != nil {
 				return
 			}
 		}
-		// Wait for one free slot, then take every other free one up to 10.
-		select {
-		case r.slots <- struct{}{}:
-		case <-ctx.Done():
+		n, ok := r.takeSlots(ctx, batch, linger)
+		if !ok {
 			return
 		}
-		n := 1
-		for n < 10 {
-			select {
-			case r.slots <- struct{}{}:
-				n++
-				continue
-			default:
-			}
-			break
-		}
 		out, err := r.cfg.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-			QueueUrl:                    aws.String(r.cfg.QueueURL),
-			MaxNumberOfMessages:         int32(n),
-			WaitTimeSeconds:             int32(r.cfg.WaitTime / time.Second),
-			MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
-			MessageAttributeNames:       []string{"All"},
+			QueueUrl:            aws.String(r.cfg.QueueURL),
+			MaxNumberOfMessages: int32(n),
+			WaitTimeSeconds:     int32(r.cfg.WaitTime / time.Second),
+			// Only the system attributes the runner reads: the receive
+			// count (attempt, backoff), the first receive (DLQ reason)
+			// and the send time (queue lag).
+			MessageSystemAttributeNames: []types.MessageSystemAttributeName{
+				types.MessageSystemAttributeNameApproximateReceiveCount,
+				types.MessageSystemAttributeNameApproximateFirstReceiveTimestamp,
+				types.MessageSystemAttributeNameSentTimestamp,
+			},
+			// Message attributes travel with a message moved to the DLQ.
+			MessageAttributeNames: []string{"All"},
 		})
 		var got []types.Message
 		if out != nil {
@@ -202,16 +232,50 @@ func (r *Runner) receiveLoop(ctx, workCtx context.Context, jobs *sync.WaitGroup)
 		}
 		failures = 0
 		for _, m := range got {
-			d := r.track(m)
-			jobs.Add(1)
-			go func() {
-				defer jobs.Done()
-				defer func() { <-r.slots }()
-				defer r.untrack(d)
-				r.process(workCtx, d)
-			}()
+			work <- r.track(m)
 		}
 	}
+}
+
+// takeSlots waits for one free handler slot, takes every other free one up
+// to batch, and if that is fewer than batch waits up to receiveLinger for
+// more. It returns how many it took; ok is false (and none are held) when
+// ctx ended first.
+func (r *Runner) takeSlots(ctx context.Context, batch int, linger *time.Timer) (n int, ok bool) {
+	select {
+	case r.slots <- struct{}{}:
+	case <-ctx.Done():
+		return 0, false
+	}
+	n = 1
+	for n < batch {
+		select {
+		case r.slots <- struct{}{}:
+			n++
+			continue
+		default:
+		}
+		break
+	}
+	if n == batch {
+		return n, true
+	}
+	linger.Reset(receiveLinger)
+	defer linger.Stop()
+	for n < batch {
+		select {
+		case r.slots <- struct{}{}:
+			n++
+		case <-linger.C:
+			return n, true
+		case <-ctx.Done():
+			for range n {
+				<-r.slots
+			}
+			return 0, false
+		}
+	}
+	return n, true
 }
 
 func (r *Runner) jitter() float64 {

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,6 +41,18 @@ type runtimeBenchResult struct {
 	SQSCallsPerMsg       float64 `json:"sqs_calls_per_msg"`
 	DuplicatesSuppressed int64   `json:"duplicates_suppressed"`
 	DuplicateEffects     int64   `json:"duplicate_effects"`
+	// CPU time per message in each phase: of this process (runtime or
+	// bare loop, SDK and the embedded endpoint together) and of the Redis
+	// server (0 when it is embedded; on a shared server it includes other
+	// clients' load).
+	CPUPerMsg     phaseCPU `json:"cpu_per_msg"`
+	BareCPUPerMsg phaseCPU `json:"bare_cpu_per_msg"`
+}
+
+// phaseCPU is CPU time per message, in microseconds.
+type phaseCPU struct {
+	Process float64 `json:"process_us"`
+	Redis   float64 `json:"redis_us"`
 }
 
 func newBenchRuntimeCommand(a *app) *cobra.Command {
@@ -47,7 +61,7 @@ func newBenchRuntimeCommand(a *app) *cobra.Command {
 		dupRate     float64
 		concurrency int
 		asJSON      bool
-		cpuProfile  string
+		prof        benchProfile
 	)
 	cmd := &cobra.Command{
 		Use:   "runtime --messages N",
@@ -57,22 +71,26 @@ receives is delivered twice) and uses QUARRY_REDIS_URL or an embedded Redis.
 It publishes N no-op jobs through SNS into SQS and drains them with the
 runtime (claim, handler, complete, batched delete), then publishes N more and
 drains them with a bare loop of ReceiveMessage(10) + DeleteMessageBatch. It
-reports both rates, the runtime's SQS calls per message, and how many
-duplicate deliveries were suppressed versus run twice.`,
+reports both rates, the runtime's SQS calls per message, how many
+duplicate deliveries were suppressed versus run twice, and the CPU time per
+message of each phase (this process, and the Redis server during the
+runtime phase). --cpuprofile and --memprofile with --profile-phase runtime
+or bare profile that phase's drain alone.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if cpuProfile != "" {
-				f, err := os.Create(cpuProfile)
+			switch prof.phase {
+			case "all", "runtime", "bare":
+			default:
+				return fmt.Errorf("--profile-phase %q: want all, runtime or bare", prof.phase)
+			}
+			if prof.phase == "all" {
+				stop, err := prof.start()
 				if err != nil {
 					return err
 				}
-				defer f.Close()
-				if err := pprof.StartCPUProfile(f); err != nil {
-					return err
-				}
-				defer pprof.StopCPUProfile()
+				defer func() { _ = stop() }()
 			}
-			res, err := benchRuntime(cmd.Context(), a, n, dupRate, concurrency)
+			res, err := benchRuntime(cmd.Context(), a, n, dupRate, concurrency, prof)
 			if err != nil {
 				return err
 			}
@@ -83,6 +101,7 @@ duplicate deliveries were suppressed versus run twice.`,
 				fmt.Fprintf(a.stdout, "SQS calls per msg   %.3f\n", res.SQSCallsPerMsg)
 				fmt.Fprintf(a.stdout, "duplicates skipped  %d\n", res.DuplicatesSuppressed)
 				fmt.Fprintf(a.stdout, "duplicate effects   %d\n", res.DuplicateEffects)
+				fmt.Fprintf(a.stdout, "CPU per msg         runtime %.0f µs + redis %.0f µs, bare loop %.0f µs\n", res.CPUPerMsg.Process, res.CPUPerMsg.Redis, res.BareCPUPerMsg.Process)
 			}
 			b, _ := json.Marshal(res)
 			if asJSON {
@@ -95,11 +114,67 @@ duplicate deliveries were suppressed versus run twice.`,
 	cmd.Flags().Float64Var(&dupRate, "duplicates", 0, "share of SQS receives delivered twice (0-1)")
 	cmd.Flags().IntVar(&concurrency, "concurrency", 32, "runtime handler slots")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as one JSON line")
-	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
+	cmd.Flags().StringVar(&prof.cpu, "cpuprofile", "", "write a CPU profile to this file (of the phase --profile-phase names)")
+	cmd.Flags().StringVar(&prof.mem, "memprofile", "", "write an allocation profile to this file, and the allocations before the phase to FILE.base (compare with pprof -diff_base)")
+	cmd.Flags().StringVar(&prof.phase, "profile-phase", "all", "what the profiles cover: all (the whole run, publishing included), runtime or bare (that phase's drain only)")
 	return cmd
 }
 
-func benchRuntime(ctx context.Context, a *app, n int, dupRate float64, concurrency int) (runtimeBenchResult, error) {
+// benchProfile says which profiles to write and of what part of the run.
+type benchProfile struct {
+	cpu, mem string
+	phase    string // all, runtime or bare
+}
+
+// start begins profiling; the returned function ends it and writes the
+// profiles (once; later calls do nothing).
+func (p benchProfile) start() (stop func() error, err error) {
+	var cpuFile *os.File
+	if p.cpu != "" {
+		if cpuFile, err = os.Create(p.cpu); err != nil {
+			return nil, err
+		}
+		if err := pprof.StartCPUProfile(cpuFile); err != nil {
+			cpuFile.Close()
+			return nil, err
+		}
+	}
+	if p.mem != "" {
+		if err := writeAllocs(p.mem + ".base"); err != nil {
+			return nil, err
+		}
+	}
+	return sync.OnceValue(func() error {
+		var errs []error
+		if cpuFile != nil {
+			pprof.StopCPUProfile()
+			errs = append(errs, cpuFile.Close())
+		}
+		if p.mem != "" {
+			errs = append(errs, writeAllocs(p.mem))
+		}
+		return errors.Join(errs...)
+	}), nil
+}
+
+// during starts profiling for the named phase if it is the one asked for.
+func (p benchProfile) during(phase string) (stop func() error, err error) {
+	if p.phase != phase || (p.cpu == "" && p.mem == "") {
+		return func() error { return nil }, nil
+	}
+	return p.start()
+}
+
+func writeAllocs(name string) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	runtime.GC() // up-to-date statistics
+	return errors.Join(pprof.Lookup("allocs").WriteTo(f, 0), f.Close())
+}
+
+func benchRuntime(ctx context.Context, a *app, n int, dupRate float64, concurrency int, prof benchProfile) (runtimeBenchResult, error) {
 	res := runtimeBenchResult{Messages: n}
 	if n < 1 {
 		return res, errors.New("--messages must be at least 1")
@@ -155,8 +230,14 @@ func benchRuntime(ctx context.Context, a *app, n int, dupRate float64, concurren
 		return res, err
 	}
 	srv.ResetCalls()
+	stopProfile, err := prof.during("runtime")
+	if err != nil {
+		return res, err
+	}
+	defer func() { _ = stopProfile() }()
 	runCtx, stop := context.WithCancel(ctx)
 	runErr := make(chan error, 1)
+	cpu0 := sampleCPU(ctx, rdb)
 	start := time.Now()
 	go func() { runErr <- runner.Run(runCtx) }()
 	select {
@@ -175,8 +256,12 @@ func benchRuntime(ctx context.Context, a *app, n int, dupRate float64, concurren
 		return res, errors.Join(err, <-runErr)
 	}
 	elapsed := time.Since(start)
+	res.CPUPerMsg = sampleCPU(ctx, rdb).since(cpu0, n)
 	stop()
 	if err := <-runErr; err != nil {
+		return res, err
+	}
+	if err := stopProfile(); err != nil {
 		return res, err
 	}
 	calls := srv.Calls()["sqs"]
@@ -195,11 +280,21 @@ func benchRuntime(ctx context.Context, a *app, n int, dupRate float64, concurren
 	if err := publishNoops(ctx, pub, n, "bare"); err != nil {
 		return res, err
 	}
+	stopBareProfile, err := prof.during("bare")
+	if err != nil {
+		return res, err
+	}
+	defer func() { _ = stopBareProfile() }()
+	cpu0 = sampleCPU(ctx, rdb)
 	start = time.Now()
 	if err := bareDrain(ctx, clients.SQS, queue, n); err != nil {
 		return res, err
 	}
 	res.BareMsgsPerS = float64(n) / time.Since(start).Seconds()
+	res.BareCPUPerMsg = sampleCPU(ctx, rdb).since(cpu0, n)
+	if err := stopBareProfile(); err != nil {
+		return res, err
+	}
 	return res, nil
 }
 
@@ -274,6 +369,59 @@ func waitEmpty(ctx context.Context, c *sqs.Client, queue string) error {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
+}
+
+// cpuSample is the CPU time used so far by this process and by the Redis
+// server; zero where it cannot be read.
+type cpuSample struct {
+	process, redis time.Duration
+}
+
+func sampleCPU(ctx context.Context, r *infra.Redis) cpuSample {
+	s := cpuSample{process: processCPU()}
+	if r.Embedded {
+		return s // miniredis runs inside this process
+	}
+	info, err := r.Client.Info(ctx, "cpu").Result()
+	if err != nil {
+		return s
+	}
+	for line := range strings.SplitSeq(info, "\n") {
+		k, v, _ := strings.Cut(strings.TrimSpace(line), ":")
+		if k == "used_cpu_sys" || k == "used_cpu_user" {
+			secs, _ := strconv.ParseFloat(v, 64)
+			s.redis += time.Duration(secs * float64(time.Second))
+		}
+	}
+	return s
+}
+
+// processCPU is the user and system CPU time of this process so far, from
+// /proc/self/stat (in clock ticks of 1/100 s, Linux's USER_HZ); 0 where
+// there is no /proc.
+func processCPU() time.Duration {
+	b, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return 0
+	}
+	// The command name, in parentheses, may hold spaces; fields count from
+	// after it: state is field 3, utime 14 and stime 15.
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+func (s cpuSample) since(before cpuSample, n int) phaseCPU {
+	us := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(n) }
+	return phaseCPU{Process: us(s.process - before.process), Redis: us(s.redis - before.redis)}
 }
 
 func metricSum(reg *prometheus.Registry, name string) float64 {

@@ -36,6 +36,7 @@ type message struct {
 	id          string // MessageId
 	body        string
 	attrs       map[string]awsproto.MessageAttribute // never mutated once stored
+	wireAttrs   msgAttrMap                           // attrs in wire form, made by the first receive of all of them; read-only
 	traceHeader *string                              // AWSTraceHeader system attribute
 	md5Body     string
 	md5Attrs    string

@@ -276,17 +276,23 @@ func (s *Service) duplicate(q *queue, delivered []*message, now time.Time) {
 
 // output renders a delivered message with the system attributes and message
 // attributes the receive asked for. MD5OfMessageAttributes covers exactly
-// the attributes returned.
+// the attributes returned. The caller holds s.mu.
 func (s *Service) output(q *queue, m *message, handle string, p receiveParams) Message {
 	out := Message{
 		MessageId: m.id, ReceiptHandle: handle, MD5OfBody: m.md5Body, Body: m.body,
 		Attributes: s.systemAttributes(q, m, p),
 	}
 	if sel := selectAttributes(m.attrs, p.attrPatterns); len(sel) > 0 {
-		out.MessageAttributes = toOutputAttributes(sel)
 		if len(sel) == len(m.attrs) {
+			// All of them, as consumers usually ask: converted once per
+			// message, since they never change.
+			if m.wireAttrs == nil {
+				m.wireAttrs = toOutputAttributes(m.attrs)
+			}
+			out.MessageAttributes = m.wireAttrs
 			out.MD5OfMessageAttributes = m.md5Attrs
 		} else {
+			out.MessageAttributes = toOutputAttributes(sel)
 			out.MD5OfMessageAttributes = md5OfAttributes(sel)
 		}
 	}
