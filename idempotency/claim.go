@@ -102,6 +102,11 @@ func (s *Store) Claim(ctx context.Context, key, payloadHash string, leaseTTL tim
 	if err != nil {
 		return Claim{}, fmt.Errorf("claim %q: %w", key, err)
 	}
+	return claimReply(key, token, res)
+}
+
+// claimReply turns claim_one's reply into a Claim.
+func claimReply(key, token string, res []any) (Claim, error) {
 	switch str(res, 0) {
 	case "acquired":
 		return Claim{Status: StatusAcquired, Lease: &Lease{Key: key, Fence: num(res, 1), token: token}}, nil

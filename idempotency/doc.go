@@ -34,6 +34,12 @@
 // with another hash is a PayloadConflict even after a release, because
 // effects may already have happened for the first payload.
 //
+// A worker draining a busy queue claims the jobs of one receive together
+// and records the jobs that finish at the same moment together:
+// [Store.ClaimBatch] and [Store.CompleteBatch] answer for each job exactly
+// as Claim and Complete would, in one script call on a single Redis
+// server (one round trip and one script run for the batch).
+//
 // # Effects
 //
 // A job may have several side effects that must each happen once even if

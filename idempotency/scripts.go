@@ -24,6 +24,10 @@ var (
 	extendLua string
 	//go:embed scripts/complete.lua
 	completeLua string
+	//go:embed scripts/claim_batch.lua
+	claimBatchLua string
+	//go:embed scripts/complete_batch.lua
+	completeBatchLua string
 	//go:embed scripts/release.lua
 	releaseLua string
 	//go:embed scripts/claim_effect.lua
@@ -42,6 +46,7 @@ var (
 // source and hash, so one set is shared by every Store and never changes.
 var scripts = struct {
 	claim, extend, complete, release           *redis.Script
+	claimBatch, completeBatch                  *redis.Script
 	claimEffect, completeEffect, releaseEffect *redis.Script
 	markUnknown, resolveEffect                 *redis.Script
 }{
@@ -49,6 +54,8 @@ var scripts = struct {
 	extend:         newScript(extendLua),
 	complete:       newScript(completeLua),
 	release:        newScript(releaseLua),
+	claimBatch:     newScript(claimBatchLua),
+	completeBatch:  newScript(completeBatchLua),
 	claimEffect:    newScript(claimEffectLua),
 	completeEffect: newScript(completeEffectLua),
 	releaseEffect:  newScript(releaseEffectLua),

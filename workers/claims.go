@@ -8,11 +8,14 @@ import (
 )
 
 // Claims is the idempotency store the runner claims jobs in;
-// *idempotency.Store satisfies it.
+// *idempotency.Store satisfies it. The runner claims the jobs of each
+// receive in one ClaimBatch and records finished jobs with CompleteBatch,
+// so a busy runner makes a couple of store calls per receive, not two per
+// job.
 type Claims interface {
-	Claim(ctx context.Context, key, payloadHash string, leaseTTL time.Duration) (idempotency.Claim, error)
+	ClaimBatch(ctx context.Context, reqs []idempotency.ClaimRequest, leaseTTL time.Duration) []idempotency.ClaimResult
 	Extend(ctx context.Context, lease *idempotency.Lease, ttl time.Duration) error
-	Complete(ctx context.Context, lease *idempotency.Lease, result []byte, retention time.Duration) error
+	CompleteBatch(ctx context.Context, items []idempotency.Completion) []error
 	Release(ctx context.Context, lease *idempotency.Lease) error
 }
 

@@ -9,7 +9,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/rs/zerolog"
+
 	"github.com/quarry-dev/quarry/idempotency"
+	"github.com/quarry-dev/quarry/messages"
 )
 
 // delivery is one received message while the runner holds it.
@@ -20,6 +23,13 @@ type delivery struct {
 	receiveCount int
 	firstSeen    time.Time // ApproximateFirstReceiveTimestamp
 	sent         time.Time // SentTimestamp
+
+	// Set by admit before the job runs.
+	job      messages.Job
+	handler  Handler
+	log      zerolog.Logger     // carries the job's fields
+	acquired *idempotency.Lease // the job's claim, once acquired
+	local    chan struct{}      // registered in Runner.running; closed by finish
 
 	// mu guards lease and cancel, which the heartbeat reads.
 	mu     sync.Mutex
@@ -88,28 +98,52 @@ func (r *Runner) snapshot() []*delivery {
 	return out
 }
 
-// singleFlight lets one delivery per idempotency key run in this runner at a
-// time; the others wait until it is done. ok is false when ctx ended first.
-func (r *Runner) singleFlight(ctx context.Context, key string) (release func(), ok bool) {
+// finish ends the runner's hold on a settled delivery: it lets deliveries
+// of the same job that wait for it go on, stops tracking it and frees its
+// handler slot.
+func (r *Runner) finish(d *delivery) {
+	if d.local != nil {
+		r.mu.Lock()
+		delete(r.running, d.job.IdempotencyKey)
+		r.mu.Unlock()
+		close(d.local)
+		d.local = nil
+	}
+	r.untrack(d)
+	<-r.slots
+}
+
+// startLocal registers d as the one delivery of its job this runner runs.
+// It returns false, registering nothing, when another delivery of the same
+// job holds the registration: d then waits for it with waitLocal.
+func (r *Runner) startLocal(d *delivery) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, busy := r.running[d.job.IdempotencyKey]; busy {
+		return false
+	}
+	d.local = make(chan struct{})
+	r.running[d.job.IdempotencyKey] = d.local
+	return true
+}
+
+// waitLocal waits until no other delivery of d's job is running in this
+// runner and registers d. ok is false when ctx ended first.
+func (r *Runner) waitLocal(ctx context.Context, d *delivery) (ok bool) {
 	for {
 		r.mu.Lock()
-		ch, busy := r.running[key]
+		ch, busy := r.running[d.job.IdempotencyKey]
 		if !busy {
-			ch = make(chan struct{})
-			r.running[key] = ch
+			d.local = make(chan struct{})
+			r.running[d.job.IdempotencyKey] = d.local
 			r.mu.Unlock()
-			return func() {
-				r.mu.Lock()
-				delete(r.running, key)
-				r.mu.Unlock()
-				close(ch)
-			}, true
+			return true
 		}
 		r.mu.Unlock()
 		select {
 		case <-ch:
 		case <-ctx.Done():
-			return nil, false
+			return false
 		}
 	}
 }

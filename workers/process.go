@@ -24,17 +24,59 @@ const (
 	reasonPermanent   = "permanent"
 )
 
-// process runs one delivery to its end: decode, claim, handle, settle.
-// Every path ends in exactly one of: delete (done or duplicate), a visibility
-// change (retry later or give back), or a move to the DLQ.
+// admit takes a received batch to the point where its jobs can run:
+// decode each message, claim every job in one call to the store, and hand
+// the acquired ones to the job goroutines on work. Every other delivery
+// ends here: undecodable ones go to the DLQ, duplicates of finished jobs
+// are deleted, jobs running elsewhere are retried later. A delivery whose
+// job this runner is already running waits for that run on a job
+// goroutine instead (see runAfterLocal).
 //
-// cleanup is workCtx without its cancellation, for the calls that settle a
-// delivery (they must run even when the job was cancelled).
-func (r *Runner) process(workCtx, cleanup context.Context, d *delivery) {
+// Every path of a delivery ends in exactly one of: delete (done or
+// duplicate), a visibility change (retry later or give back), or a move to
+// the DLQ. cleanup is the work context without its cancellation, for the
+// calls that settle a delivery (they must run even when the job was
+// cancelled).
+func (r *Runner) admit(cleanup context.Context, ds []*delivery, work chan<- *delivery) {
+	claiming := make([]*delivery, 0, len(ds))
+	reqs := make([]idempotency.ClaimRequest, 0, len(ds))
+	for _, d := range ds {
+		if !r.decode(cleanup, d) {
+			r.finish(d)
+			continue
+		}
+		// A duplicate of a job this runner is running waits for it and
+		// then finds it completed, instead of bouncing through SQS.
+		if !r.startLocal(d) {
+			work <- d
+			continue
+		}
+		claiming = append(claiming, d)
+		reqs = append(reqs, idempotency.ClaimRequest{Key: d.job.IdempotencyKey, PayloadHash: messages.PayloadHash(d.job)})
+	}
+	if len(claiming) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(cleanup, 10*time.Second)
+	claims := r.cfg.Claims.ClaimBatch(ctx, reqs, r.vis)
+	cancel()
+	for i, d := range claiming {
+		if r.claimed(cleanup, d, claims[i]) {
+			work <- d
+		} else {
+			r.finish(d)
+		}
+	}
+}
+
+// decode decodes the delivery's body into its job, handler and logger. It
+// returns false when the delivery carries no job to run and is settled
+// (deleted, or moved to the DLQ).
+func (r *Runner) decode(cleanup context.Context, d *delivery) bool {
 	body, err := messages.DecodeQueueBody(aws.ToString(d.msg.Body))
 	if err != nil {
 		r.toDLQ(cleanup, r.deliveryLog(d), d, reasonUndecodable, err)
-		return
+		return false
 	}
 	job, ok := jobOf(body)
 	if !ok {
@@ -42,52 +84,72 @@ func (r *Runner) process(workCtx, cleanup context.Context, d *delivery) {
 		log := r.deliveryLog(d)
 		log.Debug().Str("kind", body.Kind.String()).Msg("notice acknowledged")
 		r.deletes.add(d.receipt)
-		return
+		return false
 	}
 	// The job's logger, built once with every field a job's lines carry.
-	log := r.log.With().Str("message_id", d.messageID).Int("attempt", d.receiveCount).
+	d.log = r.log.With().Str("message_id", d.messageID).Int("attempt", d.receiveCount).
 		Str("job_id", job.ID).Str("job_type", job.Type).Logger()
+	d.job = job
 	h, found := r.cfg.Handlers[job.Type]
 	if !found {
-		r.toDLQ(cleanup, log, d, reasonNoHandler, fmt.Errorf("role %s has no handler for job type %q", r.cfg.Role, job.Type))
-		return
+		r.toDLQ(cleanup, d.log, d, reasonNoHandler, fmt.Errorf("role %s has no handler for job type %q", r.cfg.Role, job.Type))
+		return false
 	}
+	d.handler = h
+	return true
+}
 
-	// A duplicate of a job this runner is already running waits for it here
-	// and then finds it completed, instead of bouncing through SQS.
-	release, ok := r.singleFlight(workCtx, job.IdempotencyKey)
-	if !ok {
-		r.retry(cleanup, log, d, "shutdown", 0, nil)
-		return
-	}
-	defer release()
-
-	claim, err := r.cfg.Claims.Claim(cleanup, job.IdempotencyKey, messages.PayloadHash(job), r.vis)
-	if err != nil {
+// claimed acts on the claim of a delivery's job. It returns true when the
+// claim was acquired (d.acquired is set: run the job), and false when the
+// delivery was settled instead.
+func (r *Runner) claimed(cleanup context.Context, d *delivery, c idempotency.ClaimResult) bool {
+	if c.Err != nil {
 		// Redis is unreachable: try again later rather than run unguarded.
-		r.retry(cleanup, log, d, "claim_failed", r.backoff(d), err)
-		return
+		r.retry(cleanup, d.log, d, "claim_failed", r.backoff(d), c.Err)
+		return false
 	}
-	switch claim.Status {
+	switch c.Status {
+	case idempotency.StatusAcquired:
+		d.acquired = c.Lease
+		return true
 	case idempotency.StatusCompleted:
 		r.qm.duplicates.Inc()
-		log.Debug().Str("idempotency_key", job.IdempotencyKey).Msg("duplicate: job already done, acknowledged")
+		d.log.Debug().Str("idempotency_key", d.job.IdempotencyKey).Msg("duplicate: job already done, acknowledged")
 		r.deletes.add(d.receipt)
-		return
 	case idempotency.StatusInProgress:
 		// Another worker holds a live lease. Look again after the backoff
 		// delay, or once the lease could have expired if that is sooner: by
 		// then the job is usually done (a duplicate) or can be taken over.
-		wait := max(min(claim.RetryIn, r.backoff(d)), time.Second)
-		log.Debug().Dur("retry_in", wait).Msg("job in progress elsewhere; looking again later")
-		r.retry(cleanup, log, d, "in_progress", wait, nil)
-		return
+		wait := max(min(c.RetryIn, r.backoff(d)), time.Second)
+		d.log.Debug().Dur("retry_in", wait).Msg("job in progress elsewhere; looking again later")
+		r.retry(cleanup, d.log, d, "in_progress", wait, nil)
 	case idempotency.StatusPayloadConflict:
-		r.toDLQ(cleanup, log, d, reasonConflict, fmt.Errorf("idempotency key %q was used by a job with a different payload", job.IdempotencyKey))
+		r.toDLQ(cleanup, d.log, d, reasonConflict, fmt.Errorf("idempotency key %q was used by a job with a different payload", d.job.IdempotencyKey))
+	}
+	return false
+}
+
+// runAfterLocal is the path of a delivery whose job this runner was
+// already running when it arrived: wait for that run to end, then claim
+// the job on its own (usually finding it completed) and run it if
+// acquired.
+func (r *Runner) runAfterLocal(workCtx, cleanup context.Context, d *delivery) {
+	if !r.waitLocal(workCtx, d) {
+		r.retry(cleanup, d.log, d, "shutdown", 0, nil)
 		return
 	}
-	lease := claim.Lease
+	ctx, cancel := context.WithTimeout(cleanup, 10*time.Second)
+	c := r.cfg.Claims.ClaimBatch(ctx, []idempotency.ClaimRequest{{Key: d.job.IdempotencyKey, PayloadHash: messages.PayloadHash(d.job)}}, r.vis)[0]
+	cancel()
+	if r.claimed(cleanup, d, c) {
+		r.runJob(workCtx, cleanup, d)
+	}
+}
 
+// runJob runs an acquired job's handler under its lease and settles the
+// delivery by the outcome.
+func (r *Runner) runJob(workCtx, cleanup context.Context, d *delivery) {
+	lease, log, job := d.acquired, d.log, d.job
 	jobCtx, cancelJob := context.WithCancelCause(workCtx)
 	defer cancelJob(nil)
 	d.setLease(lease, cancelJob)
@@ -97,7 +159,7 @@ func (r *Runner) process(workCtx, cleanup context.Context, d *delivery) {
 
 	tm := r.qm.byType[job.Type] // set for every type with a handler
 	start := time.Now()
-	result, err := r.run(jobCtx, h, job)
+	result, err := r.run(jobCtx, d.handler, job)
 	tm.duration.Observe(time.Since(start).Seconds())
 	// The heartbeat stops extending the lease: it is completed or released
 	// below. The message's visibility is still extended until it is settled.
@@ -106,7 +168,7 @@ func (r *Runner) process(workCtx, cleanup context.Context, d *delivery) {
 	cause := context.Cause(jobCtx)
 	switch {
 	case err == nil:
-		r.complete(cleanup, log, d, tm, lease, result)
+		r.complete(log, d, tm, lease, result)
 	case errors.Is(cause, ErrLeaseLost):
 		// Another worker owns the job now; our copy of the message stays
 		// for the heartbeat-less visibility timeout and becomes a duplicate.
@@ -153,11 +215,10 @@ func (r *Runner) backoff(d *delivery) time.Duration {
 	return r.cfg.Backoff.Delay(d.receiveCount, r.jitter())
 }
 
-// complete stores the result with the claim and acknowledges the message.
-func (r *Runner) complete(ctx context.Context, log zerolog.Logger, d *delivery, tm typeMetrics, lease *idempotency.Lease, result []byte) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := r.cfg.Claims.Complete(ctx, lease, result, r.cfg.ResultRetention); err != nil {
+// complete stores the result with the claim (batched with the completions
+// of other jobs finishing at the same time) and acknowledges the message.
+func (r *Runner) complete(log zerolog.Logger, d *delivery, tm typeMetrics, lease *idempotency.Lease, result []byte) {
+	if err := r.completions.complete(idempotency.Completion{Lease: lease, Result: result, Retention: r.cfg.ResultRetention}); err != nil {
 		if errors.Is(err, idempotency.ErrLeaseLost) || errors.Is(err, idempotency.ErrNotOwner) {
 			// Our lease expired and another worker took over; its run
 			// completes the job. Drop our copy.

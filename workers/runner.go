@@ -35,6 +35,8 @@ type Runner struct {
 	vis     time.Duration
 	slots   chan struct{}
 	deletes *deleter
+	// completions records finished jobs in the store, in batches.
+	completions *completer
 
 	// mu guards inflight and running.
 	mu       sync.Mutex
@@ -96,31 +98,42 @@ func (r *Runner) Run(ctx context.Context) error {
 	delDone := make(chan struct{})
 	go func() { defer close(delDone); r.deletes.run(bg) }()
 
+	r.completions = newCompleter(r.cfg.Claims)
+	compDone := make(chan struct{})
+	go func() { defer close(compDone); r.completions.run(bg) }()
+
 	hbStop := make(chan struct{})
 	hbDone := make(chan struct{})
 	go func() { defer close(hbDone); r.heartbeat(bg, hbStop) }()
 
 	r.log.Info().Int("concurrency", r.cfg.Concurrency).Dur("visibility_timeout", r.vis).Msg("runner started")
-	// One goroutine per handler slot runs the deliveries the receive loop
-	// hands over. A delivery is only received once a slot is free, so the
-	// channel's buffer (one per slot) never fills and a handover never
-	// waits. Closing it after the receive loop lets the workers finish what
-	// they hold and return.
+	// Each received batch is admitted (decoded and claimed in one store
+	// call) by a goroutine of its own, so receiving goes on meanwhile; the
+	// jobs it acquires go to one goroutine per handler slot. A delivery is
+	// only received once a slot is free, so the channel's buffer (one per
+	// slot) never fills and a handover never waits. Closing it after the
+	// receive loop and the last admission lets the job goroutines finish
+	// what they hold and return.
 	work := make(chan *delivery, r.cfg.Concurrency)
 	cleanup := context.WithoutCancel(workCtx)
 	var jobs sync.WaitGroup
 	for range r.cfg.Concurrency {
-		jobs.Add(1)
-		go func() {
-			defer jobs.Done()
+		jobs.Go(func() {
 			for d := range work {
-				r.process(workCtx, cleanup, d)
-				r.untrack(d)
-				<-r.slots
+				if d.acquired == nil {
+					r.runAfterLocal(workCtx, cleanup, d)
+				} else {
+					r.runJob(workCtx, cleanup, d)
+				}
+				r.finish(d)
 			}
-		}()
+		})
 	}
-	r.receiveLoop(ctx, work)
+	var admits sync.WaitGroup
+	r.receiveLoop(ctx, func(ds []*delivery) {
+		admits.Go(func() { r.admit(cleanup, ds, work) })
+	})
+	admits.Wait()
 	close(work)
 
 	r.log.Info().Dur("soft_stop_timeout", r.cfg.SoftStopTimeout).Msg("runner stopping: waiting for in-flight jobs")
@@ -131,6 +144,8 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 	close(hbStop)
 	<-hbDone
+	r.completions.close()
+	<-compDone
 	r.deletes.close()
 	<-delDone
 	r.log.Info().Msg("runner stopped")
@@ -173,12 +188,12 @@ func (r *Runner) prepare(ctx context.Context) error {
 // the latency of a job that waits for a slot.
 const receiveLinger = 10 * time.Millisecond
 
-// receiveLoop receives until ctx is cancelled and hands each message to the
-// workers. Each receive asks for as many messages as there are free handler
+// receiveLoop receives until ctx is cancelled and hands each received
+// batch to admit. Each receive asks for as many messages as there are free handler
 // slots (at most 10), so no message waits in memory while its visibility
 // timeout runs. When fewer than a batch are free it waits up to
 // receiveLinger for more.
-func (r *Runner) receiveLoop(ctx context.Context, work chan<- *delivery) {
+func (r *Runner) receiveLoop(ctx context.Context, admit func([]*delivery)) {
 	failures := 0
 	batch := min(10, r.cfg.Concurrency)
 	linger := time.NewTimer(receiveLinger)
@@ -231,8 +246,12 @@ func (r *Runner) receiveLoop(ctx context.Context, work chan<- *delivery) {
 			continue
 		}
 		failures = 0
-		for _, m := range got {
-			work <- r.track(m)
+		if len(got) > 0 {
+			ds := make([]*delivery, len(got))
+			for i, m := range got {
+				ds[i] = r.track(m)
+			}
+			admit(ds)
 		}
 	}
 }

@@ -11,10 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 	"go.uber.org/goleak"
 
@@ -523,4 +525,80 @@ func TestGateHoldsJobsInTheQueueAndHandlersSeeTheirLease(t *testing.T) {
 		t.Fatal("the job did not run after the gate opened")
 	}
 	waitFor(t, 5*time.Second, "queue to drain", func() bool { return b.drained(t) })
+}
+
+// Copies of one job received together run it once: the copies wait for
+// the run in this runner and are acknowledged as duplicates, without going
+// back to the queue as "in progress elsewhere".
+func TestCopiesReceivedTogetherRunOnce(t *testing.T) {
+	b := setup(t, localaws.Config{}, 30, 5)
+	j := job(t, messages.TypeNotifyEmail, notifyPayload)
+	other := job(t, messages.TypeNotifyEmail, notifyPayload)
+	body := encode(t, j)
+	b.send(t, body, body, body, encode(t, other), body, body)
+
+	var mu sync.Mutex
+	runs := map[string]int{}
+	reg := prometheus.NewRegistry()
+	b.start(t, workers.Config{Concurrency: 10, Metrics: workers.NewMetrics(reg), Handlers: map[string]workers.Handler{
+		messages.TypeNotifyEmail: workers.HandlerFunc(func(ctx context.Context, j messages.Job) ([]byte, error) {
+			mu.Lock()
+			runs[j.ID]++
+			mu.Unlock()
+			time.Sleep(100 * time.Millisecond) // the copies arrive while it runs
+			return nil, nil
+		}),
+	}})
+	waitFor(t, 20*time.Second, "the queue to drain", func() bool { return b.drained(t) })
+	mu.Lock()
+	defer mu.Unlock()
+	if runs[j.ID] != 1 || runs[other.ID] != 1 || len(runs) != 2 {
+		t.Fatalf("runs %v, want each job once", runs)
+	}
+	if got := counter(t, reg, "quarry_duplicates_skipped_total"); got != 4 {
+		t.Errorf("%v duplicates skipped, want the 4 copies", got)
+	}
+	if got := counter(t, reg, "quarry_jobs_retried_total"); got != 0 {
+		t.Errorf("%v retries, want none: the copies wait for the local run", got)
+	}
+}
+
+// While Redis does not answer no job runs unguarded: each delivery is
+// given back to the queue with a backoff, and runs once Redis is back.
+func TestJobsWaitInTheQueueWhileRedisIsDown(t *testing.T) {
+	b := setup(t, localaws.Config{}, 30, 50)
+	mini := miniredis.RunT(t)
+	client := redis.NewClient(&redis.Options{Addr: mini.Addr(), MaxRetries: -1})
+	t.Cleanup(func() { _ = client.Close() })
+	b.claims = idempotency.NewStore(client, "down:")
+	mini.Close()
+
+	j := job(t, messages.TypeNotifyEmail, notifyPayload)
+	b.send(t, encode(t, j))
+	var ran atomic.Int32
+	reg := prometheus.NewRegistry()
+	b.start(t, workers.Config{Concurrency: 4, Metrics: workers.NewMetrics(reg), Backoff: workers.Backoff{Base: time.Second, Max: time.Second},
+		Handlers: map[string]workers.Handler{
+			messages.TypeNotifyEmail: workers.HandlerFunc(func(ctx context.Context, j messages.Job) ([]byte, error) {
+				ran.Add(1)
+				return nil, nil
+			}),
+		}})
+	waitFor(t, 10*time.Second, "a claim to fail and the delivery to be given back", func() bool {
+		return counter(t, reg, "quarry_jobs_retried_total") >= 1
+	})
+	if ran.Load() != 0 {
+		t.Fatal("the handler ran without a claim")
+	}
+	if v, f := b.queueDepth(t, b.queue); v+f != 1 {
+		t.Fatalf("queue holds %d visible + %d in flight, want the one job", v, f)
+	}
+	if v, f := b.queueDepth(t, b.dlq); v+f != 0 {
+		t.Fatalf("DLQ holds %d messages, want none", v+f)
+	}
+
+	if err := mini.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "the job to run once Redis is back", func() bool { return ran.Load() == 1 && b.drained(t) })
 }

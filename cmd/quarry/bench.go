@@ -68,9 +68,9 @@ func newBenchRuntimeCommand(a *app) *cobra.Command {
 		Short: "Drain N no-op jobs with the worker runtime and with a bare SDK loop, side by side",
 		Long: `bench runtime starts an embedded localaws (with --duplicates, that share of
 receives is delivered twice) and uses QUARRY_REDIS_URL or an embedded Redis.
-It publishes N no-op jobs through SNS into SQS and drains them with the
-runtime (claim, handler, complete, batched delete), then publishes N more and
-drains them with a bare loop of ReceiveMessage(10) + DeleteMessageBatch. It
+It publishes N no-op jobs through SNS into SQS and drains them with a bare
+loop of ReceiveMessage(10) + DeleteMessageBatch, then publishes N more and
+drains them with the runtime (claim, handler, complete, batched delete). It
 reports both rates, the runtime's SQS calls per message, how many
 duplicate deliveries were suppressed versus run twice, and the CPU time per
 message of each phase (this process, and the Redis server during the
@@ -202,7 +202,30 @@ func benchRuntime(ctx context.Context, a *app, n int, dupRate float64, concurren
 	queue := resources.Queues[infra.RoleNotify].URL
 	pub := infra.NewPublisher(clients.SNS, resources.JobsTopicARN)
 
-	// Phase 1: the runtime.
+	// Phase 1: the bare loop. It runs first because it leaves nothing
+	// behind: each of its receives ends before the next starts. The
+	// runtime's last long poll, cancelled when the runner stops, can
+	// still be answered by the endpoint (SQS does the same), and would
+	// take the first messages of a later phase for a visibility timeout.
+	if err := publishNoops(ctx, pub, n, "bare"); err != nil {
+		return res, err
+	}
+	stopBareProfile, err := prof.during("bare")
+	if err != nil {
+		return res, err
+	}
+	defer func() { _ = stopBareProfile() }()
+	cpu0 := sampleCPU(ctx, rdb)
+	start := time.Now()
+	if err := bareDrain(ctx, clients.SQS, queue, n); err != nil {
+		return res, err
+	}
+	res.BareMsgsPerS = float64(n) / time.Since(start).Seconds()
+	res.BareCPUPerMsg = sampleCPU(ctx, rdb).since(cpu0, n)
+	if err := stopBareProfile(); err != nil {
+		return res, err
+	}
+	// Phase 2: the runtime, on the same queue and endpoint.
 	if err := publishNoops(ctx, pub, n, "runtime"); err != nil {
 		return res, err
 	}
@@ -237,8 +260,8 @@ func benchRuntime(ctx context.Context, a *app, n int, dupRate float64, concurren
 	defer func() { _ = stopProfile() }()
 	runCtx, stop := context.WithCancel(ctx)
 	runErr := make(chan error, 1)
-	cpu0 := sampleCPU(ctx, rdb)
-	start := time.Now()
+	cpu0 = sampleCPU(ctx, rdb)
+	start = time.Now()
 	go func() { runErr <- runner.Run(runCtx) }()
 	select {
 	case <-allDone:
@@ -276,25 +299,6 @@ func benchRuntime(ctx context.Context, a *app, n int, dupRate float64, concurren
 	res.DuplicateEffects = dupEffects.Load()
 	res.DuplicatesSuppressed = int64(metricSum(reg, "quarry_duplicates_skipped_total"))
 
-	// Phase 2: the bare loop on the same queue and endpoint.
-	if err := publishNoops(ctx, pub, n, "bare"); err != nil {
-		return res, err
-	}
-	stopBareProfile, err := prof.during("bare")
-	if err != nil {
-		return res, err
-	}
-	defer func() { _ = stopBareProfile() }()
-	cpu0 = sampleCPU(ctx, rdb)
-	start = time.Now()
-	if err := bareDrain(ctx, clients.SQS, queue, n); err != nil {
-		return res, err
-	}
-	res.BareMsgsPerS = float64(n) / time.Since(start).Seconds()
-	res.BareCPUPerMsg = sampleCPU(ctx, rdb).since(cpu0, n)
-	if err := stopBareProfile(); err != nil {
-		return res, err
-	}
 	return res, nil
 }
 

@@ -28,3 +28,56 @@ local function owner_check(rec, token, fence)
   end
   return 'ok'
 end
+
+-- claim_one is the claim of one job: rec and lease are its record and
+-- lease keys; hash its payload hash; token the new owner's token;
+-- lease_ttl and rec_ttl in ms. It returns {'acquired', fence} |
+-- {'completed', result} | {'in_progress', remaining lease ms} |
+-- {'conflict'}. claim.lua runs it for one job, claim_batch.lua for many.
+local function claim_one(rec, lease, hash, token, lease_ttl, rec_ttl)
+  local r = redis.call('HMGET', rec, 'state', 'hash', 'result')
+  local state = r[1]
+  -- A key stays bound to the payload it was first claimed with for as
+  -- long as its record lives, whatever became of that claim.
+  if state and r[2] ~= hash then
+    return {'conflict'}
+  end
+  if state == 'completed' then
+    return {'completed', r[3] or ''}
+  end
+  local ttl = redis.call('PTTL', lease)
+  if ttl > 0 then
+    return {'in_progress', ttl}
+  end
+  -- Free: never claimed, released, or its lease expired. Take it with the
+  -- next fencing number; a stale owner still holding the old number is
+  -- refused by every later write.
+  local fence = redis.call('HINCRBY', rec, 'fence', 1)
+  redis.call('HSET', rec, 'state', 'in_progress', 'hash', hash, 'owner', token, 'claimed_ms', now_ms())
+  if redis.call('PTTL', rec) < tonumber(rec_ttl) then
+    redis.call('PEXPIRE', rec, rec_ttl)
+  end
+  redis.call('DEL', lease)
+  redis.call('HSET', lease, 'owner', token, 'fence', fence)
+  redis.call('PEXPIRE', lease, lease_ttl)
+  return {'acquired', fence}
+end
+
+-- complete_one records one job as done: rec and lease are its keys;
+-- token and fence its owner's; result what it stores, kept retention ms.
+-- It returns 'ok' or owner_check's refusal. Completing twice is 'ok' (a
+-- retry after a lost reply); the first result stays. complete.lua runs it
+-- for one job, complete_batch.lua for many.
+local function complete_one(rec, lease, token, fence, result, retention)
+  local s = owner_check(rec, token, fence)
+  if s == 'ended:completed' then
+    return 'ok'
+  end
+  if s ~= 'ok' then
+    return s
+  end
+  redis.call('HSET', rec, 'state', 'completed', 'result', result, 'completed_ms', now_ms())
+  redis.call('PEXPIRE', rec, retention)
+  redis.call('DEL', lease)
+  return 'ok'
+end
