@@ -34,8 +34,9 @@ type ClaimResult struct {
 //
 // On a single Redis server (a *redis.Client, failover clients included)
 // the whole batch is one script call: one round trip and one script run
-// instead of one per job, which is what a worker draining a busy queue
-// spends most of its Redis time on. On a cluster or ring, where the keys
+// instead of one per job. It is sent on its own rather than on the
+// autopipeline: it already carries many jobs, and waiting behind the
+// pipeline's batch in flight would only add latency. On a cluster or ring, where the keys
 // of different jobs live in different slots, each job is claimed on its
 // own (the calls share the client's autopipeline).
 //

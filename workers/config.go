@@ -44,6 +44,12 @@ type Config struct {
 	Handlers map[string]Handler
 	// Concurrency bounds the jobs running at once. Defaults to 8.
 	Concurrency int
+	// Receivers is how many receive loops run, each long-polling for as
+	// many messages as there are free handler slots (so together they
+	// never hold more messages than slots). More than one overlaps the
+	// round trips of receives, which is what bounds a runner of quick jobs.
+	// Defaults to one per 16 handler slots, between 1 and 4.
+	Receivers int
 	// VisibilityTimeout overrides the queue's VisibilityTimeout attribute
 	// (read at start). The heartbeat extends visibility and the claim lease
 	// every VisibilityTimeout/3, leaving two beats of slack before
@@ -88,6 +94,9 @@ const (
 func (c Config) withDefaults() Config {
 	if c.Concurrency <= 0 {
 		c.Concurrency = DefaultConcurrency
+	}
+	if c.Receivers <= 0 {
+		c.Receivers = min(max(c.Concurrency/16, 1), 4)
 	}
 	if c.WaitTime <= 0 {
 		c.WaitTime = DefaultWaitTime

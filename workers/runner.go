@@ -106,14 +106,14 @@ func (r *Runner) Run(ctx context.Context) error {
 	hbDone := make(chan struct{})
 	go func() { defer close(hbDone); r.heartbeat(bg, hbStop) }()
 
-	r.log.Info().Int("concurrency", r.cfg.Concurrency).Dur("visibility_timeout", r.vis).Msg("runner started")
-	// Each received batch is admitted (decoded and claimed in one store
-	// call) by a goroutine of its own, so receiving goes on meanwhile; the
-	// jobs it acquires go to one goroutine per handler slot. A delivery is
-	// only received once a slot is free, so the channel's buffer (one per
-	// slot) never fills and a handover never waits. Closing it after the
-	// receive loop and the last admission lets the job goroutines finish
-	// what they hold and return.
+	r.log.Info().Int("concurrency", r.cfg.Concurrency).Int("receivers", r.cfg.Receivers).Dur("visibility_timeout", r.vis).Msg("runner started")
+	// Config.Receivers loops receive. Each received batch is admitted
+	// (decoded and claimed in one store call) by a goroutine of its own, so
+	// receiving goes on meanwhile; the jobs it acquires go to one goroutine
+	// per handler slot. A delivery is only received once a slot is free, so
+	// the channel's buffer (one per slot) never fills and a handover never
+	// waits. Closing it after the receive loops and the last admission lets
+	// the job goroutines finish what they hold and return.
 	work := make(chan *delivery, r.cfg.Concurrency)
 	cleanup := context.WithoutCancel(workCtx)
 	var jobs sync.WaitGroup
@@ -129,10 +129,15 @@ func (r *Runner) Run(ctx context.Context) error {
 			}
 		})
 	}
-	var admits sync.WaitGroup
-	r.receiveLoop(ctx, func(ds []*delivery) {
-		admits.Go(func() { r.admit(cleanup, ds, work) })
-	})
+	var admits, receivers sync.WaitGroup
+	for range r.cfg.Receivers {
+		receivers.Go(func() {
+			r.receiveLoop(ctx, func(ds []*delivery) {
+				admits.Go(func() { r.admit(cleanup, ds, work) })
+			})
+		})
+	}
+	receivers.Wait()
 	admits.Wait()
 	close(work)
 
@@ -189,9 +194,9 @@ func (r *Runner) prepare(ctx context.Context) error {
 const receiveLinger = 10 * time.Millisecond
 
 // receiveLoop receives until ctx is cancelled and hands each received
-// batch to admit. Each receive asks for as many messages as there are free handler
-// slots (at most 10), so no message waits in memory while its visibility
-// timeout runs. When fewer than a batch are free it waits up to
+// batch to admit. Each receive asks for as many messages as there are free
+// handler slots (at most 10), so no message waits in memory while its
+// visibility timeout runs. When fewer than a batch are free it waits up to
 // receiveLinger for more.
 func (r *Runner) receiveLoop(ctx context.Context, admit func([]*delivery)) {
 	failures := 0

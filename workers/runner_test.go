@@ -187,7 +187,8 @@ func TestDuplicateDeliveriesNeverRunAHandlerTwice(t *testing.T) {
 	var total atomic.Int64
 	reg := prometheus.NewRegistry()
 	metrics := workers.NewMetrics(reg)
-	b.start(t, workers.Config{Concurrency: 16, Metrics: metrics, Handlers: map[string]workers.Handler{
+	// Two receive loops, so their receives interleave with the copies.
+	b.start(t, workers.Config{Concurrency: 16, Receivers: 2, Metrics: metrics, Handlers: map[string]workers.Handler{
 		messages.TypeNotifyEmail: workers.HandlerFunc(func(ctx context.Context, j messages.Job) ([]byte, error) {
 			mu.Lock()
 			runs[j.ID]++
