@@ -29,7 +29,7 @@ type delivery struct {
 	handler  Handler
 	log      zerolog.Logger     // carries the job's fields
 	acquired *idempotency.Lease // the job's claim, once acquired
-	local    chan struct{}      // registered in Runner.running; closed by finish
+	local    *localRun          // registered in Runner.running; ended by finish
 
 	// mu guards lease and cancel, which the heartbeat reads.
 	mu     sync.Mutex
@@ -98,6 +98,24 @@ func (r *Runner) snapshot() []*delivery {
 	return out
 }
 
+// localRun is the one delivery of a job that this runner is running;
+// other deliveries of the job wait for it.
+type localRun struct {
+	done chan struct{} // closed when the delivery is settled
+	// completed is set before done is closed when the run recorded the job
+	// as completed: a waiting copy is then a duplicate, as a claim would say.
+	completed bool
+}
+
+// markCompleted notes that d's job is recorded as completed, for the
+// copies waiting for d. Called before finish, on the goroutine that
+// finishes d.
+func (d *delivery) markCompleted() {
+	if d.local != nil {
+		d.local.completed = true
+	}
+}
+
 // finish ends the runner's hold on a settled delivery: it lets deliveries
 // of the same job that wait for it go on, stops tracking it and frees its
 // handler slot.
@@ -106,7 +124,7 @@ func (r *Runner) finish(d *delivery) {
 		r.mu.Lock()
 		delete(r.running, d.job.IdempotencyKey)
 		r.mu.Unlock()
-		close(d.local)
+		close(d.local.done)
 		d.local = nil
 	}
 	r.untrack(d)
@@ -122,28 +140,33 @@ func (r *Runner) startLocal(d *delivery) bool {
 	if _, busy := r.running[d.job.IdempotencyKey]; busy {
 		return false
 	}
-	d.local = make(chan struct{})
+	d.local = &localRun{done: make(chan struct{})}
 	r.running[d.job.IdempotencyKey] = d.local
 	return true
 }
 
 // waitLocal waits until no other delivery of d's job is running in this
-// runner and registers d. ok is false when ctx ended first.
-func (r *Runner) waitLocal(ctx context.Context, d *delivery) (ok bool) {
+// runner. If the one it waited for completed the job, it returns
+// completed: d is a duplicate. Otherwise it registers d and returns
+// neither. ok is false when ctx ended first.
+func (r *Runner) waitLocal(ctx context.Context, d *delivery) (completed, ok bool) {
 	for {
 		r.mu.Lock()
-		ch, busy := r.running[d.job.IdempotencyKey]
+		run, busy := r.running[d.job.IdempotencyKey]
 		if !busy {
-			d.local = make(chan struct{})
+			d.local = &localRun{done: make(chan struct{})}
 			r.running[d.job.IdempotencyKey] = d.local
 			r.mu.Unlock()
-			return true
+			return false, true
 		}
 		r.mu.Unlock()
 		select {
-		case <-ch:
+		case <-run.done:
+			if run.completed {
+				return true, true
+			}
 		case <-ctx.Done():
-			return false
+			return false, false
 		}
 	}
 }

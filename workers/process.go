@@ -115,6 +115,7 @@ func (r *Runner) claimed(cleanup context.Context, d *delivery, c idempotency.Cla
 	case idempotency.StatusCompleted:
 		r.qm.duplicates.Inc()
 		d.log.Debug().Str("idempotency_key", d.job.IdempotencyKey).Msg("duplicate: job already done, acknowledged")
+		d.markCompleted()
 		r.deletes.add(d.receipt)
 	case idempotency.StatusInProgress:
 		// Another worker holds a live lease. Look again after the backoff
@@ -130,12 +131,21 @@ func (r *Runner) claimed(cleanup context.Context, d *delivery, c idempotency.Cla
 }
 
 // runAfterLocal is the path of a delivery whose job this runner was
-// already running when it arrived: wait for that run to end, then claim
-// the job on its own (usually finding it completed) and run it if
-// acquired.
+// already running when it arrived: wait for that run to end; if it
+// completed the job, acknowledge this copy as a duplicate, and otherwise
+// claim the job on its own and run it if acquired.
 func (r *Runner) runAfterLocal(workCtx, cleanup context.Context, d *delivery) {
-	if !r.waitLocal(workCtx, d) {
+	completed, ok := r.waitLocal(workCtx, d)
+	if !ok {
 		r.retry(cleanup, d.log, d, "shutdown", 0, nil)
+		return
+	}
+	if completed {
+		// The run it waited for recorded the job as done: the claim would
+		// say so too.
+		r.qm.duplicates.Inc()
+		d.log.Debug().Str("idempotency_key", d.job.IdempotencyKey).Msg("duplicate: job done by this runner, acknowledged")
+		r.deletes.add(d.receipt)
 		return
 	}
 	ctx, cancel := context.WithTimeout(cleanup, 10*time.Second)
@@ -234,6 +244,7 @@ func (r *Runner) complete(log zerolog.Logger, d *delivery, tm typeMetrics, lease
 	}
 	tm.ok.Inc()
 	log.Debug().Msg("job done")
+	d.markCompleted()
 	r.deletes.add(d.receipt)
 }
 

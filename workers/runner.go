@@ -40,8 +40,8 @@ type Runner struct {
 
 	// mu guards inflight and running.
 	mu       sync.Mutex
-	inflight map[string]*delivery     // by receipt handle
-	running  map[string]chan struct{} // idempotency keys being handled; closed when done
+	inflight map[string]*delivery // by receipt handle
+	running  map[string]*localRun // by idempotency key: the delivery of the job being handled
 
 	rndMu sync.Mutex
 	rnd   *rand.Rand
@@ -66,7 +66,7 @@ func New(cfg Config) (*Runner, error) {
 		queue:    name,
 		slots:    make(chan struct{}, cfg.Concurrency),
 		inflight: map[string]*delivery{},
-		running:  map[string]chan struct{}{},
+		running:  map[string]*localRun{},
 		rnd:      rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 	}, nil
 }
