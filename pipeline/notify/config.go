@@ -38,6 +38,9 @@ type Blobs interface {
 type Suppressions interface {
 	// Suppressed returns the reasons the address is suppressed for now; none means it may be mailed.
 	Suppressed(ctx context.Context, address string) ([]string, error)
+	// Hash identifies an address in logs without writing it out; the
+	// ses-events stage logs the same hash, so one address's lines match.
+	Hash(address string) string
 }
 
 // Effects records each send as a once-only effect of its job;

@@ -3,6 +3,8 @@ package notify
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -118,6 +120,12 @@ func (m *memSuppressions) Suppressed(_ context.Context, address string) ([]strin
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return slices.Clone(m.reasons[address]), nil
+}
+
+// Hash is a plain SHA-256 prefix: tests need no key.
+func (m *memSuppressions) Hash(address string) string {
+	sum := sha256.Sum256([]byte(address))
+	return hex.EncodeToString(sum[:8])
 }
 
 func (m *memSuppressions) add(address string, reasons ...string) {

@@ -2,8 +2,6 @@ package notify
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"slices"
 	"time"
@@ -250,12 +248,7 @@ func tagValue(s string) string {
 
 // addressHash identifies an address in logs without writing it out.
 // addressHash is what logs carry instead of addr: the suppression list's
-// keyed hash when it offers one (so the notify and ses-events logs of one
-// address match), else a plain SHA-256 prefix.
+// keyed hash, so the notify and ses-events logs of one address match.
 func (h *Handler) addressHash(addr string) string {
-	if hs, ok := h.cfg.Suppressions.(interface{ Hash(string) string }); ok {
-		return hs.Hash(addr)
-	}
-	sum := sha256.Sum256([]byte(addr))
-	return hex.EncodeToString(sum[:8])
+	return h.cfg.Suppressions.Hash(addr)
 }

@@ -18,6 +18,8 @@ import (
 type Suppressions interface {
 	Add(ctx context.Context, address string, e suppression.Entry, event string) (bool, error)
 	Suppressed(ctx context.Context, address string) ([]string, error)
+	// Hash identifies an address in logs without writing it out.
+	Hash(address string) string
 }
 
 // SESSuppressionList is the part of SES v2 the stage mirrors suppressions

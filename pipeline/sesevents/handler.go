@@ -360,10 +360,5 @@ func isSimulator(addr string) bool {
 }
 
 func (h *Handler) hash(addr string) string {
-	type hasher interface{ Hash(string) string }
-	hs, ok := h.cfg.Suppressions.(hasher)
-	if !ok {
-		return ""
-	}
-	return hs.Hash(addr)
+	return h.cfg.Suppressions.Hash(addr)
 }
