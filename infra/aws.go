@@ -78,12 +78,18 @@ type Clients struct {
 
 // NewClients builds every client from one configuration. S3 uses path-style
 // addressing when a custom endpoint is set (localaws serves path-style only).
+// Request bodies reach the transport as plain readers (plainRequestBodies).
 func NewClients(cfg aws.Config) Clients {
 	custom := cfg.BaseEndpoint != nil || os.Getenv("AWS_ENDPOINT_URL") != "" || os.Getenv("AWS_ENDPOINT_URL_S3") != ""
+	// Each service has resolved its HTTP client (with the SDK's settings
+	// for it) before these options run; see plainRequestBodies.
 	return Clients{
-		SQS: sqs.NewFromConfig(cfg),
-		SNS: sns.NewFromConfig(cfg),
-		SES: sesv2.NewFromConfig(cfg),
-		S3:  s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = custom }),
+		SQS: sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.HTTPClient = plainRequestBodies{o.HTTPClient} }),
+		SNS: sns.NewFromConfig(cfg, func(o *sns.Options) { o.HTTPClient = plainRequestBodies{o.HTTPClient} }),
+		SES: sesv2.NewFromConfig(cfg, func(o *sesv2.Options) { o.HTTPClient = plainRequestBodies{o.HTTPClient} }),
+		S3: s3.NewFromConfig(cfg, func(o *s3.Options) {
+			o.UsePathStyle = custom
+			o.HTTPClient = plainRequestBodies{o.HTTPClient}
+		}),
 	}
 }
