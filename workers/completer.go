@@ -7,67 +7,75 @@ import (
 	"github.com/quarry-dev/quarry/idempotency"
 )
 
-// maxCompletionBatch bounds the completions recorded in one call.
-const maxCompletionBatch = 64
+const (
+	// maxCompletionBatch bounds the completions recorded in one call.
+	maxCompletionBatch = 64
+	// completeLinger is how long a finished job waits for others to be
+	// recorded with it. The job's handler slot is free already, and its
+	// message is deleted after a linger of its own, so the wait costs a
+	// busy runner nothing and saves it most of its completion calls.
+	completeLinger = 5 * time.Millisecond
+)
 
-// completer records finished jobs in the idempotency store in batches: it
-// sends what is waiting as one CompleteBatch, and while that call is out
-// the completions of jobs finishing meanwhile gather for the next one. A
-// lone completion is sent at once, so batching adds no wait of its own;
-// under load one call records many jobs.
+// completer records finished jobs in the idempotency store in batches and
+// hands each delivery, with the store's answer, to done.
 type completer struct {
-	claims Claims
-	in     chan *completion
+	claims    Claims
+	retention time.Duration
+	in        chan *delivery // closed by close()
+	done      func(d *delivery, err error)
 }
 
-type completion struct {
-	item idempotency.Completion
-	done chan error // buffered: run never waits for the job goroutine
+// newCompleter queues at most backlog deliveries; add waits beyond that,
+// which holds the job goroutine and so its handler slot.
+func newCompleter(c Claims, retention time.Duration, backlog int, done func(*delivery, error)) *completer {
+	return &completer{claims: c, retention: retention, in: make(chan *delivery, backlog), done: done}
 }
 
-func newCompleter(c Claims) *completer {
-	return &completer{claims: c, in: make(chan *completion, maxCompletionBatch)}
-}
+// add queues a delivery whose job succeeded (d.acquired and d.result set).
+func (c *completer) add(d *delivery) { c.in <- d }
 
-// complete records one job as done and returns the store's answer. It is
-// called from job goroutines until close.
-func (c *completer) complete(item idempotency.Completion) error {
-	x := &completion{item: item, done: make(chan error, 1)}
-	c.in <- x
-	return <-x.done
-}
-
-// close ends run once what is queued is recorded; no complete may follow.
+// close ends run once what is queued is recorded; no add may follow.
 func (c *completer) close() { close(c.in) }
 
 // run records completions until close. ctx bounds each store call, with a
 // timeout of its own on top.
 func (c *completer) run(ctx context.Context) {
-	batch := make([]*completion, 0, maxCompletionBatch)
+	batch := make([]*delivery, 0, maxCompletionBatch)
 	items := make([]idempotency.Completion, 0, maxCompletionBatch)
-	for first := range c.in {
+	linger := time.NewTimer(time.Hour)
+	linger.Stop()
+	open := true
+	for open {
+		first, ok := <-c.in
+		if !ok {
+			return
+		}
 		batch = append(batch[:0], first)
+		linger.Reset(completeLinger)
 	fill:
 		for len(batch) < maxCompletionBatch {
 			select {
-			case x, ok := <-c.in:
+			case d, ok := <-c.in:
 				if !ok {
+					open = false
 					break fill
 				}
-				batch = append(batch, x)
-			default:
+				batch = append(batch, d)
+			case <-linger.C:
 				break fill
 			}
 		}
+		linger.Stop()
 		items = items[:0]
-		for _, x := range batch {
-			items = append(items, x.item)
+		for _, d := range batch {
+			items = append(items, idempotency.Completion{Lease: d.acquired, Result: d.result, Retention: c.retention})
 		}
 		callCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		errs := c.claims.CompleteBatch(callCtx, items)
 		cancel()
-		for i, x := range batch {
-			x.done <- errs[i]
+		for i, d := range batch {
+			c.done(d, errs[i])
 		}
 	}
 }

@@ -29,7 +29,8 @@ type delivery struct {
 	handler  Handler
 	log      zerolog.Logger     // carries the job's fields
 	acquired *idempotency.Lease // the job's claim, once acquired
-	local    *localRun          // registered in Runner.running; ended by finish
+	result   []byte             // what the succeeded job returned, to record
+	local    *localRun          // registered in Runner.running; ended by settle
 
 	// mu guards lease and cancel, which the heartbeat reads.
 	mu     sync.Mutex
@@ -108,18 +109,24 @@ type localRun struct {
 }
 
 // markCompleted notes that d's job is recorded as completed, for the
-// copies waiting for d. Called before finish, on the goroutine that
-// finishes d.
+// copies waiting for d. Called before settle, on the goroutine that
+// settles d.
 func (d *delivery) markCompleted() {
 	if d.local != nil {
 		d.local.completed = true
 	}
 }
 
-// finish ends the runner's hold on a settled delivery: it lets deliveries
-// of the same job that wait for it go on, stops tracking it and frees its
-// handler slot.
+// finish settles d and frees its handler slot.
 func (r *Runner) finish(d *delivery) {
+	r.settle(d)
+	<-r.slots
+}
+
+// settle ends the runner's hold on a delivery whose message is dealt with:
+// deliveries of the same job that wait for it go on, and it is no longer
+// tracked (nor its visibility extended).
+func (r *Runner) settle(d *delivery) {
 	if d.local != nil {
 		r.mu.Lock()
 		delete(r.running, d.job.IdempotencyKey)
@@ -128,7 +135,6 @@ func (r *Runner) finish(d *delivery) {
 		d.local = nil
 	}
 	r.untrack(d)
-	<-r.slots
 }
 
 // startLocal registers d as the one delivery of its job this runner runs.

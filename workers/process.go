@@ -134,11 +134,11 @@ func (r *Runner) claimed(cleanup context.Context, d *delivery, c idempotency.Cla
 // already running when it arrived: wait for that run to end; if it
 // completed the job, acknowledge this copy as a duplicate, and otherwise
 // claim the job on its own and run it if acquired.
-func (r *Runner) runAfterLocal(workCtx, cleanup context.Context, d *delivery) {
+func (r *Runner) runAfterLocal(workCtx, cleanup context.Context, d *delivery) (pending bool) {
 	completed, ok := r.waitLocal(workCtx, d)
 	if !ok {
 		r.retry(cleanup, d.log, d, "shutdown", 0, nil)
-		return
+		return false
 	}
 	if completed {
 		// The run it waited for recorded the job as done: the claim would
@@ -146,19 +146,19 @@ func (r *Runner) runAfterLocal(workCtx, cleanup context.Context, d *delivery) {
 		r.qm.duplicates.Inc()
 		d.log.Debug().Str("idempotency_key", d.job.IdempotencyKey).Msg("duplicate: job done by this runner, acknowledged")
 		r.deletes.add(d.receipt)
-		return
+		return false
 	}
 	ctx, cancel := context.WithTimeout(cleanup, 10*time.Second)
 	c := r.cfg.Claims.ClaimBatch(ctx, []idempotency.ClaimRequest{{Key: d.job.IdempotencyKey, PayloadHash: messages.PayloadHash(d.job)}}, r.vis)[0]
 	cancel()
-	if r.claimed(cleanup, d, c) {
-		r.runJob(workCtx, cleanup, d)
-	}
+	return r.claimed(cleanup, d, c) && r.runJob(workCtx, cleanup, d)
 }
 
 // runJob runs an acquired job's handler under its lease and settles the
-// delivery by the outcome.
-func (r *Runner) runJob(workCtx, cleanup context.Context, d *delivery) {
+// delivery by the outcome. It returns true when the job succeeded: the
+// delivery then waits for its completion to be recorded, and the
+// completer settles it.
+func (r *Runner) runJob(workCtx, cleanup context.Context, d *delivery) (pending bool) {
 	lease, log, job := d.acquired, d.log, d.job
 	jobCtx, cancelJob := context.WithCancelCause(workCtx)
 	defer cancelJob(nil)
@@ -178,7 +178,9 @@ func (r *Runner) runJob(workCtx, cleanup context.Context, d *delivery) {
 	cause := context.Cause(jobCtx)
 	switch {
 	case err == nil:
-		r.complete(log, d, tm, lease, result)
+		d.result = result
+		r.completions.add(d)
+		return true
 	case errors.Is(cause, ErrLeaseLost):
 		// Another worker owns the job now; our copy of the message stays
 		// for the heartbeat-less visibility timeout and becomes a duplicate.
@@ -202,6 +204,7 @@ func (r *Runner) runJob(workCtx, cleanup context.Context, d *delivery) {
 		}
 		r.retry(cleanup, log, d, "handler_error", wait, err)
 	}
+	return false
 }
 
 // deliveryLog is the logger of a delivery whose job is not known (its body
@@ -225,10 +228,13 @@ func (r *Runner) backoff(d *delivery) time.Duration {
 	return r.cfg.Backoff.Delay(d.receiveCount, r.jitter())
 }
 
-// complete stores the result with the claim (batched with the completions
-// of other jobs finishing at the same time) and acknowledges the message.
-func (r *Runner) complete(log zerolog.Logger, d *delivery, tm typeMetrics, lease *idempotency.Lease, result []byte) {
-	if err := r.completions.complete(idempotency.Completion{Lease: lease, Result: result, Retention: r.cfg.ResultRetention}); err != nil {
+// completed acts on the store's answer to a succeeded job's completion
+// (recorded in a batch by the completer) and settles the delivery: the
+// message is acknowledged once the completion is recorded.
+func (r *Runner) completed(d *delivery, err error) {
+	defer r.settle(d)
+	log := d.log
+	if err != nil {
 		if errors.Is(err, idempotency.ErrLeaseLost) || errors.Is(err, idempotency.ErrNotOwner) {
 			// Our lease expired and another worker took over; its run
 			// completes the job. Drop our copy.
@@ -242,7 +248,7 @@ func (r *Runner) complete(log zerolog.Logger, d *delivery, tm typeMetrics, lease
 		log.Error().Err(err).Msg("recording completion failed; the job will be delivered again")
 		return
 	}
-	tm.ok.Inc()
+	r.qm.byType[d.job.Type].ok.Inc()
 	log.Debug().Msg("job done")
 	d.markCompleted()
 	r.deletes.add(d.receipt)

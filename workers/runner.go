@@ -35,7 +35,8 @@ type Runner struct {
 	vis     time.Duration
 	slots   chan struct{}
 	deletes *deleter
-	// completions records finished jobs in the store, in batches.
+	// completions records succeeded jobs in the store, in batches, and
+	// settles their deliveries.
 	completions *completer
 
 	// mu guards inflight and running.
@@ -98,7 +99,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	delDone := make(chan struct{})
 	go func() { defer close(delDone); r.deletes.run(bg) }()
 
-	r.completions = newCompleter(r.cfg.Claims)
+	r.completions = newCompleter(r.cfg.Claims, r.cfg.ResultRetention, r.cfg.Concurrency, r.completed)
 	compDone := make(chan struct{})
 	go func() { defer close(compDone); r.completions.run(bg) }()
 
@@ -120,12 +121,19 @@ func (r *Runner) Run(ctx context.Context) error {
 	for range r.cfg.Concurrency {
 		jobs.Go(func() {
 			for d := range work {
+				var pending bool
 				if d.acquired == nil {
-					r.runAfterLocal(workCtx, cleanup, d)
+					pending = r.runAfterLocal(workCtx, cleanup, d)
 				} else {
-					r.runJob(workCtx, cleanup, d)
+					pending = r.runJob(workCtx, cleanup, d)
 				}
-				r.finish(d)
+				// A job that succeeded frees its slot at once; the
+				// completer settles its delivery once the completion
+				// is recorded.
+				if !pending {
+					r.settle(d)
+				}
+				<-r.slots
 			}
 		})
 	}
