@@ -79,7 +79,7 @@ func (s *Store) ClaimBatch(ctx context.Context, reqs []ClaimRequest, leaseTTL ti
 		args := make([]any, 0, 2+2*len(part))
 		args = append(args, ms(leaseTTL), ms(s.retention()))
 		for _, i := range part {
-			keys = append(keys, s.jobKeys(reqs[i].Key)...)
+			keys = s.appendJobKeys(keys, reqs[i].Key)
 			args = append(args, reqs[i].PayloadHash, tokens[i])
 		}
 		replies, err := scripts.claimBatch.Run(ctx, s.Client, keys, args...).Slice()
@@ -139,7 +139,7 @@ func (s *Store) CompleteBatch(ctx context.Context, items []Completion) []error {
 			if retention <= 0 {
 				retention = s.retention()
 			}
-			keys = append(keys, s.jobKeys(c.Lease.Key)...)
+			keys = s.appendJobKeys(keys, c.Lease.Key)
 			args = append(args, c.Lease.token, c.Lease.Fence, c.Result, ms(retention))
 		}
 		replies, err := scripts.completeBatch.Run(ctx, s.Client, keys, args...).Slice()

@@ -30,8 +30,14 @@ func (s *Store) recordKey(key string) string { return s.prefix() + "idem:{" + ke
 // jobKeys returns the record and lease keys of a job, the KEYS of the claim
 // scripts.
 func (s *Store) jobKeys(key string) []string {
+	return s.appendJobKeys(make([]string, 0, 2), key)
+}
+
+// appendJobKeys appends the record and lease keys of a job to dst (the
+// KEYS of a batch script).
+func (s *Store) appendJobKeys(dst []string, key string) []string {
 	rec := s.recordKey(key)
-	return []string{rec, rec + ":lease"}
+	return append(dst, rec, rec+":lease")
 }
 
 func (s *Store) effectKey(key, name string) string {

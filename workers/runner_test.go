@@ -48,7 +48,7 @@ type bundle struct {
 	redis  redistest.Backend // the real Redis when configured, else miniredis
 }
 
-func setup(t *testing.T, cfg localaws.Config, visibility int, maxReceive int) *bundle {
+func setup(t testing.TB, cfg localaws.Config, visibility int, maxReceive int) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	ep := localawstest.Start(t, cfg)
@@ -74,7 +74,7 @@ func setup(t *testing.T, cfg localaws.Config, visibility int, maxReceive int) *b
 		claims: idempotency.NewStore(be.Client, be.Prefix), redis: be}
 }
 
-func (b *bundle) send(t *testing.T, bodies ...string) {
+func (b *bundle) send(t testing.TB, bodies ...string) {
 	t.Helper()
 	for start := 0; start < len(bodies); start += 10 {
 		var entries []types.SendMessageBatchRequestEntry
@@ -88,7 +88,7 @@ func (b *bundle) send(t *testing.T, bodies ...string) {
 	}
 }
 
-func job(t *testing.T, typ string, payload any) messages.Job {
+func job(t testing.TB, typ string, payload any) messages.Job {
 	t.Helper()
 	j, err := messages.NewJob(typ, payload)
 	if err != nil {
@@ -97,7 +97,7 @@ func job(t *testing.T, typ string, payload any) messages.Job {
 	return j
 }
 
-func encode(t *testing.T, j messages.Job) string {
+func encode(t testing.TB, j messages.Job) string {
 	t.Helper()
 	b, err := json.Marshal(j)
 	if err != nil {
@@ -107,11 +107,13 @@ func encode(t *testing.T, j messages.Job) string {
 }
 
 // start runs a runner until the test ends (or stop is called) and returns stop.
-func (b *bundle) start(t *testing.T, cfg workers.Config) (stop func()) {
+func (b *bundle) start(t testing.TB, cfg workers.Config) (stop func()) {
 	t.Helper()
 	cfg.SQS = b.sqs
 	cfg.QueueURL = b.queue
-	cfg.Claims = b.claims
+	if cfg.Claims == nil {
+		cfg.Claims = b.claims
+	}
 	cfg.Logger = zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)
 	if cfg.WaitTime == 0 {
 		cfg.WaitTime = time.Second
@@ -142,7 +144,7 @@ func (b *bundle) start(t *testing.T, cfg workers.Config) (stop func()) {
 }
 
 // waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for !cond() {
@@ -153,7 +155,7 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	}
 }
 
-func (b *bundle) queueDepth(t *testing.T, url string) (visible, inflight int) {
+func (b *bundle) queueDepth(t testing.TB, url string) (visible, inflight int) {
 	t.Helper()
 	out, err := b.sqs.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{
 		QueueUrl: aws.String(url), AttributeNames: []types.QueueAttributeName{"All"},
@@ -166,7 +168,7 @@ func (b *bundle) queueDepth(t *testing.T, url string) (visible, inflight int) {
 	return visible, inflight
 }
 
-func (b *bundle) drained(t *testing.T) bool {
+func (b *bundle) drained(t testing.TB) bool {
 	v, f := b.queueDepth(t, b.queue)
 	return v == 0 && f == 0
 }
@@ -466,7 +468,7 @@ func TestShutdownDrainsAndGivesBackTheRest(t *testing.T) {
 }
 
 // counter sums every series of a counter family.
-func counter(t *testing.T, reg *prometheus.Registry, name string) float64 {
+func counter(t testing.TB, reg *prometheus.Registry, name string) float64 {
 	t.Helper()
 	fams, err := reg.Gather()
 	if err != nil {
@@ -530,7 +532,8 @@ func TestGateHoldsJobsInTheQueueAndHandlersSeeTheirLease(t *testing.T) {
 
 // Copies of one job received together run it once: the copies wait for
 // the run in this runner and are acknowledged as duplicates, without going
-// back to the queue as "in progress elsewhere".
+// back to the queue as "in progress elsewhere" and without a claim of their
+// own (the run they waited for completed the job).
 func TestCopiesReceivedTogetherRunOnce(t *testing.T) {
 	b := setup(t, localaws.Config{}, 30, 5)
 	j := job(t, messages.TypeNotifyEmail, notifyPayload)
@@ -541,7 +544,8 @@ func TestCopiesReceivedTogetherRunOnce(t *testing.T) {
 	var mu sync.Mutex
 	runs := map[string]int{}
 	reg := prometheus.NewRegistry()
-	b.start(t, workers.Config{Concurrency: 10, Metrics: workers.NewMetrics(reg), Handlers: map[string]workers.Handler{
+	claims := &countingClaims{Claims: b.claims}
+	b.start(t, workers.Config{Concurrency: 10, Claims: claims, Metrics: workers.NewMetrics(reg), Handlers: map[string]workers.Handler{
 		messages.TypeNotifyEmail: workers.HandlerFunc(func(ctx context.Context, j messages.Job) ([]byte, error) {
 			mu.Lock()
 			runs[j.ID]++
@@ -562,6 +566,20 @@ func TestCopiesReceivedTogetherRunOnce(t *testing.T) {
 	if got := counter(t, reg, "quarry_jobs_retried_total"); got != 0 {
 		t.Errorf("%v retries, want none: the copies wait for the local run", got)
 	}
+	if got := claims.requests.Load(); got != 2 {
+		t.Errorf("%d claim requests, want 2 (one per job, none for the copies)", got)
+	}
+}
+
+// countingClaims counts the jobs the runner asks to claim.
+type countingClaims struct {
+	workers.Claims
+	requests atomic.Int64
+}
+
+func (c *countingClaims) ClaimBatch(ctx context.Context, reqs []idempotency.ClaimRequest, ttl time.Duration) []idempotency.ClaimResult {
+	c.requests.Add(int64(len(reqs)))
+	return c.Claims.ClaimBatch(ctx, reqs, ttl)
 }
 
 // While Redis does not answer no job runs unguarded: each delivery is
@@ -602,4 +620,64 @@ func TestJobsWaitInTheQueueWhileRedisIsDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, 20*time.Second, "the job to run once Redis is back", func() bool { return ran.Load() == 1 && b.drained(t) })
+}
+
+// BenchmarkDrain drains b.N no-op jobs from a queue of the embedded
+// endpoint that delivers 20 % of receives twice, with the runtime
+// (concurrency 32) and, for comparison in the same run, with a bare loop
+// of ReceiveMessage(10) + DeleteMessageBatch; both report msgs/s. Redis is
+// the one at QUARRY_TEST_REDIS_URL, else miniredis.
+//
+//	QUARRY_TEST_REDIS_URL=redis://127.0.0.1:6379/0 go test -run '^$' -bench Drain -benchtime 20000x ./workers/
+func BenchmarkDrain(b *testing.B) {
+	payload := messages.NotifyEmail{Recipients: []string{"bench@example.org"}, Template: "noop"}
+	fill := func(bd *bundle, n int) {
+		bodies := make([]string, n)
+		for i := range bodies {
+			bodies[i] = encode(b, job(b, messages.TypeNotifyEmail, payload))
+		}
+		bd.send(b, bodies...)
+	}
+	b.Run("runtime", func(b *testing.B) {
+		bd := setup(b, localaws.Config{Faults: localaws.Faults{DuplicateRate: 0.2}}, 60, 5)
+		fill(bd, b.N)
+		var done atomic.Int64
+		handler := workers.HandlerFunc(func(context.Context, messages.Job) ([]byte, error) {
+			done.Add(1)
+			return nil, nil
+		})
+		b.ResetTimer()
+		stop := bd.start(b, workers.Config{Concurrency: 32, Handlers: map[string]workers.Handler{messages.TypeNotifyEmail: handler}})
+		for done.Load() < int64(b.N) || !bd.drained(b) {
+			time.Sleep(time.Millisecond)
+		}
+		b.StopTimer()
+		stop()
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+	})
+	b.Run("bare", func(b *testing.B) {
+		bd := setup(b, localaws.Config{Faults: localaws.Faults{DuplicateRate: 0.2}}, 60, 5)
+		fill(bd, b.N)
+		ctx := context.Background()
+		b.ResetTimer()
+		for got := 0; got < b.N || !bd.drained(b); {
+			out, err := bd.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(bd.queue), MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(out.Messages) == 0 {
+				continue
+			}
+			entries := make([]types.DeleteMessageBatchRequestEntry, len(out.Messages))
+			for i, m := range out.Messages {
+				entries[i] = types.DeleteMessageBatchRequestEntry{Id: aws.String(fmt.Sprint(i)), ReceiptHandle: m.ReceiptHandle}
+			}
+			if _, err := bd.sqs.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(bd.queue), Entries: entries}); err != nil {
+				b.Fatal(err)
+			}
+			got += len(out.Messages)
+		}
+		b.StopTimer()
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+	})
 }
