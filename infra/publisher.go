@@ -15,7 +15,7 @@ import (
 )
 
 // AttrJobType is the SNS message attribute the subscriptions filter on.
-const AttrJobType = "job_type"
+const AttrJobType = messages.AttrJobType
 
 // maxSNSMessage is SNS's publish limit (256 KB; SNS was not raised to SQS's
 // 1 MiB).

@@ -35,12 +35,6 @@ func (r *Runner) deadLetter(ctx context.Context, d *delivery, reason string, cau
 	if r.cfg.DLQURL == "" {
 		return fmt.Errorf("queue %s has no dead-letter queue (no RedrivePolicy, no Config.DLQURL)", r.queue)
 	}
-	attrs := make(map[string]types.MessageAttributeValue, len(d.msg.MessageAttributes)+4)
-	for k, v := range d.msg.MessageAttributes {
-		if !strings.HasPrefix(k, "quarry.") {
-			attrs[k] = v
-		}
-	}
 	msg := cause.Error()
 	if len(msg) > maxReasonLen {
 		msg = msg[:maxReasonLen] + "…"
@@ -52,20 +46,18 @@ func (r *Runner) deadLetter(ctx context.Context, d *delivery, reason string, cau
 	str := func(s string) types.MessageAttributeValue {
 		return types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(s)}
 	}
-	attrs[AttrError] = str(reason + ": " + msg)
-	attrs[AttrStage] = str(r.cfg.Role)
-	attrs[AttrReceiveCount] = types.MessageAttributeValue{DataType: aws.String("Number"), StringValue: aws.String(strconv.Itoa(d.receiveCount))}
-	attrs[AttrFirstSeen] = str(first.UTC().Format(time.RFC3339Nano))
-	if len(attrs) > 10 {
-		// SQS allows 10 attributes; the reason matters more than the rest.
-		for k := range attrs {
-			if len(attrs) <= 10 {
-				break
-			}
-			if !strings.HasPrefix(k, "quarry.") {
-				delete(attrs, k)
-			}
-		}
+	// The copy carries the body as received and the reason. Receives ask
+	// for no message attributes (the runner reads none), so the sender's
+	// are not copied; the job's type, which the DLQ tools filter on, is
+	// set again from the job when the body decoded.
+	attrs := map[string]types.MessageAttributeValue{
+		AttrError:        str(reason + ": " + msg),
+		AttrStage:        str(r.cfg.Role),
+		AttrReceiveCount: {DataType: aws.String("Number"), StringValue: aws.String(strconv.Itoa(d.receiveCount))},
+		AttrFirstSeen:    str(first.UTC().Format(time.RFC3339Nano)),
+	}
+	if d.job.Type != "" {
+		attrs[messages.AttrJobType] = str(d.job.Type)
 	}
 	if _, err := r.cfg.SQS.SendMessage(ctx, &sqs.SendMessageInput{
 		QueueUrl: aws.String(r.cfg.DLQURL), MessageBody: d.msg.Body, MessageAttributes: attrs,

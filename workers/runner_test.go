@@ -321,6 +321,9 @@ func TestPermanentErrorGoesToTheDLQWithItsReason(t *testing.T) {
 	if _, err := time.Parse(time.RFC3339Nano, aws.ToString(m.MessageAttributes[workers.AttrFirstSeen].StringValue)); err != nil {
 		t.Errorf("first seen: %v", err)
 	}
+	if typ := aws.ToString(m.MessageAttributes[messages.AttrJobType].StringValue); typ != messages.TypeNotifyEmail {
+		t.Errorf("job type attribute = %q, want %q", typ, messages.TypeNotifyEmail)
+	}
 	waitFor(t, 5*time.Second, "source queue to drain", func() bool { return b.drained(t) })
 }
 
