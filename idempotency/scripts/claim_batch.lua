@@ -5,7 +5,8 @@
 -- after the other, so a key given twice is acquired by its first request
 -- and in progress for the second.
 local out = {}
+local now = now_ms()
 for i = 1, #KEYS / 2 do
-  out[i] = claim_one(KEYS[2 * i - 1], KEYS[2 * i], ARGV[2 * i + 1], ARGV[2 * i + 2], ARGV[1], ARGV[2])
+  out[i] = claim_one(KEYS[2 * i - 1], KEYS[2 * i], ARGV[2 * i + 1], ARGV[2 * i + 2], ARGV[1], ARGV[2], now)
 end
 return out

@@ -31,15 +31,31 @@ end
 
 -- claim_one is the claim of one job: rec and lease are its record and
 -- lease keys; hash its payload hash; token the new owner's token;
--- lease_ttl and rec_ttl in ms. It returns {'acquired', fence} |
--- {'completed', result} | {'in_progress', remaining lease ms} |
--- {'conflict'}. claim.lua runs it for one job, claim_batch.lua for many.
-local function claim_one(rec, lease, hash, token, lease_ttl, rec_ttl)
+-- lease_ttl and rec_ttl in ms; now is now_ms(), read once per script. It
+-- returns {'acquired', fence} | {'completed', result} |
+-- {'in_progress', remaining lease ms} | {'conflict'}. claim.lua runs it
+-- for one job, claim_batch.lua for many.
+--
+-- A lease never outlives its record: the record's TTL is at least the
+-- lease's when it is claimed and when it is extended, and completing or
+-- releasing deletes the lease. So a job with no record has no lease, and
+-- its claim (the common case) costs four writes and no reads beyond the
+-- first.
+local function claim_one(rec, lease, hash, token, lease_ttl, rec_ttl, now)
   local r = redis.call('HMGET', rec, 'state', 'hash', 'result')
   local state = r[1]
+  local rec_ms = math.max(tonumber(rec_ttl), tonumber(lease_ttl))
+  if not state then
+    -- Never claimed (or its record expired): fence 1.
+    redis.call('HSET', rec, 'state', 'in_progress', 'hash', hash, 'owner', token, 'fence', 1, 'claimed_ms', now)
+    redis.call('PEXPIRE', rec, rec_ms)
+    redis.call('HSET', lease, 'owner', token, 'fence', 1)
+    redis.call('PEXPIRE', lease, lease_ttl)
+    return {'acquired', 1}
+  end
   -- A key stays bound to the payload it was first claimed with for as
   -- long as its record lives, whatever became of that claim.
-  if state and r[2] ~= hash then
+  if r[2] ~= hash then
     return {'conflict'}
   end
   if state == 'completed' then
@@ -49,26 +65,26 @@ local function claim_one(rec, lease, hash, token, lease_ttl, rec_ttl)
   if ttl > 0 then
     return {'in_progress', ttl}
   end
-  -- Free: never claimed, released, or its lease expired. Take it with the
-  -- next fencing number; a stale owner still holding the old number is
-  -- refused by every later write.
+  -- Released, or its lease expired: take it with the next fencing number;
+  -- a stale owner still holding the old number is refused by every later
+  -- write. The lease's two fields are overwritten, so no old value stays.
   local fence = redis.call('HINCRBY', rec, 'fence', 1)
-  redis.call('HSET', rec, 'state', 'in_progress', 'hash', hash, 'owner', token, 'claimed_ms', now_ms())
-  if redis.call('PTTL', rec) < tonumber(rec_ttl) then
-    redis.call('PEXPIRE', rec, rec_ttl)
+  redis.call('HSET', rec, 'state', 'in_progress', 'owner', token, 'claimed_ms', now)
+  if redis.call('PTTL', rec) < rec_ms then
+    redis.call('PEXPIRE', rec, rec_ms)
   end
-  redis.call('DEL', lease)
   redis.call('HSET', lease, 'owner', token, 'fence', fence)
   redis.call('PEXPIRE', lease, lease_ttl)
   return {'acquired', fence}
 end
 
 -- complete_one records one job as done: rec and lease are its keys;
--- token and fence its owner's; result what it stores, kept retention ms.
+-- token and fence its owner's; result what it stores, kept retention ms;
+-- now is now_ms().
 -- It returns 'ok' or owner_check's refusal. Completing twice is 'ok' (a
 -- retry after a lost reply); the first result stays. complete.lua runs it
 -- for one job, complete_batch.lua for many.
-local function complete_one(rec, lease, token, fence, result, retention)
+local function complete_one(rec, lease, token, fence, result, retention, now)
   local s = owner_check(rec, token, fence)
   if s == 'ended:completed' then
     return 'ok'
@@ -76,7 +92,7 @@ local function complete_one(rec, lease, token, fence, result, retention)
   if s ~= 'ok' then
     return s
   end
-  redis.call('HSET', rec, 'state', 'completed', 'result', result, 'completed_ms', now_ms())
+  redis.call('HSET', rec, 'state', 'completed', 'result', result, 'completed_ms', now)
   redis.call('PEXPIRE', rec, retention)
   redis.call('DEL', lease)
   return 'ok'
