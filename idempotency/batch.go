@@ -75,11 +75,11 @@ func (s *Store) ClaimBatch(ctx context.Context, reqs []ClaimRequest, leaseTTL ti
 	for len(idx) > 0 {
 		part := idx[:min(len(idx), maxBatch)]
 		idx = idx[len(part):]
-		keys := make([]string, 0, 2*len(part))
+		keys := make([]string, 0, len(part))
 		args := make([]any, 0, 2+2*len(part))
 		args = append(args, ms(leaseTTL), ms(s.retention()))
 		for _, i := range part {
-			keys = s.appendJobKeys(keys, reqs[i].Key)
+			keys = append(keys, s.recordKey(reqs[i].Key))
 			args = append(args, reqs[i].PayloadHash, tokens[i])
 		}
 		replies, err := scripts.claimBatch.Run(ctx, s.Client, keys, args...).Slice()
@@ -131,7 +131,7 @@ func (s *Store) CompleteBatch(ctx context.Context, items []Completion) []error {
 	for len(idx) > 0 {
 		part := idx[:min(len(idx), maxBatch)]
 		idx = idx[len(part):]
-		keys := make([]string, 0, 2*len(part))
+		keys := make([]string, 0, len(part))
 		args := make([]any, 0, 4*len(part))
 		for _, i := range part {
 			c := items[i]
@@ -139,7 +139,7 @@ func (s *Store) CompleteBatch(ctx context.Context, items []Completion) []error {
 			if retention <= 0 {
 				retention = s.retention()
 			}
-			keys = s.appendJobKeys(keys, c.Lease.Key)
+			keys = append(keys, s.recordKey(c.Lease.Key))
 			args = append(args, c.Lease.token, c.Lease.Fence, c.Result, ms(retention))
 		}
 		replies, err := scripts.completeBatch.Run(ctx, s.Client, keys, args...).Slice()

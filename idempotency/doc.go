@@ -19,7 +19,8 @@
 //
 // A lease has a random owner token and a fencing number that grows by one
 // on every acquisition of the key. A lease that is not extended expires
-// (Redis PEXPIRE, so by Redis's clock, not the workers'), and the next
+// (its end is kept in the record as Redis time, so it runs by Redis's
+// clock, not the workers'), and the next
 // Claim takes the key over with a higher fencing number. From then on the
 // old owner's Complete, Extend and Release, and its effect operations, are
 // refused with [ErrNotOwner]; operations on a claim that has already ended
@@ -62,13 +63,18 @@
 // effect name N:
 //
 //	P idem:{K}               hash   state (in_progress|completed|released), hash, fence,
-//	                                owner, result, claimed_ms, completed_ms, released_ms
-//	P idem:{K}:lease         hash   owner, fence; PEXPIRE = the lease TTL
+//	                                owner, lease_until, result, claimed_ms, completed_ms,
+//	                                released_ms
 //	P idem:{K}:effect:N      hash   state (in_progress|completed|unknown), fence, owner,
 //	                                token, job, name, result, reason, claimed_ms, marked_ms
 //	P idem:unknown-effects   zset   members "K\nN", scored by the time they were marked
 //
-// Times (*_ms) are Redis's TIME in Unix milliseconds. {K} is a Redis
+// A job is in progress while its state is in_progress and lease_until is
+// ahead of Redis's clock. The lease lives in the record rather than in a
+// key of its own with a TTL: a claim and a completion then write one key
+// each (three commands for a fresh claim, three for a completion).
+//
+// Times (*_ms, lease_until) are Redis's TIME in Unix milliseconds. {K} is a Redis
 // Cluster hash tag, so every script touches keys of one slot; keys may
 // therefore not contain braces, nor control characters.
 //

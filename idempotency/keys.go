@@ -8,16 +8,20 @@ import (
 // Key layout, under the store's prefix P (default "quarry:"), for an
 // idempotency key K and an effect name N:
 //
-//	P idem:{K}               hash   the claim record: state, hash, fence, owner, result, times
-//	P idem:{K}:lease         hash   the live lease: owner, fence; PEXPIRE = lease TTL
+//	P idem:{K}               hash   the claim record: state, hash, fence, owner, lease_until, result, times
 //	P idem:{K}:effect:N      hash   one effect: state, fence, owner, token, result, reason, times
 //	P idem:unknown-effects   zset   "K\nN" of effects marked unknown, scored by Redis time (ms)
 //
+// The lease is part of the record: lease_until is Redis time in ms, moved
+// on by Extend; a job is in progress elsewhere while its state is
+// in_progress and lease_until is ahead of Redis's clock. Times are
+// milliseconds of Redis's clock, as decimal strings.
+//
 // {K} is a Redis Cluster hash tag: all keys of one job live in one slot, so
-// the scripts that touch a record with its lease or an effect are legal on
-// a cluster. The unknown-effects index is in another slot and is written
-// with separate commands. Keys may not contain braces (which would end the
-// tag early and let two keys' layouts overlap) or control characters (the
+// the scripts that touch a record with an effect are legal on a cluster.
+// The unknown-effects index is in another slot and is written with
+// separate commands. Keys may not contain braces (which would end the tag
+// early and let two keys' layouts overlap) or control characters (the
 // index separates key and name with a newline).
 
 const (
@@ -27,17 +31,9 @@ const (
 
 func (s *Store) recordKey(key string) string { return s.prefix() + "idem:{" + key + "}" }
 
-// jobKeys returns the record and lease keys of a job, the KEYS of the claim
-// scripts.
+// jobKeys returns the KEYS of a single job's claim scripts: its record.
 func (s *Store) jobKeys(key string) []string {
-	return s.appendJobKeys(make([]string, 0, 2), key)
-}
-
-// appendJobKeys appends the record and lease keys of a job to dst (the
-// KEYS of a batch script).
-func (s *Store) appendJobKeys(dst []string, key string) []string {
-	rec := s.recordKey(key)
-	return append(dst, rec, rec+":lease")
+	return []string{s.recordKey(key)}
 }
 
 func (s *Store) effectKey(key, name string) string {

@@ -2,6 +2,7 @@ package idempotency_test
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -24,7 +25,6 @@ func TestKeyLayout(t *testing.T) {
 		p := b.Prefix
 		for key, typ := range map[string]string{
 			p + "idem:{order:42}":                               "hash",
-			p + "idem:{order:42}:lease":                         "hash",
 			p + "idem:{order:42}:effect:email:jane@example.org": "hash",
 			p + "idem:unknown-effects":                          "zset",
 		} {
@@ -36,16 +36,17 @@ func TestKeyLayout(t *testing.T) {
 		if rec["state"] != "in_progress" || rec["hash"] != hashA || rec["fence"] != "1" || rec["owner"] == "" || len(rec["claimed_ms"]) != 13 {
 			t.Errorf("record %v", rec)
 		}
-		lease := b.Client.HGetAll(ctx, p+"idem:{order:42}:lease").Val()
-		if lease["owner"] != rec["owner"] || lease["fence"] != "1" {
-			t.Errorf("lease %v does not match record %v", lease, rec)
+		claimed, _ := strconv.ParseInt(rec["claimed_ms"], 10, 64)
+		until, _ := strconv.ParseInt(rec["lease_until"], 10, 64)
+		if until-claimed != time.Minute.Milliseconds() {
+			t.Errorf("lease_until %s is not claimed_ms %s + the 1m lease", rec["lease_until"], rec["claimed_ms"])
 		}
 		members := b.Client.ZRange(ctx, p+"idem:unknown-effects", 0, -1).Val()
 		if len(members) != 1 || members[0] != "order:42\nemail:jane@example.org" {
 			t.Errorf("index members %q", members)
 		}
-		if n := len(b.Client.Keys(ctx, p+"*").Val()); n != 4 {
-			t.Errorf("%d keys under the prefix, want 4", n)
+		if n := len(b.Client.Keys(ctx, p+"*").Val()); n != 3 {
+			t.Errorf("%d keys under the prefix, want 3", n)
 		}
 
 		// An empty Prefix means the default.
@@ -53,7 +54,7 @@ func TestKeyLayout(t *testing.T) {
 		// itself.
 		def := &idempotency.Store{Client: b.Client}
 		k := idempotency.DefaultPrefix + "idem:{" + b.Prefix + "default-prefix-probe}"
-		t.Cleanup(func() { b.Client.Del(context.Background(), k, k+":lease") })
+		t.Cleanup(func() { b.Client.Del(context.Background(), k) })
 		if _, err := def.Claim(ctx, b.Prefix+"default-prefix-probe", hashA, time.Minute); err != nil {
 			t.Fatal(err)
 		}

@@ -1,14 +1,12 @@
--- Extend: KEYS[1] record, KEYS[2] lease.
+-- Extend: KEYS[1] record.
 -- ARGV[1] owner token, ARGV[2] fence, ARGV[3] lease TTL ms.
--- Returns 'ok' or owner_check's refusal.
+-- Returns 'ok' or owner_check's refusal. A lease that lapsed without a
+-- takeover is restored; the record is kept for at least the lease.
 local s = owner_check(KEYS[1], ARGV[1], ARGV[2])
 if s ~= 'ok' then
   return s
 end
--- Rewritten rather than only re-expired, so a lease that lapsed without a
--- takeover is restored.
-redis.call('HSET', KEYS[2], 'owner', ARGV[1], 'fence', ARGV[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
+redis.call('HSET', KEYS[1], 'lease_until', ms_after(now_ms(), ARGV[3]))
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then
   redis.call('PEXPIRE', KEYS[1], ARGV[3])
 end

@@ -9,6 +9,12 @@ local function now_ms()
   return t[1] .. string.format('%03d', math.floor(tonumber(t[2]) / 1000))
 end
 
+-- ms_after returns the time ms after now (both decimal strings of ms), as a
+-- decimal string. Millisecond times fit a double exactly.
+local function ms_after(now, ms)
+  return string.format('%d', tonumber(now) + tonumber(ms))
+end
+
 -- owner_check returns 'ok' when (token, fence) is the record's current
 -- owner and its claim is still in progress. Otherwise it returns why not:
 -- 'lease_lost' (no record), 'not_owner' (another claim has taken the key
@@ -29,28 +35,25 @@ local function owner_check(rec, token, fence)
   return 'ok'
 end
 
--- claim_one is the claim of one job: rec and lease are its record and
--- lease keys; hash its payload hash; token the new owner's token;
--- lease_ttl and rec_ttl in ms; now is now_ms(), read once per script. It
--- returns {'acquired', fence} | {'completed', result} |
--- {'in_progress', remaining lease ms} | {'conflict'}. claim.lua runs it
--- for one job, claim_batch.lua for many.
+-- claim_one is the claim of one job: rec is its record key; hash its
+-- payload hash; token the new owner's token; lease_ttl and rec_ttl in ms;
+-- now is now_ms(), read once per script. It returns {'acquired', fence} |
+-- {'completed', result} | {'in_progress', remaining lease ms} |
+-- {'conflict'}. claim.lua runs it for one job, claim_batch.lua for many.
 --
--- A lease never outlives its record: the record's TTL is at least the
--- lease's when it is claimed and when it is extended, and completing or
--- releasing deletes the lease. So a job with no record has no lease, and
--- its claim (the common case) costs four writes and no reads beyond the
--- first.
-local function claim_one(rec, lease, hash, token, lease_ttl, rec_ttl, now)
-  local r = redis.call('HMGET', rec, 'state', 'hash', 'result')
+-- The lease lives in the record: the job is in progress while its state is
+-- in_progress and lease_until (Redis time, ms) is ahead of now. The record
+-- is kept for at least the lease. A job never claimed (the common case)
+-- costs one read and two writes.
+local function claim_one(rec, hash, token, lease_ttl, rec_ttl, now)
+  local r = redis.call('HMGET', rec, 'state', 'hash', 'result', 'lease_until')
   local state = r[1]
   local rec_ms = math.max(tonumber(rec_ttl), tonumber(lease_ttl))
   if not state then
     -- Never claimed (or its record expired): fence 1.
-    redis.call('HSET', rec, 'state', 'in_progress', 'hash', hash, 'owner', token, 'fence', 1, 'claimed_ms', now)
+    redis.call('HSET', rec, 'state', 'in_progress', 'hash', hash, 'owner', token, 'fence', 1,
+      'claimed_ms', now, 'lease_until', ms_after(now, lease_ttl))
     redis.call('PEXPIRE', rec, rec_ms)
-    redis.call('HSET', lease, 'owner', token, 'fence', 1)
-    redis.call('PEXPIRE', lease, lease_ttl)
     return {'acquired', 1}
   end
   -- A key stays bound to the payload it was first claimed with for as
@@ -61,30 +64,31 @@ local function claim_one(rec, lease, hash, token, lease_ttl, rec_ttl, now)
   if state == 'completed' then
     return {'completed', r[3] or ''}
   end
-  local ttl = redis.call('PTTL', lease)
-  if ttl > 0 then
-    return {'in_progress', ttl}
+  if state == 'in_progress' then
+    local left = tonumber(r[4] or '0') - tonumber(now)
+    if left > 0 then
+      return {'in_progress', left}
+    end
   end
   -- Released, or its lease expired: take it with the next fencing number;
   -- a stale owner still holding the old number is refused by every later
-  -- write. The lease's two fields are overwritten, so no old value stays.
+  -- write.
   local fence = redis.call('HINCRBY', rec, 'fence', 1)
-  redis.call('HSET', rec, 'state', 'in_progress', 'owner', token, 'claimed_ms', now)
+  redis.call('HSET', rec, 'state', 'in_progress', 'owner', token, 'claimed_ms', now,
+    'lease_until', ms_after(now, lease_ttl))
   if redis.call('PTTL', rec) < rec_ms then
     redis.call('PEXPIRE', rec, rec_ms)
   end
-  redis.call('HSET', lease, 'owner', token, 'fence', fence)
-  redis.call('PEXPIRE', lease, lease_ttl)
   return {'acquired', fence}
 end
 
--- complete_one records one job as done: rec and lease are its keys;
+-- complete_one records one job as done: rec is its record key;
 -- token and fence its owner's; result what it stores, kept retention ms;
 -- now is now_ms().
 -- It returns 'ok' or owner_check's refusal. Completing twice is 'ok' (a
 -- retry after a lost reply); the first result stays. complete.lua runs it
 -- for one job, complete_batch.lua for many.
-local function complete_one(rec, lease, token, fence, result, retention, now)
+local function complete_one(rec, token, fence, result, retention, now)
   local s = owner_check(rec, token, fence)
   if s == 'ended:completed' then
     return 'ok'
@@ -94,6 +98,5 @@ local function complete_one(rec, lease, token, fence, result, retention, now)
   end
   redis.call('HSET', rec, 'state', 'completed', 'result', result, 'completed_ms', now)
   redis.call('PEXPIRE', rec, retention)
-  redis.call('DEL', lease)
   return 'ok'
 end

@@ -1,8 +1,9 @@
--- Release: KEYS[1] record, KEYS[2] lease.
+-- Release: KEYS[1] record.
 -- ARGV[1] owner token, ARGV[2] fence.
 -- Returns 'ok' or owner_check's refusal. Releasing twice is 'ok'. The
--- record, its payload hash and its fencing counter stay; only the lease
--- goes, so the next Claim acquires at once with a higher fence.
+-- record, its payload hash and its fencing counter stay; its state is no
+-- longer in_progress, so the next Claim acquires at once with a higher
+-- fence.
 local s = owner_check(KEYS[1], ARGV[1], ARGV[2])
 if s == 'ended:released' then
   return 'ok'
@@ -11,5 +12,4 @@ if s ~= 'ok' then
   return s
 end
 redis.call('HSET', KEYS[1], 'state', 'released', 'released_ms', now_ms())
-redis.call('DEL', KEYS[2])
 return 'ok'

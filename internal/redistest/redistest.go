@@ -48,15 +48,15 @@ type Backend struct {
 // Real reports whether the backend is a real Redis server.
 func (b Backend) Real() bool { return b.mini == nil }
 
-// Advance lets d pass for the server's key expiry: miniredis's clock is
-// moved forward at once; a real server is given the time (plus a few
-// milliseconds for its expiry precision). Tests use it to expire leases. It
-// may be called from any goroutine of the test.
+// Advance lets d pass for the server: it waits d (plus a few milliseconds
+// for a real server's expiry precision), and on miniredis, whose key TTLs
+// do not run by themselves, it also moves the TTLs on by d. Tests use it to
+// expire leases, which run by Redis's TIME (real time on both). It may be
+// called from any goroutine of the test.
 func (b Backend) Advance(t testing.TB, d time.Duration) {
 	t.Helper()
 	if b.mini != nil {
 		b.mini.FastForward(d)
-		return
 	}
 	timer := time.NewTimer(d + 5*time.Millisecond)
 	defer timer.Stop()
