@@ -64,6 +64,15 @@ type Job struct {
 // however it was written. Errors are [*ValidationError]s naming the
 // field.
 func DecodeJob(data []byte) (Job, error) {
+	if j, ok := decodeJobFast(data); ok {
+		return j, nil
+	}
+	return decodeJobGeneral(data)
+}
+
+// decodeJobGeneral is DecodeJob's path for any input: each check in turn,
+// so that the first failing one is reported.
+func decodeJobGeneral(data []byte) (Job, error) {
 	if len(data) > MaxJobSize {
 		return Job{}, &ValidationError{Field: "job", Reason: fmt.Sprintf("%d bytes, over the %d-byte limit: put large inputs in the blob store and pass their key", len(data), MaxJobSize)}
 	}
@@ -135,6 +144,15 @@ func (j Job) Encode() ([]byte, error) {
 // returns a [*ValidationError] naming the first bad field, such as
 // `job.type: unknown job type "x"`.
 func (j Job) Validate() error {
+	if err := j.validateEnvelope(); err != nil {
+		return err
+	}
+	return within("job", validatePayload(j.Type, j.Payload))
+}
+
+// validateEnvelope checks everything but the payload's content: that it
+// is a JSON object of at most MaxJobSize bytes.
+func (j Job) validateEnvelope() error {
 	if err := mustBeULID("job.id", j.ID); err != nil {
 		return err
 	}
@@ -170,10 +188,7 @@ func (j Job) Validate() error {
 	if len(j.Payload) > MaxJobSize {
 		return &ValidationError{Field: "job.payload", Reason: fmt.Sprintf("%d bytes, over the %d-byte limit: put large inputs in the blob store and pass their key", len(j.Payload), MaxJobSize)}
 	}
-	if err := mustBeObject("job.payload", j.Payload); err != nil {
-		return err
-	}
-	return within("job", validatePayload(j.Type, j.Payload))
+	return mustBeObject("job.payload", j.Payload)
 }
 
 // DecodePayload decodes the job's payload into v, a pointer to the payload

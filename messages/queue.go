@@ -82,6 +82,9 @@ func DecodeQueueBody(body string) (Body, error) {
 		return Body{Kind: KindSESSetup}, nil
 	}
 	data := []byte(body)
+	if j, ok := decodeJobFast(data); ok {
+		return Body{Kind: KindJob, Job: &j}, nil
+	}
 	top, err := topLevel("body", data)
 	if err != nil {
 		return Body{}, err
@@ -120,6 +123,9 @@ func decodeInner(msg string) (Body, error) {
 		return Body{Kind: KindSESSetup}, nil
 	}
 	data := []byte(msg)
+	if j, ok := decodeJobFast(data); ok {
+		return Body{Kind: KindJob, Job: &j}, nil
+	}
 	top, err := topLevel("sns.Message", data)
 	if err != nil {
 		return Body{}, err

@@ -38,19 +38,26 @@ func knownType(t string) bool {
 // validatePayload decodes raw as the payload of type t and validates it.
 // Field names are relative to the job ("payload.recipients[0]").
 func validatePayload(t string, raw json.RawMessage) error {
-	var p interface{ Validate() error }
-	switch t {
-	case TypeFetchDocument:
-		p = new(FetchDocument)
-	case TypeExtractTables:
-		p = new(ExtractTables)
-	case TypeNotifyEmail:
-		p = new(NotifyEmail)
-	default:
+	p := newPayload(t)
+	if p == nil {
 		return &ValidationError{Field: "type", Reason: "unknown job type"}
 	}
 	if err := json.Unmarshal(raw, p); err != nil {
 		return jsonError("payload", err)
 	}
 	return p.Validate()
+}
+
+// newPayload returns a new zero payload of job type t to decode into, or
+// nil for an unknown type.
+func newPayload(t string) interface{ Validate() error } {
+	switch t {
+	case TypeFetchDocument:
+		return new(FetchDocument)
+	case TypeExtractTables:
+		return new(ExtractTables)
+	case TypeNotifyEmail:
+		return new(NotifyEmail)
+	}
+	return nil
 }
