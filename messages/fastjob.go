@@ -61,16 +61,7 @@ func decodeJobFast(data []byte) (Job, bool) {
 	if p == nil {
 		return Job{}, false
 	}
-	w := struct {
-		ID             string `json:"id"`
-		Type           string `json:"type"`
-		Version        int    `json:"version"`
-		IdempotencyKey string `json:"idempotency_key"`
-		ParentID       string `json:"parent_id"`
-		CorrelationID  string `json:"correlation_id"`
-		CreatedAt      string `json:"created_at"`
-		Payload        any    `json:"payload"`
-	}{Payload: p}
+	w := jobWire{Payload: p}
 	// Unmarshal checks that all of data is valid JSON first, so the scan
 	// above (which assumes it) saw the members encoding/json sees.
 	if err := json.Unmarshal(data, &w); err != nil || w.Payload != p {

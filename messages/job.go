@@ -79,7 +79,8 @@ func decodeJobGeneral(data []byte) (Job, error) {
 	if err := mustBeObject("job", data); err != nil {
 		return Job{}, err
 	}
-	var w jobWire
+	var raw json.RawMessage
+	w := jobWire{Payload: &raw}
 	if err := json.Unmarshal(data, &w); err != nil {
 		return Job{}, jsonError("job", err)
 	}
@@ -89,7 +90,7 @@ func decodeJobGeneral(data []byte) (Job, error) {
 	}
 	j := Job{
 		ID: w.ID, Type: w.Type, Version: w.Version, IdempotencyKey: w.IdempotencyKey,
-		ParentID: w.ParentID, CorrelationID: w.CorrelationID, CreatedAt: created, Payload: w.Payload,
+		ParentID: w.ParentID, CorrelationID: w.CorrelationID, CreatedAt: created, Payload: raw,
 	}
 	if j.Version == 0 {
 		j.Version = 1
@@ -113,16 +114,18 @@ func decodeJobGeneral(data []byte) (Job, error) {
 }
 
 // jobWire is Job as it is decoded: created_at as a string, so a bad time is
-// reported with its field name.
+// reported with its field name. Payload holds a pointer to what the payload
+// decodes into: a *json.RawMessage on the general path, the typed payload
+// on the fast one (encoding/json leaves it nil for a JSON null).
 type jobWire struct {
-	ID             string          `json:"id"`
-	Type           string          `json:"type"`
-	Version        int             `json:"version"`
-	IdempotencyKey string          `json:"idempotency_key"`
-	ParentID       string          `json:"parent_id"`
-	CorrelationID  string          `json:"correlation_id"`
-	CreatedAt      string          `json:"created_at"`
-	Payload        json.RawMessage `json:"payload"`
+	ID             string `json:"id"`
+	Type           string `json:"type"`
+	Version        int    `json:"version"`
+	IdempotencyKey string `json:"idempotency_key"`
+	ParentID       string `json:"parent_id"`
+	CorrelationID  string `json:"correlation_id"`
+	CreatedAt      string `json:"created_at"`
+	Payload        any    `json:"payload"`
 }
 
 // Encode validates the job and returns its JSON encoding.
