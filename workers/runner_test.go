@@ -627,9 +627,10 @@ func TestJobsWaitInTheQueueWhileRedisIsDown(t *testing.T) {
 
 // BenchmarkDrain drains b.N no-op jobs from a queue of the embedded
 // endpoint that delivers 20 % of receives twice, with the runtime
-// (concurrency 32) and, for comparison in the same run, with a bare loop
-// of ReceiveMessage(10) + DeleteMessageBatch; both report msgs/s. Redis is
-// the one at QUARRY_TEST_REDIS_URL, else miniredis.
+// (concurrency 64, as quarry bench runtime) and, for comparison in the
+// same run, with a bare loop of ReceiveMessage(10) + DeleteMessageBatch;
+// both report msgs/s. Redis is the one at QUARRY_TEST_REDIS_URL, else
+// miniredis.
 //
 //	QUARRY_TEST_REDIS_URL=redis://127.0.0.1:6379/0 go test -run '^$' -bench Drain -benchtime 20000x ./workers/
 func BenchmarkDrain(b *testing.B) {
@@ -650,7 +651,7 @@ func BenchmarkDrain(b *testing.B) {
 			return nil, nil
 		})
 		b.ResetTimer()
-		stop := bd.start(b, workers.Config{Concurrency: 32, Handlers: map[string]workers.Handler{messages.TypeNotifyEmail: handler}})
+		stop := bd.start(b, workers.Config{Concurrency: 64, Handlers: map[string]workers.Handler{messages.TypeNotifyEmail: handler}})
 		for done.Load() < int64(b.N) || !bd.drained(b) {
 			time.Sleep(time.Millisecond)
 		}
