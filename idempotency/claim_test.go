@@ -52,7 +52,6 @@ func TestClaimAcquires(t *testing.T) {
 		if ttl < idempotency.DefaultRetention-time.Minute || ttl > idempotency.DefaultRetention {
 			t.Errorf("record TTL %v, want about %v", ttl, idempotency.DefaultRetention)
 		}
-
 	})
 }
 

@@ -19,15 +19,15 @@
 //
 // A lease has a random owner token and a fencing number that grows by one
 // on every acquisition of the key. A lease that is not extended expires
-// (its end is kept in the record as Redis time, so it runs by Redis's
-// clock, not the workers'), and the next
-// Claim takes the key over with a higher fencing number. From then on the
-// old owner's Complete, Extend and Release, and its effect operations, are
-// refused with [ErrNotOwner]; operations on a claim that has already ended
-// (completed, released, expired with its record) get [ErrLeaseLost]. A lease
-// that lapsed while nobody claimed the key is still the current one: its
-// fencing number proves no one else ran the job, so Extend restores it and
-// Complete succeeds.
+// (its end is kept in the record in Redis time, so it runs by Redis's
+// clock, not the workers'), and the next Claim takes the key over with a
+// higher fencing number. From then on the old owner's Complete, Extend and
+// Release, and its effect operations, are refused with [ErrNotOwner];
+// operations on a claim that has already ended (completed, released,
+// expired with its record) get [ErrLeaseLost]. A lease that lapsed while
+// nobody claimed the key is still the current one: its fencing number
+// proves no one else ran the job, so Extend restores it and Complete
+// succeeds.
 //
 // Complete and Release are idempotent for their owner, so a call retried
 // after a lost reply does no harm. A key stays bound to the payload hash it
