@@ -36,9 +36,9 @@ type ClaimResult struct {
 // the whole batch is one script call: one round trip and one script run
 // instead of one per job. It is sent on its own rather than on the
 // autopipeline: it already carries many jobs, and waiting behind the
-// pipeline's batch in flight would only add latency. On a cluster or ring, where the keys
-// of different jobs live in different slots, each job is claimed on its
-// own (the calls share the client's autopipeline).
+// pipeline's batch in flight would only add latency. On a cluster or
+// ring, where the keys of different jobs live in different slots, each job
+// is claimed on its own (the calls share the client's autopipeline).
 //
 // An invalid request gets its own error and does not hold up the others;
 // a Redis error is every request's error.

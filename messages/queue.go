@@ -137,6 +137,8 @@ func decodeInner(msg string) (Body, error) {
 }
 
 // decodeMessage decodes a job or an SES notification, told apart by top.
+// Its callers have tried decodeJobFast on data already, so a job takes the
+// general path.
 func decodeMessage(data []byte, top topKeys) (Body, error) {
 	switch {
 	case top.notificationType && string(top.notificationTypeValue) == `"AmazonSnsSubscriptionSucceeded"`:
@@ -148,7 +150,7 @@ func decodeMessage(data []byte, top topKeys) (Body, error) {
 		}
 		return Body{Kind: KindSESEvent, SES: &e}, nil
 	}
-	j, err := DecodeJob(data)
+	j, err := decodeJobGeneral(data)
 	if err != nil {
 		return Body{}, err
 	}

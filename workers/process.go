@@ -52,14 +52,12 @@ func (r *Runner) admit(cleanup context.Context, ds []*delivery, work chan<- *del
 			continue
 		}
 		claiming = append(claiming, d)
-		reqs = append(reqs, idempotency.ClaimRequest{Key: d.job.IdempotencyKey, PayloadHash: messages.PayloadHash(d.job)})
+		reqs = append(reqs, claimRequest(d))
 	}
 	if len(claiming) == 0 {
 		return
 	}
-	ctx, cancel := context.WithTimeout(cleanup, 10*time.Second)
-	claims := r.cfg.Claims.ClaimBatch(ctx, reqs, r.vis)
-	cancel()
+	claims := r.claim(cleanup, reqs)
 	for i, d := range claiming {
 		if r.claimed(cleanup, d, claims[i]) {
 			work <- d
@@ -97,6 +95,19 @@ func (r *Runner) decode(cleanup context.Context, d *delivery) bool {
 	}
 	d.handler = h
 	return true
+}
+
+// claimRequest is the claim of a delivery's job.
+func claimRequest(d *delivery) idempotency.ClaimRequest {
+	return idempotency.ClaimRequest{Key: d.job.IdempotencyKey, PayloadHash: messages.PayloadHash(d.job)}
+}
+
+// claim claims jobs for a lease of the queue's visibility timeout, in one
+// store call bounded by a timeout of its own.
+func (r *Runner) claim(ctx context.Context, reqs []idempotency.ClaimRequest) []idempotency.ClaimResult {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return r.cfg.Claims.ClaimBatch(ctx, reqs, r.vis)
 }
 
 // claimed acts on the claim of a delivery's job. It returns true when the
@@ -148,9 +159,7 @@ func (r *Runner) runAfterLocal(workCtx, cleanup context.Context, d *delivery) (p
 		r.deletes.add(d.receipt)
 		return false
 	}
-	ctx, cancel := context.WithTimeout(cleanup, 10*time.Second)
-	c := r.cfg.Claims.ClaimBatch(ctx, []idempotency.ClaimRequest{{Key: d.job.IdempotencyKey, PayloadHash: messages.PayloadHash(d.job)}}, r.vis)[0]
-	cancel()
+	c := r.claim(cleanup, []idempotency.ClaimRequest{claimRequest(d)})[0]
 	return r.claimed(cleanup, d, c) && r.runJob(workCtx, cleanup, d)
 }
 

@@ -270,35 +270,20 @@ func (r *Runner) receiveLoop(ctx context.Context, admit func([]*delivery)) {
 	}
 }
 
-// takeSlots waits for one free handler slot, takes every other free one up
-// to batch, and if that is fewer than batch waits up to receiveLinger for
-// more. It returns how many it took; ok is false (and none are held) when
-// ctx ended first.
+// takeSlots waits for one free handler slot, then takes more up to batch,
+// waiting at most receiveLinger for them. It returns how many it took; ok
+// is false (and none are held) when ctx ended first.
 func (r *Runner) takeSlots(ctx context.Context, batch int, linger *time.Timer) (n int, ok bool) {
 	select {
 	case r.slots <- struct{}{}:
 	case <-ctx.Done():
 		return 0, false
 	}
-	n = 1
-	for n < batch {
-		select {
-		case r.slots <- struct{}{}:
-			n++
-			continue
-		default:
-		}
-		break
-	}
-	if n == batch {
-		return n, true
-	}
 	linger.Reset(receiveLinger)
 	defer linger.Stop()
-	for n < batch {
+	for n = 1; n < batch; n++ {
 		select {
 		case r.slots <- struct{}{}:
-			n++
 		case <-linger.C:
 			return n, true
 		case <-ctx.Done():
