@@ -30,6 +30,7 @@ type delivery struct {
 	log      zerolog.Logger     // carries the job's fields
 	acquired *idempotency.Lease // the job's claim, once acquired
 	result   []byte             // what the succeeded job returned, to record
+	started  time.Time          // when the handler started
 	local    *localRun          // registered in Runner.running; ended by settle
 
 	// mu guards lease and cancel, which the heartbeat reads.

@@ -177,9 +177,10 @@ func (r *Runner) runJob(workCtx, cleanup context.Context, d *delivery) (pending 
 	jobCtx = idempotency.WithLease(log.WithContext(jobCtx), lease)
 
 	tm := r.qm.byType[job.Type] // set for every type with a handler
-	start := time.Now()
+	d.started = time.Now()
 	result, err := r.run(jobCtx, d.handler, job)
-	tm.duration.Observe(time.Since(start).Seconds())
+	elapsed := time.Since(d.started)
+	tm.duration.Observe(elapsed.Seconds())
 	// The heartbeat stops extending the lease: it is completed or released
 	// below. The message's visibility is still extended until it is settled.
 	d.setLease(nil, nil)
@@ -190,16 +191,21 @@ func (r *Runner) runJob(workCtx, cleanup context.Context, d *delivery) (pending 
 		d.result = result
 		r.completions.add(d)
 		return true
+	}
+	// Every run that did not succeed ends with one line that says how; a
+	// success gets its line once its completion is recorded.
+	log = log.With().Dur("duration", elapsed).Logger()
+	switch {
 	case errors.Is(cause, ErrLeaseLost):
 		// Another worker owns the job now; our copy of the message stays
 		// for the heartbeat-less visibility timeout and becomes a duplicate.
 		r.metrics.processed.WithLabelValues(r.queue, job.Type, "lease_lost").Inc()
-		log.Warn().Err(err).Msg("job abandoned: claim lease lost to another worker")
+		log.Warn().Err(err).Str("outcome", "lease_lost").Msg("job abandoned: claim lease lost to another worker")
 	case errors.Is(cause, ErrShutdown):
 		r.metrics.processed.WithLabelValues(r.queue, job.Type, "shutdown").Inc()
 		r.release(cleanup, log, lease)
 		r.retry(cleanup, log, d, "shutdown", 0, nil)
-		log.Info().Msg("job given back at shutdown")
+		log.Info().Str("outcome", "given_back").Msg("job given back at shutdown")
 	case messages.IsPermanent(err):
 		r.metrics.processed.WithLabelValues(r.queue, job.Type, "permanent").Inc()
 		r.release(cleanup, log, lease)
@@ -258,7 +264,7 @@ func (r *Runner) completed(d *delivery, err error) {
 		return
 	}
 	r.qm.byType[d.job.Type].ok.Inc()
-	log.Debug().Msg("job done")
+	log.Info().Str("outcome", "done").Dur("duration", time.Since(d.started)).Msg("job done")
 	d.markCompleted()
 	r.deletes.add(d.receipt)
 }
@@ -280,7 +286,7 @@ func (r *Runner) retry(ctx context.Context, log zerolog.Logger, d *delivery, rea
 	}
 	r.metrics.retried.WithLabelValues(r.queue, reason).Inc()
 	if cause != nil {
-		log.Warn().Err(cause).Str("reason", reason).Dur("retry_in", wait).Msg("job will be retried")
+		log.Warn().Err(cause).Str("outcome", "retry").Str("reason", reason).Dur("retry_in", wait).Msg("job will be retried")
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -303,5 +309,5 @@ func (r *Runner) toDLQ(ctx context.Context, log zerolog.Logger, d *delivery, rea
 		r.retry(ctx, log, d, "dlq_failed", r.backoff(d), nil)
 		return
 	}
-	log.Error().Err(cause).Str("reason", reason).Msg("message moved to the DLQ")
+	log.Error().Err(cause).Str("outcome", "dead_lettered").Str("reason", reason).Msg("message moved to the DLQ")
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
 	"github.com/quarry-dev/quarry/idempotency"
@@ -256,7 +257,9 @@ func benchRuntime(ctx context.Context, a *app, n int, dupRate float64, concurren
 	runner, err := workers.New(workers.Config{
 		SQS: clients.SQS, QueueURL: queue, Role: "bench", Claims: store, Concurrency: concurrency,
 		Handlers: map[string]workers.Handler{messages.TypeNotifyEmail: handler},
-		Metrics:  workers.NewMetrics(reg), Logger: a.log,
+		// The per-job info lines would measure the terminal, not the
+		// runtime: the bench logs warnings and errors only.
+		Metrics: workers.NewMetrics(reg), Logger: a.log.Level(max(a.log.GetLevel(), zerolog.WarnLevel)),
 	})
 	if err != nil {
 		return res, err

@@ -13,7 +13,7 @@ import (
 
 	"github.com/quarry-dev/quarry/pipeline/fetch"
 	"github.com/quarry-dev/quarry/pipeline/fetch/recipe"
-	"github.com/quarry-dev/quarry/pipeline/fetch/samplesite"
+	"github.com/quarry-dev/quarry/internal/samplesite"
 )
 
 func newFetchCommand(a *app) *cobra.Command {

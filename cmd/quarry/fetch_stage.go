@@ -30,7 +30,7 @@ func newFetchHandler(d stageDeps) (*fetch.Handler, error) {
 			all[name] = r
 		}
 	}
-	gate, err := politeness.New(politeness.Config{Redis: d.redis.Client, Prefix: d.cfg.RedisPrefix + "fetch:"})
+	gate, err := politeness.New(politeness.Config{Redis: d.redis.Client, Prefix: d.cfg.RedisPrefix + "fetch:", Registerer: d.registry})
 	if err != nil {
 		return nil, err
 	}
@@ -38,8 +38,16 @@ func newFetchHandler(d stageDeps) (*fetch.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	baseURLs := map[string]string{}
+	for _, s := range d.sites {
+		r, ok := all[s.Recipe]
+		if !ok {
+			return nil, fmt.Errorf("site %s: no recipe %q", s.Name, s.Recipe)
+		}
+		all[s.Name], baseURLs[s.Name] = r, s.BaseURL
+	}
 	return fetch.NewHandler(fetch.HandlerConfig{
-		Fetcher: f, Recipes: all,
+		Fetcher: f, Recipes: all, BaseURLs: baseURLs,
 		Blobs:     infra.NewBlobStore(d.env.clients.S3, d.bucket),
 		Publisher: infra.NewPublisher(d.env.clients.SNS, d.jobsTopicARN),
 	})

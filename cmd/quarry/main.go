@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -17,6 +18,10 @@ func main() {
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "quarry:", err)
-		os.Exit(1)
+		code := 1
+		if e, ok := errors.AsType[*exitError](err); ok {
+			code = e.code
+		}
+		os.Exit(code)
 	}
 }

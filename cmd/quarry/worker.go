@@ -19,68 +19,8 @@ import (
 
 	"github.com/quarry-dev/quarry/idempotency"
 	"github.com/quarry-dev/quarry/infra"
-	"github.com/quarry-dev/quarry/messages"
-	"github.com/quarry-dev/quarry/pipeline/extract"
 	"github.com/quarry-dev/quarry/workers"
 )
-
-// stageDeps are what stage handlers are built from.
-type stageDeps struct {
-	env          *awsEnv
-	jobsTopicARN string
-	bucket       string
-	redis        *infra.Redis
-	claims       *idempotency.Store
-	registry     prometheus.Registerer
-	cfg          Config
-	log          Logger
-}
-
-// stage is what a role runs: its handlers by job type, and a gate that
-// holds the role's receives while the stage cannot work (nil: never).
-type stage struct {
-	handlers map[string]workers.Handler
-	gate     workers.Gate
-}
-
-// stageBuilder builds the stage of a role. A role whose stage is not built
-// into this binary is an error that says so.
-type stageBuilder func(role string, deps stageDeps) (stage, error)
-
-// builtStages are the stages this binary runs.
-func builtStages(role string, deps stageDeps) (stage, error) {
-	switch role {
-	case infra.RoleExtract:
-		h, err := extract.NewHandler(extract.HandlerConfig{
-			Blobs:     infra.NewBlobStore(deps.env.clients.S3, deps.bucket),
-			Publisher: infra.NewPublisher(deps.env.clients.SNS, deps.jobsTopicARN),
-			Logger:    deps.log,
-		})
-		if err != nil {
-			return stage{}, err
-		}
-		return stage{handlers: map[string]workers.Handler{messages.TypeExtractTables: h}}, nil
-	case infra.RoleNotify:
-		h, err := newNotifyHandler(deps)
-		if err != nil {
-			return stage{}, err
-		}
-		return stage{handlers: map[string]workers.Handler{messages.TypeNotifyEmail: h}, gate: h.Gate()}, nil
-	case infra.RoleSESEvents:
-		h, err := newSESEventsHandler(deps)
-		if err != nil {
-			return stage{}, err
-		}
-		return stage{handlers: map[string]workers.Handler{messages.TypeSESEvent: h}}, nil
-	case infra.RoleFetch:
-		h, err := newFetchHandler(deps)
-		if err != nil {
-			return stage{}, err
-		}
-		return stage{handlers: map[string]workers.Handler{messages.TypeFetchDocument: h}}, nil
-	}
-	return stage{}, fmt.Errorf("role %s: its stage is not part of this build yet (built: fetch, extract, notify, ses-events)", role)
-}
 
 func newWorkerCommand(a *app) *cobra.Command {
 	var (
@@ -100,7 +40,7 @@ deletes and exits 0. /metrics (Prometheus) and /healthz are served on
 --metrics-addr.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runWorkers(cmd.Context(), a, builtStages, workerOptions{
+			return runWorkers(cmd.Context(), a, workerOptions{
 				endpoint: endpoint, roles: strings.Split(roles, ","), concurrency: concurrency,
 				metricsAddr: metricsAddr, softStop: softStop,
 			})
@@ -108,7 +48,7 @@ deletes and exits 0. /metrics (Prometheus) and /healthz are served on
 	}
 	f := cmd.Flags()
 	f.StringVar(&endpoint, "endpoint-url", "", "AWS endpoint (default: AWS_ENDPOINT_URL, else AWS)")
-	f.StringVar(&roles, "roles", "", "comma-separated roles to run (fetch, extract, notify, ses-events)")
+	f.StringVar(&roles, "roles", "", "comma-separated roles to run ("+strings.Join(roleNames(), ", ")+")")
 	f.IntVar(&concurrency, "concurrency", 0, "jobs at once per role (default: the topology's per-role value)")
 	f.StringVar(&metricsAddr, "metrics-addr", "127.0.0.1:9090", "address of /metrics and /healthz (empty: off)")
 	f.DurationVar(&softStop, "soft-stop", workers.DefaultSoftStopTimeout, "how long in-flight jobs may finish after SIGTERM")
@@ -124,7 +64,7 @@ type workerOptions struct {
 	softStop    time.Duration
 }
 
-func runWorkers(ctx context.Context, a *app, stages stageBuilder, o workerOptions) error {
+func runWorkers(ctx context.Context, a *app, o workerOptions) error {
 	env, err := a.awsEnv(ctx, o.endpoint)
 	if err != nil {
 		return err
@@ -137,6 +77,42 @@ func runWorkers(ctx context.Context, a *app, stages stageBuilder, o workerOption
 	if rdb.Embedded {
 		a.log.Warn().Msg("QUARRY_REDIS_URL is not set: using an embedded Redis, so dedup keys are neither shared nor kept")
 	}
+	var names []string
+	for _, name := range o.roles {
+		names = append(names, strings.TrimSpace(name))
+	}
+	f, err := newFleet(ctx, a, env, rdb, fleetOptions{roles: names, concurrency: o.concurrency, softStop: o.softStop})
+	if err != nil {
+		return err
+	}
+	return f.run(ctx, o.metricsAddr)
+}
+
+// fleetOptions say which roles a fleet runs and how.
+type fleetOptions struct {
+	roles []string
+	// concurrency overrides every role's topology value; perRole overrides
+	// it by role.
+	concurrency int
+	perRole     map[string]int
+	softStop    time.Duration
+	// sites point recipe names at sample-portal hosts (quarry dev).
+	sites []recipeSite
+}
+
+// fleet is the runners of one process, one per role, with their metrics.
+type fleet struct {
+	log      Logger
+	registry *prometheus.Registry
+	claims   *idempotency.Store
+	topic    string // the jobs topic's ARN
+	runners  []*workers.Runner
+	roles    []string
+}
+
+// newFleet builds a runner for each role of o, its stage wired from the
+// role table, on env's queues and rdb's claims.
+func newFleet(ctx context.Context, a *app, env *awsEnv, rdb *infra.Redis, o fleetOptions) (*fleet, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := workers.NewMetrics(reg)
@@ -144,46 +120,56 @@ func runWorkers(ctx context.Context, a *app, stages stageBuilder, o workerOption
 
 	topic, err := env.jobsTopicARN(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	deps := stageDeps{env: env, jobsTopicARN: topic, bucket: a.cfg.BlobBucket, redis: rdb, claims: store, registry: reg, cfg: a.cfg, log: a.log}
-	var runners []*workers.Runner
-	for _, role := range o.roles {
-		role = strings.TrimSpace(role)
-		q, ok := env.topology.Queue(role)
-		if !ok {
-			return fmt.Errorf("unknown role %q (roles: fetch, extract, notify, ses-events)", role)
-		}
-		st, err := stages(role, deps)
+	deps := stageDeps{env: env, jobsTopicARN: topic, bucket: a.cfg.BlobBucket, redis: rdb, claims: store, registry: reg, cfg: a.cfg, log: a.log, sites: o.sites}
+	f := &fleet{log: a.log, registry: reg, claims: store, topic: topic}
+	for _, name := range o.roles {
+		r, err := findRole(name)
 		if err != nil {
-			return err
+			return nil, err
+		}
+		q, ok := env.topology.Queue(r.name)
+		if !ok {
+			return nil, fmt.Errorf("role %s has no queue in the topology", r.name)
+		}
+		st, err := r.build(deps)
+		if err != nil {
+			return nil, fmt.Errorf("role %s: %w", r.name, err)
 		}
 		url, err := env.queueURL(ctx, q.Name)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		r, err := workers.New(workers.Config{
-			SQS: env.clients.SQS, QueueURL: url, Role: role, Claims: store, Handlers: st.handlers, Gate: st.gate,
-			Concurrency: cmp.Or(o.concurrency, q.Concurrency), SoftStopTimeout: o.softStop,
+		runner, err := workers.New(workers.Config{
+			SQS: env.clients.SQS, QueueURL: url, Role: r.name, Claims: store,
+			Handlers: map[string]workers.Handler{r.jobType: st.handler}, Gate: st.gate,
+			Concurrency: cmp.Or(o.perRole[r.name], o.concurrency, q.Concurrency), SoftStopTimeout: o.softStop,
 			Metrics: metrics, Logger: a.log,
 		})
 		if err != nil {
-			return fmt.Errorf("role %s: %w", role, err)
+			return nil, fmt.Errorf("role %s: %w", r.name, err)
 		}
-		runners = append(runners, r)
+		f.runners = append(f.runners, runner)
+		f.roles = append(f.roles, r.name)
 	}
+	return f, nil
+}
 
+// run runs every runner until ctx ends (then they stop as SIGTERM says),
+// serving /metrics and /healthz on metricsAddr when it is not empty.
+func (f *fleet) run(ctx context.Context, metricsAddr string) error {
 	var running atomic.Int32
 	g, gctx := errgroup.WithContext(ctx)
-	if o.metricsAddr != "" {
-		ln, err := net.Listen("tcp", o.metricsAddr)
+	if metricsAddr != "" {
+		ln, err := net.Listen("tcp", metricsAddr)
 		if err != nil {
 			return fmt.Errorf("metrics listener: %w", err)
 		}
 		mux := http.NewServeMux()
-		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		mux.Handle("/metrics", promhttp.HandlerFor(f.registry, promhttp.HandlerOpts{}))
 		mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
-			if int(running.Load()) != len(runners) {
+			if int(running.Load()) != len(f.runners) {
 				http.Error(w, "runners not running", http.StatusServiceUnavailable)
 				return
 			}
@@ -202,9 +188,9 @@ func runWorkers(ctx context.Context, a *app, stages stageBuilder, o workerOption
 			defer cancel()
 			return hs.Shutdown(sctx)
 		})
-		a.log.Info().Str("addr", ln.Addr().String()).Msg("serving /metrics and /healthz")
+		f.log.Info().Str("addr", ln.Addr().String()).Msg("serving /metrics and /healthz")
 	}
-	for _, r := range runners {
+	for _, r := range f.runners {
 		g.Go(func() error {
 			running.Add(1)
 			defer running.Add(-1)

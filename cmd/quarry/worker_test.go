@@ -25,7 +25,7 @@ import (
 	"github.com/quarry-dev/quarry/internal/redistest"
 	"github.com/quarry-dev/quarry/messages"
 	"github.com/quarry-dev/quarry/pipeline/fetch/recipes"
-	"github.com/quarry-dev/quarry/pipeline/fetch/samplesite"
+	"github.com/quarry-dev/quarry/internal/samplesite"
 )
 
 // TestWorkerRunsTheExtractRole drives `quarry worker --roles extract` end to

@@ -8,7 +8,7 @@ import (
 	"github.com/quarry-dev/quarry/internal/redistest"
 	"github.com/quarry-dev/quarry/pipeline/fetch"
 	"github.com/quarry-dev/quarry/pipeline/fetch/politeness"
-	"github.com/quarry-dev/quarry/pipeline/fetch/samplesite"
+	"github.com/quarry-dev/quarry/internal/samplesite"
 )
 
 // The Redis limiter is the fleet's Gate.

@@ -14,7 +14,7 @@ import (
 	"github.com/quarry-dev/quarry/messages"
 	"github.com/quarry-dev/quarry/pipeline/fetch"
 	"github.com/quarry-dev/quarry/pipeline/fetch/recipe"
-	"github.com/quarry-dev/quarry/pipeline/fetch/samplesite"
+	"github.com/quarry-dev/quarry/internal/samplesite"
 )
 
 type memBlobs struct {

@@ -17,7 +17,7 @@ import (
 	"github.com/quarry-dev/quarry/pipeline/fetch"
 	"github.com/quarry-dev/quarry/pipeline/fetch/recipe"
 	"github.com/quarry-dev/quarry/pipeline/fetch/recipes"
-	"github.com/quarry-dev/quarry/pipeline/fetch/samplesite"
+	"github.com/quarry-dev/quarry/internal/samplesite"
 )
 
 // corpus is where the sample site takes its PDFs from in tests: the

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/go-redis/redis_rate/v10"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -27,6 +28,9 @@ type Config struct {
 	// PollInterval is the longest wait between two tries for a session
 	// slot. Defaults to 200ms.
 	PollInterval time.Duration
+	// Registerer, when set, gets the per-host counters of requests let
+	// through and of the time they waited for the host's politeness.
+	Registerer prometheus.Registerer
 }
 
 func (c Config) withDefaults() Config {
@@ -50,6 +54,10 @@ func (c Config) validate() error {
 type Limiter struct {
 	cfg  Config
 	rate *redis_rate.Limiter
+	// requests and waited count, per host, the requests Wait let through
+	// and the seconds they waited.
+	requests *prometheus.CounterVec
+	waited   *prometheus.CounterVec
 }
 
 // New returns a Limiter.
@@ -58,7 +66,23 @@ func New(cfg Config) (*Limiter, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	return &Limiter{cfg: cfg, rate: redis_rate.NewLimiter(cfg.Redis)}, nil
+	l := &Limiter{
+		cfg: cfg, rate: redis_rate.NewLimiter(cfg.Redis),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "quarry", Subsystem: "fetch", Name: "host_requests_total",
+			Help: "Requests to a site's host let through by the fleet-wide politeness gate.",
+		}, []string{"host"}),
+		waited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "quarry", Subsystem: "fetch", Name: "politeness_wait_seconds_total",
+			Help: "Time requests to a host waited for its politeness (interval, cooldown).",
+		}, []string{"host"}),
+	}
+	if cfg.Registerer != nil {
+		if err := errors.Join(cfg.Registerer.Register(l.requests), cfg.Registerer.Register(l.waited)); err != nil {
+			return nil, fmt.Errorf("politeness: registering metrics: %w", err)
+		}
+	}
+	return l, nil
 }
 
 func (l *Limiter) key(kind, host string) string { return l.cfg.Prefix + kind + ":" + host }
@@ -72,6 +96,7 @@ func (l *Limiter) Wait(ctx context.Context, host string, interval time.Duration,
 		return fmt.Errorf("politeness: interval for %s must be positive", host)
 	}
 	limit := redis_rate.Limit{Rate: 1, Period: interval, Burst: max(burst, 1)}
+	start := time.Now()
 	if err := l.waitCooldown(ctx, host); err != nil {
 		return err
 	}
@@ -92,7 +117,12 @@ func (l *Limiter) Wait(ctx context.Context, host string, interval time.Duration,
 	}
 	// A cooldown set while this worker queued still holds it back; the
 	// slot it took is simply spent.
-	return l.waitCooldown(ctx, host)
+	if err := l.waitCooldown(ctx, host); err != nil {
+		return err
+	}
+	l.requests.WithLabelValues(host).Inc()
+	l.waited.WithLabelValues(host).Add(time.Since(start).Seconds())
+	return nil
 }
 
 // waitCooldown waits until the host's cooldown, if any, is over.

@@ -14,5 +14,5 @@ var files embed.FS
 func FS() fs.FS { return files }
 
 // Sample returns the recipe for the sample records portal
-// (pipeline/fetch/samplesite).
+// (internal/samplesite).
 func Sample() ([]byte, error) { return fs.ReadFile(files, "sample.yaml") }

@@ -154,6 +154,7 @@ type Site struct {
 	mux      *http.ServeMux
 	closed   chan struct{}
 	hugeSent atomic.Int64
+	rate     rateCounter
 }
 
 // New builds a Site from cfg. It reads every document up front, so a missing
@@ -210,10 +211,15 @@ func (s *Site) routes() {
 
 // ServeHTTP serves the portal.
 func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.rate.observe(time.Now())
 	w.Header().Set("Server", "Microsoft-IIS/8.5")
 	w.Header().Set("X-AspNet-Version", "4.0.30319")
 	s.mux.ServeHTTP(w, r)
 }
+
+// Stats returns how many requests the site answered and the most that
+// arrived within one second.
+func (s *Site) Stats() Stats { return s.rate.snapshot() }
 
 // SearchURL returns the path of the search page.
 func (s *Site) SearchURL() string { return s.cfg.BasePath + "Search.aspx" }
