@@ -10,9 +10,10 @@ TEST_TIMEOUT  ?= 10m
 
 .PHONY: run test bench lint build fuzz clean
 
-## run: start the embedded AWS endpoint on 127.0.0.1:4566, state in ./.localaws
+## run: quarry dev: the whole fleet in one process on a sample batch; the
+## outputs (PDFs, tables, mails) land in ./quarry-out; Ctrl-C stops it
 run:
-	$(GO) run ./cmd/quarry localaws --addr 127.0.0.1:4566 --state-dir .localaws
+	$(GO) run ./cmd/quarry dev --out quarry-out
 
 ## test: the whole test suite with the race detector
 test:
@@ -44,4 +45,4 @@ fuzz:
 	done
 
 clean:
-	rm -rf bin .localaws
+	rm -rf bin .localaws quarry-out

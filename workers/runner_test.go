@@ -1,10 +1,12 @@
 package workers_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -46,6 +48,8 @@ type bundle struct {
 	dlq    string
 	claims *idempotency.Store
 	redis  redistest.Backend // the real Redis when configured, else miniredis
+	// logs, when set, gets the runner's log lines as well as the test log.
+	logs io.Writer
 }
 
 func setup(t testing.TB, cfg localaws.Config, visibility int, maxReceive int) *bundle {
@@ -114,7 +118,11 @@ func (b *bundle) start(t testing.TB, cfg workers.Config) (stop func()) {
 	if cfg.Claims == nil {
 		cfg.Claims = b.claims
 	}
-	cfg.Logger = zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)
+	var w io.Writer = zerolog.NewTestWriter(t)
+	if b.logs != nil {
+		w = io.MultiWriter(w, b.logs)
+	}
+	cfg.Logger = zerolog.New(w).Level(zerolog.InfoLevel)
 	if cfg.WaitTime == 0 {
 		cfg.WaitTime = time.Second
 	}
@@ -213,6 +221,77 @@ func TestDuplicateDeliveriesNeverRunAHandlerTwice(t *testing.T) {
 	if got := counter(t, reg, "quarry_duplicates_skipped_total"); got == 0 {
 		t.Errorf("no duplicates were skipped although localaws delivered 20%% twice")
 	}
+}
+
+// TestEveryFinishedJobLogsOneInfoLine: a job that succeeds and one that is
+// dead-lettered each end with one line naming the job, its stage, attempt,
+// duration and outcome.
+func TestEveryFinishedJobLogsOneInfoLine(t *testing.T) {
+	b := setup(t, localaws.Config{}, 30, 5)
+	var logs lockedBuffer
+	b.logs = &logs
+	ok, bad := job(t, messages.TypeNotifyEmail, notifyPayload), job(t, messages.TypeNotifyEmail, notifyPayload)
+	b.send(t, encode(t, ok), encode(t, bad))
+	b.start(t, workers.Config{Role: "notify", Handlers: map[string]workers.Handler{
+		messages.TypeNotifyEmail: workers.HandlerFunc(func(ctx context.Context, j messages.Job) ([]byte, error) {
+			if j.ID == bad.ID {
+				return nil, messages.Permanent(errors.New("no such template"))
+			}
+			return nil, nil
+		}),
+	}})
+	type line struct {
+		Level, Message, Outcome, Role, JobID, JobType, MessageID string
+		Attempt                                                  int
+		Duration                                                 *float64
+	}
+	finished := func() map[string]line {
+		out := map[string]line{}
+		for _, raw := range strings.Split(logs.String(), "\n") {
+			var l struct {
+				Level     string   `json:"level"`
+				Message   string   `json:"message"`
+				Outcome   string   `json:"outcome"`
+				Role      string   `json:"role"`
+				JobID     string   `json:"job_id"`
+				JobType   string   `json:"job_type"`
+				MessageID string   `json:"message_id"`
+				Attempt   int      `json:"attempt"`
+				Duration  *float64 `json:"duration"`
+			}
+			if json.Unmarshal([]byte(raw), &l) == nil && l.Outcome != "" {
+				out[l.JobID+" "+l.Outcome] = line(l)
+			}
+		}
+		return out
+	}
+	waitFor(t, 15*time.Second, "both jobs to finish", func() bool { return len(finished()) == 2 })
+	lines := finished()
+	done, dead := lines[ok.ID+" done"], lines[bad.ID+" dead_lettered"]
+	if done.Level != "info" || done.Role != "notify" || done.JobType != messages.TypeNotifyEmail || done.Attempt != 1 || done.MessageID == "" || done.Duration == nil {
+		t.Errorf("done line: %+v", done)
+	}
+	if dead.Level != "error" || dead.Duration == nil || dead.Attempt != 1 {
+		t.Errorf("dead-lettered line: %+v", dead)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for the runner's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func TestLongHandlerIsNotRedelivered(t *testing.T) {
