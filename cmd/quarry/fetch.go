@@ -11,9 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/quarry-dev/quarry/internal/samplesite"
 	"github.com/quarry-dev/quarry/pipeline/fetch"
 	"github.com/quarry-dev/quarry/pipeline/fetch/recipe"
-	"github.com/quarry-dev/quarry/internal/samplesite"
 )
 
 func newFetchCommand(a *app) *cobra.Command {

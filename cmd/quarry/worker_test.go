@@ -23,9 +23,9 @@ import (
 	"github.com/quarry-dev/quarry/infra/localaws"
 	"github.com/quarry-dev/quarry/infra/localaws/localawstest"
 	"github.com/quarry-dev/quarry/internal/redistest"
+	"github.com/quarry-dev/quarry/internal/samplesite"
 	"github.com/quarry-dev/quarry/messages"
 	"github.com/quarry-dev/quarry/pipeline/fetch/recipes"
-	"github.com/quarry-dev/quarry/internal/samplesite"
 )
 
 // TestWorkerRunsTheExtractRole drives `quarry worker --roles extract` end to

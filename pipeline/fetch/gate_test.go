@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"github.com/quarry-dev/quarry/internal/redistest"
+	"github.com/quarry-dev/quarry/internal/samplesite"
 	"github.com/quarry-dev/quarry/pipeline/fetch"
 	"github.com/quarry-dev/quarry/pipeline/fetch/politeness"
-	"github.com/quarry-dev/quarry/internal/samplesite"
 )
 
 // The Redis limiter is the fleet's Gate.

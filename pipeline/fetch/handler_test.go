@@ -11,10 +11,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/quarry-dev/quarry/internal/samplesite"
 	"github.com/quarry-dev/quarry/messages"
 	"github.com/quarry-dev/quarry/pipeline/fetch"
 	"github.com/quarry-dev/quarry/pipeline/fetch/recipe"
-	"github.com/quarry-dev/quarry/internal/samplesite"
 )
 
 type memBlobs struct {

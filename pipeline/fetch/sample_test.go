@@ -14,10 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quarry-dev/quarry/internal/samplesite"
 	"github.com/quarry-dev/quarry/pipeline/fetch"
 	"github.com/quarry-dev/quarry/pipeline/fetch/recipe"
 	"github.com/quarry-dev/quarry/pipeline/fetch/recipes"
-	"github.com/quarry-dev/quarry/internal/samplesite"
 )
 
 // corpus is where the sample site takes its PDFs from in tests: the
