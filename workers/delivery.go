@@ -89,6 +89,13 @@ func (r *Runner) untrack(d *delivery) {
 	r.qm.inFlight.Dec()
 }
 
+// tracked reports whether d is still held (not settled yet).
+func (r *Runner) tracked(d *delivery) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.inflight[d.receipt] == d
+}
+
 // snapshot returns the deliveries in flight, for the heartbeat.
 func (r *Runner) snapshot() []*delivery {
 	r.mu.Lock()

@@ -55,6 +55,11 @@ func (r *Runner) beat(ctx context.Context) {
 			continue
 		}
 		for _, f := range out.Failed {
+			// A delivery settled since the snapshot (its message deleted
+			// meanwhile) has nothing left to extend.
+			if i, err := strconv.Atoi(aws.ToString(f.Id)); err == nil && i < len(chunk) && !r.tracked(chunk[i]) {
+				continue
+			}
 			r.log.Warn().Str("code", aws.ToString(f.Code)).Str("error", aws.ToString(f.Message)).Msg("heartbeat: extending visibility of one message failed")
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sync/atomic"
 	"time"
 
@@ -40,6 +41,8 @@ type devOptions struct {
 	extractConcurrency  int
 	site                samplesite.Config // the portal's behaviour (tests shorten its delays)
 	interval            time.Duration     // how often progress is sampled
+	cpuProfile          string            // write a CPU profile of the run here
+	onProgress          func(progress)    // called with every sample (tests)
 	terminal            bool              // draw the live view in place
 }
 
@@ -97,7 +100,7 @@ status 0, or 3 naming every job that is neither.`,
 	f.StringVar(&o.stateDir, "state-dir", "", "keep the endpoint's queues, messages, topics, mail and objects here across runs")
 	f.StringVar(&o.out, "out", "", "write the batch's PDFs, tables (CSV/JSON/XLSX) and mails (.eml) to this directory")
 	f.IntVar(&o.jobs, "jobs", 50, "fetch.document jobs in the sample batch (0: publish none, just run the fleet)")
-	f.IntVar(&o.sites, "sites", 0, "loopback hosts serving the sample portal, 127.0.0.1 ... (default: one per 25 jobs, 1 to 50)")
+	f.IntVar(&o.sites, "sites", 0, "loopback hosts serving the sample portal, 127.0.0.1 ... (default: one per 25 jobs, 1 to 100)")
 	f.IntVar(&o.port, "site-port", 8484, "port of the sample portal on every host (the built-in recipe expects 8484)")
 	f.IntVar(&o.records, "records", 1000, "records in the sample portal's catalog")
 	f.IntVar(&o.mailEvery, "mail-every", 5, "mail the tables of every N-th job (0: none)")
@@ -106,8 +109,9 @@ status 0, or 3 naming every job that is neither.`,
 	f.BoolVar(&o.chaos, "chaos", false, "inject faults: 5% duplicate SQS deliveries and 1% of AWS calls answered with 500s")
 	f.BoolVar(&o.asJSON, "json", false, "print the summary as JSON (and progress as plain lines on stderr)")
 	f.Float64Var(&o.sesRate, "ses-send-rate", 100, "the endpoint's SES send rate (recipients/s)")
-	f.IntVar(&o.fetchConcurrency, "fetch-concurrency", 0, "fetch jobs at once (default: 4 per site host, at most 256)")
-	f.IntVar(&o.extractConcurrency, "extract-concurrency", 0, "extract jobs at once (default: the number of CPUs)")
+	f.IntVar(&o.fetchConcurrency, "fetch-concurrency", 0, "fetch jobs at once (default: 4 per site host, at most 512)")
+	f.IntVar(&o.extractConcurrency, "extract-concurrency", 0, "extract jobs at once (default: 4 per CPU)")
+	f.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof reads it)")
 	return cmd
 }
 
@@ -120,9 +124,20 @@ func runDev(ctx context.Context, a *app, o devOptions, emit func(*devReport) err
 		return errors.New("--jobs and --mail-every must not be negative, --records must be positive")
 	}
 	if o.sites == 0 {
-		o.sites = min(max(1, (o.jobs+24)/25), 50)
+		o.sites = min(max(1, (o.jobs+24)/25), 100)
 	}
 	o.interval = cmp.Or(o.interval, 500*time.Millisecond)
+	if o.cpuProfile != "" {
+		pf, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	progressOut := a.stdout
 	if o.asJSON {
 		progressOut = a.stderr
@@ -140,7 +155,10 @@ func runDev(ctx context.Context, a *app, o devOptions, emit func(*devReport) err
 		fmt.Fprintf(progressOut, "quarry dev: logging to %s\n", path)
 	}
 
-	lcfg := localaws.Config{Addr: o.addr, StateDir: o.stateDir, SESMaxSendRate: o.sesRate, SESMax24HourSend: -1,
+	// The workers stop with the endpoint, so a message in flight when
+	// the state was saved has nobody left to finish it: it comes back at
+	// once on the next start.
+	lcfg := localaws.Config{Addr: o.addr, StateDir: o.stateDir, SESMaxSendRate: o.sesRate, SESMax24HourSend: -1, SQSReleaseInflightOnLoad: true,
 		Logger: slogFor(log.Level(max(log.GetLevel(), zerolog.WarnLevel)))}
 	if o.chaos {
 		lcfg.Faults = localaws.Faults{DuplicateRate: 0.05, ErrorRates: map[string]float64{"*": 0.01}}
@@ -167,6 +185,21 @@ func runDev(ctx context.Context, a *app, o devOptions, emit func(*devReport) err
 			"(so a --state-dir restart may run kept jobs again). Set QUARRY_REDIS_URL=redis://127.0.0.1:6379 to use a real one.")
 	}
 
+	// A batch kept in --state-dir by a run that was stopped goes on; only
+	// a run without one publishes a new batch.
+	var batch *sampleBatch
+	var kept savedBatch
+	if o.stateDir != "" {
+		b, saved, ok, err := loadBatch(o.stateDir)
+		if err != nil {
+			return err
+		}
+		if ok {
+			batch, kept, o.sites = b, saved, saved.Sites
+			log.Info().Int("jobs", len(b.jobs)).Str("state_dir", o.stateDir).Msg("going on with the batch kept in the state directory")
+		}
+	}
+
 	sites, err := startDevSites(log, o.sites, o.port, o.records, o.site)
 	if err != nil {
 		return err
@@ -191,16 +224,24 @@ func runDev(ctx context.Context, a *app, o devOptions, emit func(*devReport) err
 		return fmt.Errorf("creating the topology on the embedded endpoint: %w", err)
 	}
 	perRole := map[string]int{
-		infra.RoleFetch:   cmp.Or(o.fetchConcurrency, min(4*len(sites), 256)),
-		infra.RoleExtract: cmp.Or(o.extractConcurrency, runtime.GOMAXPROCS(0)),
+		// A flow at each of a host's 4 sessions (the sample recipe's
+		// max_sessions); extraction is CPU work between S3 round trips.
+		infra.RoleFetch:   cmp.Or(o.fetchConcurrency, min(4*len(sites), 512)),
+		infra.RoleExtract: cmp.Or(o.extractConcurrency, 4*runtime.GOMAXPROCS(0)),
 	}
 	fl, err := newFleet(ctx, &dev, env, rdb, fleetOptions{roles: roleNames(), perRole: perRole, softStop: 10 * time.Second, sites: sites.recipeSites()})
 	if err != nil {
 		return err
 	}
-	batch, err := newSampleBatch(o.jobs, sites, o.records, o.mailEvery)
-	if err != nil {
-		return err
+	if batch == nil {
+		if batch, err = newSampleBatch(o.jobs, sites, o.records, o.mailEvery); err != nil {
+			return err
+		}
+		if o.stateDir != "" {
+			if err := batch.save(o.stateDir, len(sites), false); err != nil {
+				return err
+			}
+		}
 	}
 	limit, err := sampleRequestLimit()
 	if err != nil {
@@ -220,12 +261,21 @@ func runDev(ctx context.Context, a *app, o devOptions, emit func(*devReport) err
 	g.Go(func() error { return fl.run(gctx, "") })
 	var published atomic.Int64
 	g.Go(func() error {
-		pub := infra.NewPublisher(env.clients.SNS, fl.topic)
-		err := batch.publish(gctx, pub, func(n int) { published.Store(int64(n)) })
-		if err == nil {
-			log.Info().Int("jobs", o.jobs).Int("sites", len(sites)).Msg("sample batch published")
+		if kept.Published {
+			published.Store(int64(len(batch.jobs)))
+			return nil
 		}
-		return err
+		// Publishing again after a stop is safe: the jobs keep their ids,
+		// and their claims drop the copies.
+		pub := infra.NewPublisher(env.clients.SNS, fl.topic)
+		if err := batch.publish(gctx, pub, func(n int) { published.Store(int64(n)) }); err != nil {
+			return err
+		}
+		log.Info().Int("jobs", len(batch.jobs)).Int("sites", len(sites)).Msg("sample batch published")
+		if o.stateDir != "" {
+			return batch.save(o.stateDir, len(sites), true)
+		}
+		return nil
 	})
 
 	f := &follower{ctx: ctx, a: &dev, o: o, env: env, claims: fl.claims, rdb: rdb, batch: batch, watcher: w, view: v,

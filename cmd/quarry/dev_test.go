@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
 	"github.com/rs/zerolog"
 
 	"github.com/quarry-dev/quarry/idempotency"
@@ -20,7 +21,12 @@ import (
 // from the environment, warnings and errors in the test log.
 func devApp(t *testing.T) *app {
 	t.Helper()
-	t.Setenv("QUARRY_REDIS_URL", os.Getenv(redistest.EnvURL))
+	url := os.Getenv(redistest.EnvURL)
+	if url == "" {
+		// An embedded Redis of the test's, so that claims outlive one run.
+		url = "redis://" + miniredis.RunT(t).Addr()
+	}
+	t.Setenv("QUARRY_REDIS_URL", url)
 	t.Setenv("QUARRY_REDIS_PREFIX", redistest.Prefix(t))
 	_ = redistest.Client(t) // removes the test's keys when it ends
 	cfg, err := loadConfig()
@@ -35,13 +41,20 @@ func devApp(t *testing.T) *app {
 // report.
 func runDevBatch(t *testing.T, o devOptions) (*devReport, error) {
 	t.Helper()
-	o.addr, o.port = "127.0.0.1:0", 0
+	return runDevBatchCtx(t, context.Background(), devApp(t), o)
+}
+
+func runDevBatchCtx(t *testing.T, ctx context.Context, a *app, o devOptions) (*devReport, error) {
+	t.Helper()
+	if o.addr == "" {
+		o.addr = "127.0.0.1:0"
+	}
 	o.records = max(o.records, 1)
 	o.interval = 100 * time.Millisecond
 	var rep *devReport
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
-	err := runDev(ctx, devApp(t), o, func(r *devReport) error { rep = r; return nil })
+	err := runDev(ctx, a, o, func(r *devReport) error { rep = r; return nil })
 	if rep == nil {
 		t.Fatalf("quarry dev made no report: %v", err)
 	}
@@ -84,8 +97,11 @@ func TestDevBurst(t *testing.T) {
 	// Every mail effect happened exactly once: each recipient address is
 	// used by one job only, so the mailbox holds one mail for each done
 	// job that asked for mail, and none twice.
-	a := devApp(t)
-	rdb, err := infra.OpenRedis(context.Background(), a.cfg.RedisURL)
+	cfg, err := loadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb, err := infra.OpenRedis(context.Background(), cfg.RedisURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,9 +136,9 @@ func TestDevBurst(t *testing.T) {
 	}
 
 	// No claim is left in progress.
-	store := idempotency.NewStore(rdb.Client, a.cfg.RedisPrefix)
+	store := idempotency.NewStore(rdb.Client, cfg.RedisPrefix)
 	inProgress := 0
-	for _, key := range claimKeys(t, rdb, a.cfg.RedisPrefix) {
+	for _, key := range claimKeys(t, rdb, cfg.RedisPrefix) {
 		rec, err := store.Lookup(context.Background(), key)
 		if err != nil {
 			t.Fatal(err)
@@ -192,6 +208,49 @@ func TestDevExitsNonZeroNamingUnaccountedJobs(t *testing.T) {
 	for _, j := range rep.Unaccounted {
 		if !strings.Contains(err.Error(), j.ID) {
 			t.Errorf("the error does not name job %s: %v", j.ID, err)
+		}
+	}
+}
+
+// TestDevStopAndGoOnLosesNothing: Ctrl-C in the middle of a batch run with
+// --state-dir stops the fleet and the endpoint in order; the next run with
+// the same directory goes on with the same batch (publishing no other) and
+// drains it, every job done and every mail sent once.
+func TestDevStopAndGoOnLosesNothing(t *testing.T) {
+	a := devApp(t)
+	o := devOptions{jobs: 40, sites: 4, mailEvery: 2, sesRate: 100, stateDir: t.TempDir(),
+		addr: "127.0.0.1:" + freePort(t), port: 0}
+	ctx, interrupt := context.WithCancel(context.Background())
+	defer interrupt()
+	first := o
+	first.onProgress = func(p progress) {
+		if p.Stages[0].Done >= 10 {
+			interrupt() // Ctrl-C
+		}
+	}
+	rep, err := runDevBatchCtx(t, ctx, a, first)
+	if err != nil {
+		t.Fatalf("first run: %v", err)
+	}
+	if rep.Drained || rep.Jobs != 40 {
+		t.Fatalf("the first run was to be stopped before the batch drained: %+v", rep)
+	}
+
+	second := o
+	second.jobs, second.exitWhenDone, second.timeout = 7, true, 2*time.Minute
+	rep, err = runDevBatchCtx(t, context.Background(), a, second)
+	if err != nil {
+		t.Fatalf("second run: %v", err)
+	}
+	if rep.Jobs != 40 || rep.Done != 40 || !rep.Drained {
+		t.Fatalf("second run: %d jobs, %d done, drained %v, unaccounted %v", rep.Jobs, rep.Done, rep.Drained, rep.Unaccounted)
+	}
+	if rep.MailsSent != 20 {
+		t.Errorf("%d mails sent over both runs, want 20", rep.MailsSent)
+	}
+	for addr, n := range rep.MailsByRecipient {
+		if n != 1 {
+			t.Errorf("%s was mailed %d times", addr, n)
 		}
 	}
 }

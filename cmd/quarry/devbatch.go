@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strconv"
 
 	"golang.org/x/sync/errgroup"
@@ -74,20 +77,83 @@ func newSampleBatch(n int, sites devSites, records, mailEvery int) (*sampleBatch
 		if err != nil {
 			return nil, fmt.Errorf("sample job %d: %w", i, err)
 		}
-		sj := sampleJob{ID: job.ID, Recipe: p.Recipe, Key: p.Key}
-		if sj.ExtractID, err = messages.ChildID(job.ID, messages.TypeExtractTables); err != nil {
+		if err := b.add(job); err != nil {
 			return nil, err
 		}
-		if p.Notify != nil {
-			sj.Recipients = p.Notify.Recipients
-			if sj.NotifyID, err = messages.ChildID(sj.ExtractID, messages.TypeNotifyEmail); err != nil {
-				return nil, err
-			}
-		}
-		b.jobs = append(b.jobs, sj)
-		b.all = append(b.all, job)
 	}
 	return b, nil
+}
+
+// add appends a fetch.document job and the ids of the children it leads to.
+func (b *sampleBatch) add(job messages.Job) error {
+	var p messages.FetchDocument
+	if err := job.DecodePayload(&p); err != nil {
+		return fmt.Errorf("sample job %s: %w", job.ID, err)
+	}
+	sj := sampleJob{ID: job.ID, Recipe: p.Recipe, Key: p.Key}
+	var err error
+	if sj.ExtractID, err = messages.ChildID(job.ID, messages.TypeExtractTables); err != nil {
+		return err
+	}
+	if p.Notify != nil {
+		sj.Recipients = p.Notify.Recipients
+		if sj.NotifyID, err = messages.ChildID(sj.ExtractID, messages.TypeNotifyEmail); err != nil {
+			return err
+		}
+	}
+	b.jobs = append(b.jobs, sj)
+	b.all = append(b.all, job)
+	return nil
+}
+
+// savedBatch is a batch as `quarry dev --state-dir` keeps it, so that a
+// run stopped with Ctrl-C goes on with the same batch when it starts again
+// instead of publishing another.
+type savedBatch struct {
+	// Sites is how many portal hosts the jobs' recipes name.
+	Sites int `json:"sites"`
+	// Published is set once every job was published.
+	Published bool           `json:"published"`
+	Jobs      []messages.Job `json:"jobs"`
+}
+
+const batchFile = "dev-batch.json"
+
+// loadBatch reads the batch kept in dir; ok is false when there is none.
+func loadBatch(dir string) (b *sampleBatch, saved savedBatch, ok bool, err error) {
+	data, err := os.ReadFile(filepath.Join(dir, batchFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, savedBatch{}, false, nil
+	}
+	if err != nil {
+		return nil, savedBatch{}, false, fmt.Errorf("reading the kept batch: %w", err)
+	}
+	if err := json.Unmarshal(data, &saved); err != nil {
+		return nil, savedBatch{}, false, fmt.Errorf("reading the kept batch %s: %w", filepath.Join(dir, batchFile), err)
+	}
+	b = &sampleBatch{}
+	for _, j := range saved.Jobs {
+		if err := b.add(j); err != nil {
+			return nil, savedBatch{}, false, err
+		}
+	}
+	return b, saved, true, nil
+}
+
+// save keeps the batch in dir (written whole, then renamed into place).
+func (b *sampleBatch) save(dir string, sites int, published bool) error {
+	data, err := json.Marshal(savedBatch{Sites: sites, Published: published, Jobs: b.all})
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tmp := filepath.Join(dir, batchFile+".tmp")
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return fmt.Errorf("keeping the batch: %w", err)
+	}
+	return os.Rename(tmp, filepath.Join(dir, batchFile))
 }
 
 // publish sends the batch to the jobs topic, 10 jobs per PublishBatch call

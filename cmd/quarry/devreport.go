@@ -126,6 +126,9 @@ func (f *follower) follow(fleetDone <-chan struct{}) error {
 			continue
 		}
 		last = p
+		if f.o.onProgress != nil {
+			f.o.onProgress(p)
+		}
 		if int(f.published.Load()) == total && p.idle() && time.Since(lastAccount) >= reaccountEvery {
 			lastAccount = time.Now()
 			rep, err := f.report(f.ctx, p)
@@ -379,6 +382,12 @@ func (r *devReport) print(w io.Writer) {
 		fmt.Fprintf(tw, "  site hosts\t%d, busiest %s: at most %d requests in one second (recipe allows %d)\n", len(r.Hosts), most.Host, most.MaxPerSecond, most.Limit)
 	}
 	fmt.Fprintf(tw, "  outputs\t%s\n", r.Outputs)
+	_ = tw.Flush()
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "  stage\tdone\tjobs/s over the run\tretried\tduplicates\tdead-lettered\t")
+	for _, s := range r.Stages {
+		fmt.Fprintf(tw, "  %s\t%d\t%.1f\t%d\t%d\t%d\t\n", s.Role, s.Done, float64(s.Done)/max(r.Elapsed.Seconds(), 0.001), s.Retried, s.Duplicates, s.DeadLettered)
+	}
 	_ = tw.Flush()
 	for _, d := range r.DLQ {
 		fmt.Fprintf(w, "  DLQ %s: job %s (%s): %s\n", d.Role, d.JobID, d.JobType, d.Reason)

@@ -52,6 +52,11 @@ type Config struct {
 	// guards on queue re-creation and repeated purges; zero disables them.
 	SQSDeletedRecentlyWindow time.Duration
 	SQSPurgeInterval         time.Duration
+	// SQSReleaseInflightOnLoad makes messages that were in flight when the
+	// state was saved visible at once when it is loaded (see
+	// sqs.Config.ReleaseInflightOnLoad): for quarry dev, whose workers stop
+	// with the endpoint.
+	SQSReleaseInflightOnLoad bool
 	// Faults injects failures; all off by default.
 	Faults Faults
 	// Logger receives one debug line per request and errors; nil discards.
@@ -113,7 +118,8 @@ func NewHandler(cfg Config) (*Server, error) {
 		Region: cfg.Region, AccountID: cfg.AccountID, StateDir: subdir(cfg.StateDir, "sqs"),
 		DuplicateRate:         cfg.Faults.DuplicateRate,
 		DeletedRecentlyWindow: cfg.SQSDeletedRecentlyWindow, PurgeInterval: cfg.SQSPurgeInterval,
-		Now: cfg.Now,
+		ReleaseInflightOnLoad: cfg.SQSReleaseInflightOnLoad,
+		Now:                   cfg.Now,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("localaws: starting sqs: %w", err)

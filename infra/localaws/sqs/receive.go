@@ -97,6 +97,11 @@ func (s *Service) receiveMessage(call *awsproto.Call, in *ReceiveMessageInput) (
 		}
 	}()
 	for {
+		// A caller that gave up takes nothing: the messages would stay
+		// invisible for their visibility timeout with nobody to answer.
+		if ctx.Err() != nil {
+			return &ReceiveMessageOutput{}, nil
+		}
 		s.mu.Lock()
 		q, e := s.lookupURL(in.QueueUrl)
 		if e != nil {

@@ -52,6 +52,12 @@ type Config struct {
 	// PurgeInterval is the minimum time between two purges of one queue
 	// (AWS: 60 s). Zero disables the guard.
 	PurgeInterval time.Duration
+	// ReleaseInflightOnLoad makes the messages that were in flight when the
+	// state was saved visible at once when it is loaded, instead of when
+	// their visibility timeouts end. Only for an endpoint whose consumers
+	// stop with it (quarry dev): no holder of a previous receipt handle is
+	// left to finish those messages.
+	ReleaseInflightOnLoad bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }

@@ -147,7 +147,11 @@ func (s *Service) loadState() error {
 			q.dedup.add(&r)
 		}
 		for _, ms := range qs.Messages {
-			q.restore(restoredMessage(ms), ms.State)
+			state := ms.State
+			if state == stateInflight && s.cfg.ReleaseInflightOnLoad {
+				state = stateVisible
+			}
+			q.restore(restoredMessage(ms), state)
 		}
 		s.queues[q.name] = q
 	}

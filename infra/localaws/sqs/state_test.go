@@ -134,3 +134,35 @@ func TestSaveStateOnlyWhenDirty(t *testing.T) {
 		t.Fatal("New accepted a corrupt state file")
 	}
 }
+
+// TestReleaseInflightOnLoad: an endpoint whose consumers stopped with it
+// gets the messages that were in flight back at once, with their receive
+// counts; without the option they stay in flight until their timeout.
+func TestReleaseInflightOnLoad(t *testing.T) {
+	for _, release := range []bool{false, true} {
+		dir := t.TempDir()
+		e1 := start(t, localaws.Config{StateDir: dir})
+		q := e1.createQueue("jobs", map[string]string{"VisibilityTimeout": "300"})
+		e1.send(q, "taken before the stop")
+		if got := e1.receive(q, 1); len(got) != 1 {
+			t.Fatalf("received %d messages, want 1", len(got))
+		}
+		if err := e1.ep.Server.Close(); err != nil {
+			t.Fatal(err)
+		}
+		e2 := start(t, localaws.Config{StateDir: dir, SQSReleaseInflightOnLoad: release})
+		q2 := e2.ep.URL + "/000000000000/jobs"
+		got := e2.attrs(q2, "All")
+		want := map[bool][2]string{false: {"0", "1"}, true: {"1", "0"}}[release]
+		if got["ApproximateNumberOfMessages"] != want[0] || got["ApproximateNumberOfMessagesNotVisible"] != want[1] {
+			t.Fatalf("release %v: visible %s, in flight %s, want %s and %s", release,
+				got["ApproximateNumberOfMessages"], got["ApproximateNumberOfMessagesNotVisible"], want[0], want[1])
+		}
+		if release {
+			m := e2.receive(q2, 1)
+			if len(m) != 1 || m[0].Attributes["ApproximateReceiveCount"] != "2" {
+				t.Fatalf("after release: %+v", m)
+			}
+		}
+	}
+}
