@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -25,6 +26,8 @@ import (
 	"github.com/quarry-dev/quarry/messages"
 	"github.com/quarry-dev/quarry/pipeline/extract"
 	"github.com/quarry-dev/quarry/pipeline/fetch"
+	"github.com/quarry-dev/quarry/pipeline/fetch/recipes"
+	"github.com/quarry-dev/quarry/pipeline/fetch/samplesite"
 	"github.com/quarry-dev/quarry/workers"
 )
 
@@ -333,7 +336,92 @@ func TestStatusTracesAJobThroughItsStages(t *testing.T) {
 	if _, err := quarryErr(t, "status", other.ID, "--endpoint-url", ep.URL); exitCode(err) != exitUnknownJob {
 		t.Errorf("unknown id: %v (exit %d)", err, exitCode(err))
 	}
+
+	// A claim whose worker went away: its lease ends (by Redis's clock)
+	// and nobody has taken it over yet.
+	if c, err := store.ClaimJob(ctx, other, 20*time.Millisecond); err != nil || c.Lease == nil {
+		t.Fatalf("claim: %+v, %v", c, err)
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for rep = status(other.ID); rep.Stages[0].State != stageLeaseExpired; rep = status(other.ID) {
+		if rep.Stages[0].State != stageInProgress || time.Now().After(deadline) {
+			t.Fatalf("abandoned claim: %s %+v", states(rep), rep)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(rep.Notes) == 0 || rep.Stages[0].Stage != "" {
+		t.Errorf("a claim of no known stage: %+v", rep)
+	}
 	if _, err := quarryErr(t, "status", "not-a-job", "--endpoint-url", ep.URL); err == nil || exitCode(err) != exitError {
 		t.Errorf("malformed id: %v (exit %d)", err, exitCode(err))
+	}
+}
+
+// TestStatusAfterTheRealWorkersRan runs `quarry worker --roles
+// fetch,extract` against the sample records portal and reads the finished
+// job with `quarry status`, by the root's id and by the extract child's:
+// the stages' real results are what the report shows.
+func TestStatusAfterTheRealWorkersRan(t *testing.T) {
+	ep := localawstest.Start(t, localaws.Config{})
+	useRedis(t) // the workers and status share it
+	site, err := samplesite.New(samplesite.Config{Documents: os.DirFS("../../pipeline/extract/testdata/libreoffice")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(site)
+	defer func() { _ = site.Close(); srv.Close() }()
+	sample, err := recipes.Sample()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	local := strings.Replace(strings.Replace(string(sample), "recipe: sample-records", "recipe: local-records", 1),
+		"http://127.0.0.1:8484/WellData/", srv.URL+"/WellData/", 1)
+	if err := os.WriteFile(filepath.Join(dir, "local.yaml"), []byte(local), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("QUARRY_RECIPES_DIR", dir)
+	t.Setenv("QUARRY_FETCH_ALLOW_PRIVATE", "true")
+	runQuarry(t, "infra", "apply", "--endpoint-url", ep.URL)
+	out := runQuarry(t, "publish", "fetch.document", "--endpoint-url", ep.URL, "--payload",
+		fmt.Sprintf(`{"recipe":"local-records","key":%q,"extract":{"formats":["csv","json"]}}`, site.Records()[0].APINumber))
+	jobID := strings.Fields(out)[2]
+	if !messages.ValidID(jobID) {
+		t.Fatalf("publish printed %q", out)
+	}
+	startWorker(t, "--roles", "fetch,extract", "--endpoint-url", ep.URL, "--metrics-addr", "")
+
+	var rep jobReport
+	deadline := time.Now().Add(40 * time.Second)
+	for {
+		out, err := quarryErr(t, "status", jobID, "--json", "--endpoint-url", ep.URL)
+		if err != nil && exitCode(err) != exitUnknownJob {
+			t.Fatal(err)
+		}
+		rep = jobReport{}
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("status --json: %v\n%s", err, out)
+		}
+		if len(rep.Stages) == 3 && rep.Stages[1].State == stageDone {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job not extracted after 40s: %+v", rep)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	f, e, n := rep.Stages[0], rep.Stages[1], rep.Stages[2]
+	if f.State != stageDone || f.Fetch == nil || f.Fetch.PDFKey != fetch.DocumentKey(jobID) || f.Fetch.Size == 0 || f.Fetch.ExtractJobID != e.JobID {
+		t.Errorf("fetch stage: %+v", f)
+	}
+	if e.Extract == nil || e.Extract.Tables == 0 || len(e.Extract.Keys) != e.Extract.Tables+1 || n.State != stageNotRequested {
+		t.Errorf("extract and notify stages: %+v / %+v", e, n)
+	}
+	byChild := jobReport{}
+	if err := json.Unmarshal([]byte(runQuarry(t, "status", e.JobID, "--json", "--endpoint-url", ep.URL)), &byChild); err != nil {
+		t.Fatal(err)
+	}
+	if len(byChild.Stages) != 3 || byChild.Stages[0].JobID != jobID || !byChild.Stages[1].Asked {
+		t.Errorf("asked by the extract id: %+v", byChild)
 	}
 }
