@@ -28,6 +28,7 @@ import (
 	"github.com/quarry-dev/quarry/pipeline/fetch"
 	"github.com/quarry-dev/quarry/pipeline/fetch/recipes"
 	"github.com/quarry-dev/quarry/pipeline/fetch/samplesite"
+	"github.com/quarry-dev/quarry/pipeline/notify"
 	"github.com/quarry-dev/quarry/workers"
 )
 
@@ -329,6 +330,25 @@ func TestStatusTracesAJobThroughItsStages(t *testing.T) {
 	// Reading the DLQ left the message there.
 	if out := runQuarry(t, "dlq", "peek", "notify", "--json", "--endpoint-url", ep.URL); !strings.Contains(out, ntf.ID) {
 		t.Fatalf("the dead letter is gone after status:\n%s", out)
+	}
+
+	// Run again (as after a redrive), notify completes: its result lists
+	// the mails; a done job's DLQs are not searched, so the copy left in
+	// the DLQ is not shown.
+	nc, err := store.ClaimJob(ctx, ntf, time.Minute)
+	if err != nil || nc.Lease == nil || nc.Lease.Fence != 2 {
+		t.Fatalf("claim notify again: %+v, %v", nc, err)
+	}
+	nres, _ := json.Marshal(notify.Result{Template: "tables-ready", Recipients: []notify.RecipientResult{
+		{Address: "ann@example.org", Outcome: notify.OutcomeAlreadySent, MessageID: "ses-0001"},
+		{Address: "bob@example.org", Outcome: notify.OutcomeSent, MessageID: "ses-0002"}}})
+	if err := store.Complete(ctx, nc.Lease, nres, 0); err != nil {
+		t.Fatal(err)
+	}
+	rep = status(root.ID)
+	if n := rep.Stages[2]; states(rep) != "fetch:done extract:done notify:done" || n.Notify == nil || len(n.Notify.Recipients) != 2 ||
+		n.Notify.Recipients[1].MessageID != "ses-0002" || n.Mails != nil || n.DeadLetter != nil {
+		t.Fatalf("notify done: %s %+v", states(rep), n)
 	}
 
 	// A well-formed id nothing is known of; and a malformed one.
