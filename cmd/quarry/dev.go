@@ -46,20 +46,6 @@ type devOptions struct {
 	terminal            bool              // draw the live view in place
 }
 
-// exitError ends the process with a status of its own: scripts tell "the
-// run worked but some jobs are unaccounted for" from "it could not run".
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
-
-// exitUnaccounted is the status of `quarry dev --exit-when-done` when jobs
-// are neither done nor in a DLQ.
-const exitUnaccounted = 3
-
 func newDevCommand(a *app) *cobra.Command {
 	o := devOptions{interval: 500 * time.Millisecond}
 	cmd := &cobra.Command{
@@ -118,7 +104,8 @@ status 0, or 3 naming every job that is neither.`,
 // runDev runs the fleet, publishes the batch and follows it, handing the
 // report to emit once the batch has drained (or at Ctrl-C, or at
 // --timeout). It returns when ctx ends, or, with --exit-when-done, once
-// the batch has drained: an *exitError when jobs are unaccounted for.
+// the batch has drained: exit status exitUnaccounted when jobs are
+// unaccounted for.
 func runDev(ctx context.Context, a *app, o devOptions, emit func(*devReport) error) error {
 	if o.jobs < 0 || o.mailEvery < 0 || o.records < 1 {
 		return errors.New("--jobs and --mail-every must not be negative, --records must be positive")

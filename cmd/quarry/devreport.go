@@ -117,7 +117,7 @@ func (f *follower) follow(fleetDone <-chan struct{}) error {
 			if err := f.emit(rep); err != nil {
 				return err
 			}
-			return &exitError{code: exitUnaccounted, err: unaccountedError(rep.Unaccounted, f.o.timeout)}
+			return withExitCode(exitUnaccounted, unaccountedError(rep.Unaccounted, f.o.timeout))
 		case <-tick.C:
 		}
 		p, err := f.watcher.sample(f.ctx, int(f.published.Load()), total)

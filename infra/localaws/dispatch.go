@@ -34,6 +34,7 @@ const (
 	pathCalls  = "/_localaws/calls"
 	pathHealth = "/_localaws/health"
 	pathMail   = "/_localaws/mail"
+	pathQueues = "/_localaws/queues"
 )
 
 // ServeHTTP dispatches a request to the service and protocol it speaks.
@@ -49,6 +50,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case r.URL.Path == pathCalls:
 		s.serveCalls(w, r)
+		return
+	case r.URL.Path == pathQueues:
+		s.serveQueues(w, r)
 		return
 	case r.URL.Path == pathMail || strings.HasPrefix(r.URL.Path, pathMail+"/"):
 		http.StripPrefix(pathMail, s.ses.Mailbox()).ServeHTTP(w, r)
