@@ -107,125 +107,187 @@ status 0, or 3 naming every job that is neither.`,
 // the batch has drained: exit status exitUnaccounted when jobs are
 // unaccounted for.
 func runDev(ctx context.Context, a *app, o devOptions, emit func(*devReport) error) error {
+	o, err := o.withDefaults()
+	if err != nil {
+		return err
+	}
+	if o.cpuProfile != "" {
+		stop, err := startCPUProfile(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	d := &devRun{o: o}
+	defer d.close(ctx)
+	if err := d.start(ctx, a); err != nil {
+		return err
+	}
+	return d.run(ctx, emit)
+}
+
+func (o devOptions) withDefaults() (devOptions, error) {
 	if o.jobs < 0 || o.mailEvery < 0 || o.records < 1 {
-		return errors.New("--jobs and --mail-every must not be negative, --records must be positive")
+		return o, errors.New("--jobs and --mail-every must not be negative, --records must be positive")
 	}
 	if o.sites == 0 {
 		o.sites = min(max(1, (o.jobs+24)/25), 100)
 	}
 	o.interval = cmp.Or(o.interval, 500*time.Millisecond)
-	if o.cpuProfile != "" {
-		pf, err := os.Create(o.cpuProfile)
-		if err != nil {
-			return fmt.Errorf("--cpuprofile: %w", err)
-		}
-		defer pf.Close()
-		if err := pprof.StartCPUProfile(pf); err != nil {
-			return fmt.Errorf("--cpuprofile: %w", err)
-		}
-		defer pprof.StopCPUProfile()
-	}
-	progressOut := a.stdout
-	if o.asJSON {
-		progressOut = a.stderr
-	}
-	v := &view{out: progressOut, terminal: o.terminal}
-	log := a.log
-	if o.terminal {
-		// The live view owns the terminal: the log goes to a file.
-		path, lf, err := devLogFile(o)
-		if err != nil {
-			return err
-		}
-		defer lf.Close()
-		log = zerolog.New(lf).Level(a.log.GetLevel()).With().Timestamp().Logger()
-		fmt.Fprintf(progressOut, "quarry dev: logging to %s\n", path)
-	}
+	return o, nil
+}
 
-	// The workers stop with the endpoint, so a message in flight when
-	// the state was saved has nobody left to finish it: it comes back at
-	// once on the next start.
-	lcfg := localaws.Config{Addr: o.addr, StateDir: o.stateDir, SESMaxSendRate: o.sesRate, SESMax24HourSend: -1, SQSReleaseInflightOnLoad: true,
-		Logger: slogFor(log.Level(max(log.GetLevel(), zerolog.WarnLevel)))}
-	if o.chaos {
-		lcfg.Faults = localaws.Faults{DuplicateRate: 0.05, ErrorRates: map[string]float64{"*": 0.01}}
-	}
-	srv, err := localaws.New(lcfg)
-	if err != nil {
-		return fmt.Errorf("starting the embedded AWS endpoint: %w", err)
-	}
-	defer func() {
-		if err := srv.Close(); err != nil {
-			log.Error().Err(err).Msg("closing the embedded AWS endpoint")
-		}
-	}()
-	log.Info().Str("url", srv.URL()).Str("state_dir", o.stateDir).Msg("embedded AWS endpoint listening")
+// devRun is what one `quarry dev` run started, closed in reverse order.
+type devRun struct {
+	o     devOptions
+	a     *app // the dev fleet's: its logger, and configuration for the sample portal
+	view  *view
+	srv   *localaws.Server
+	rdb   *infra.Redis
+	sites devSites
+	env   *awsEnv
+	batch *sampleBatch
+	kept  savedBatch // the batch as --state-dir kept it, if it did
 
-	rdb, err := infra.OpenRedis(ctx, a.cfg.RedisURL)
-	if err != nil {
+	closers []func()
+}
+
+// start brings up the endpoint, Redis, the sample portal and the topology.
+func (d *devRun) start(ctx context.Context, a *app) error {
+	if err := d.startLog(a); err != nil {
 		return err
 	}
-	defer rdb.Close()
-	if rdb.Embedded {
-		log.Warn().Msg("QUARRY_REDIS_URL is not set: using an embedded Redis inside this process. It is slower than a real server, " +
-			"no other process can share it, and its claims, rate limits and suppression list are gone when quarry dev stops " +
-			"(so a --state-dir restart may run kept jobs again). Set QUARRY_REDIS_URL=redis://127.0.0.1:6379 to use a real one.")
+	if err := d.startEndpoint(); err != nil {
+		return err
 	}
-
+	if err := d.openRedis(ctx); err != nil {
+		return err
+	}
 	// A batch kept in --state-dir by a run that was stopped goes on; only
 	// a run without one publishes a new batch.
-	var batch *sampleBatch
-	var kept savedBatch
-	if o.stateDir != "" {
-		b, saved, ok, err := loadBatch(o.stateDir)
+	if d.o.stateDir != "" {
+		b, saved, ok, err := loadBatch(d.o.stateDir)
 		if err != nil {
 			return err
 		}
 		if ok {
-			batch, kept, o.sites = b, saved, saved.Sites
-			log.Info().Int("jobs", len(b.jobs)).Str("state_dir", o.stateDir).Msg("going on with the batch kept in the state directory")
+			d.batch, d.kept, d.o.sites = b, saved, saved.Sites
+			d.a.log.Info().Int("jobs", len(b.jobs)).Str("state_dir", d.o.stateDir).Msg("going on with the batch kept in the state directory")
 		}
 	}
-
-	sites, err := startDevSites(log, o.sites, o.port, o.records, o.site)
+	sites, err := startDevSites(d.a.log, d.o.sites, d.o.port, d.o.records, d.o.site)
 	if err != nil {
 		return err
 	}
-	defer func() {
+	d.sites = sites
+	d.closers = append(d.closers, func() {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		sites.close(sctx)
-	}()
+	})
+	if d.env, err = d.a.awsEnv(ctx, d.srv.URL()); err != nil {
+		return err
+	}
+	if _, err := infra.Apply(ctx, d.env.clients, d.env.topology); err != nil {
+		return fmt.Errorf("creating the topology on the embedded endpoint: %w", err)
+	}
+	return nil
+}
 
-	// The dev fleet's own configuration: the sample portal is on loopback,
-	// and mail needs a sender.
+// startLog sets up the dev fleet's app: its own configuration (the sample
+// portal is on loopback, mail needs a sender) and its logger, which writes
+// to a file while the live view owns the terminal.
+func (d *devRun) startLog(a *app) error {
 	dev := *a
-	dev.log = log
 	dev.cfg.FetchAllowPrivate = true
 	dev.cfg.NotifyFrom = cmp.Or(dev.cfg.NotifyFrom, devSender)
-	env, err := dev.awsEnv(ctx, srv.URL())
+	d.a = &dev
+	out := a.stdout
+	if d.o.asJSON {
+		out = a.stderr
+	}
+	d.view = &view{out: out, terminal: d.o.terminal}
+	if !d.o.terminal {
+		return nil
+	}
+	path, lf, err := devLogFile(d.o)
 	if err != nil {
 		return err
 	}
-	if _, err := infra.Apply(ctx, env.clients, env.topology); err != nil {
-		return fmt.Errorf("creating the topology on the embedded endpoint: %w", err)
+	d.closers = append(d.closers, func() { _ = lf.Close() })
+	dev.log = zerolog.New(lf).Level(a.log.GetLevel()).With().Timestamp().Logger()
+	fmt.Fprintf(out, "quarry dev: logging to %s\n", path)
+	return nil
+}
+
+func (d *devRun) startEndpoint() error {
+	log := d.a.log
+	// The workers stop with the endpoint, so a message in flight when the
+	// state was saved has nobody left to finish it: it comes back at once
+	// on the next start.
+	cfg := localaws.Config{Addr: d.o.addr, StateDir: d.o.stateDir, SESMaxSendRate: d.o.sesRate, SESMax24HourSend: -1,
+		SQSReleaseInflightOnLoad: true, Logger: slogFor(log.Level(max(log.GetLevel(), zerolog.WarnLevel)))}
+	if d.o.chaos {
+		cfg.Faults = localaws.Faults{DuplicateRate: 0.05, ErrorRates: map[string]float64{"*": 0.01}}
 	}
+	srv, err := localaws.New(cfg)
+	if err != nil {
+		return fmt.Errorf("starting the embedded AWS endpoint: %w", err)
+	}
+	d.srv = srv
+	d.closers = append(d.closers, func() {
+		if err := srv.Close(); err != nil {
+			log.Error().Err(err).Msg("closing the embedded AWS endpoint")
+		}
+	})
+	log.Info().Str("url", srv.URL()).Str("state_dir", d.o.stateDir).Msg("embedded AWS endpoint listening")
+	return nil
+}
+
+func (d *devRun) openRedis(ctx context.Context) error {
+	rdb, err := infra.OpenRedis(ctx, d.a.cfg.RedisURL)
+	if err != nil {
+		return err
+	}
+	d.rdb = rdb
+	d.closers = append(d.closers, func() { _ = rdb.Close() })
+	if rdb.Embedded {
+		d.a.log.Warn().Msg("QUARRY_REDIS_URL is not set: using an embedded Redis inside this process. It is slower than a real server, " +
+			"no other process can share it, and its claims, rate limits and suppression list are gone when quarry dev stops " +
+			"(so a --state-dir restart may run kept jobs again). Set QUARRY_REDIS_URL=redis://127.0.0.1:6379 to use a real one.")
+	}
+	return nil
+}
+
+// close stops what start started, the endpoint last (saving --state-dir).
+func (d *devRun) close(context.Context) {
+	for i := len(d.closers) - 1; i >= 0; i-- {
+		d.closers[i]()
+	}
+}
+
+// run starts the fleet, publishes the batch (unless a kept one was
+// published already) and follows it. The fleet stops when following ends
+// (Ctrl-C, or the batch drained with --exit-when-done), not at the signal
+// itself: the report is read from the endpoint and Redis first.
+func (d *devRun) run(ctx context.Context, emit func(*devReport) error) error {
+	o, log := d.o, d.a.log
 	perRole := map[string]int{
 		// A flow at each of a host's 4 sessions (the sample recipe's
 		// max_sessions); extraction is CPU work between S3 round trips.
-		infra.RoleFetch:   cmp.Or(o.fetchConcurrency, min(4*len(sites), 512)),
+		infra.RoleFetch:   cmp.Or(o.fetchConcurrency, min(4*len(d.sites), 512)),
 		infra.RoleExtract: cmp.Or(o.extractConcurrency, 4*runtime.GOMAXPROCS(0)),
 	}
-	fl, err := newFleet(ctx, &dev, env, rdb, fleetOptions{roles: roleNames(), perRole: perRole, softStop: 10 * time.Second, sites: sites.recipeSites()})
+	fl, err := newFleet(ctx, d.a, d.env, d.rdb, fleetOptions{roles: roleNames(), perRole: perRole, softStop: 10 * time.Second, sites: d.sites.recipeSites()})
 	if err != nil {
 		return err
 	}
-	if batch == nil {
-		if batch, err = newSampleBatch(o.jobs, sites, o.records, o.mailEvery); err != nil {
+	if d.batch == nil {
+		if d.batch, err = newSampleBatch(o.jobs, d.sites, o.records, o.mailEvery); err != nil {
 			return err
 		}
 		if o.stateDir != "" {
-			if err := batch.save(o.stateDir, len(sites), false); err != nil {
+			if err := d.batch.save(o.stateDir, len(d.sites), false); err != nil {
 				return err
 			}
 		}
@@ -234,45 +296,54 @@ func runDev(ctx context.Context, a *app, o devOptions, emit func(*devReport) err
 	if err != nil {
 		return err
 	}
-	w, err := newWatcher(ctx, env, fl.registry, fl.roles, sites, limit)
+	w, err := newWatcher(ctx, d.env, fl.registry, fl.roles, d.sites, limit)
 	if err != nil {
 		return err
 	}
 
-	// The fleet stops when follow returns (Ctrl-C, or the batch drained
-	// with --exit-when-done), not at the signal itself: the report is read
-	// from the endpoint and Redis first.
 	fleetCtx, stopFleet := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopFleet()
 	g, gctx := errgroup.WithContext(fleetCtx)
 	g.Go(func() error { return fl.run(gctx, "") })
 	var published atomic.Int64
 	g.Go(func() error {
-		if kept.Published {
-			published.Store(int64(len(batch.jobs)))
+		if d.kept.Published {
+			published.Store(int64(len(d.batch.jobs)))
 			return nil
 		}
 		// Publishing again after a stop is safe: the jobs keep their ids,
 		// and their claims drop the copies.
-		pub := infra.NewPublisher(env.clients.SNS, fl.topic)
-		if err := batch.publish(gctx, pub, func(n int) { published.Store(int64(n)) }); err != nil {
+		if err := d.batch.publish(gctx, infra.NewPublisher(d.env.clients.SNS, fl.topic), func(n int) { published.Store(int64(n)) }); err != nil {
 			return err
 		}
-		log.Info().Int("jobs", len(batch.jobs)).Int("sites", len(sites)).Msg("sample batch published")
+		log.Info().Int("jobs", len(d.batch.jobs)).Int("sites", len(d.sites)).Msg("sample batch published")
 		if o.stateDir != "" {
-			return batch.save(o.stateDir, len(sites), true)
+			return d.batch.save(o.stateDir, len(d.sites), true)
 		}
 		return nil
 	})
 
-	f := &follower{ctx: ctx, a: &dev, o: o, env: env, claims: fl.claims, rdb: rdb, batch: batch, watcher: w, view: v,
-		published: &published, srvURL: srv.URL(), emit: emit}
+	f := &follower{ctx: ctx, a: d.a, o: o, env: d.env, claims: fl.claims, rdb: d.rdb, batch: d.batch, watcher: w, view: d.view,
+		published: &published, srvURL: d.srv.URL(), emit: emit}
 	followErr := f.follow(gctx.Done())
 	stopFleet()
 	if err := g.Wait(); err != nil && !errors.Is(err, context.Canceled) {
 		return errors.Join(followErr, fmt.Errorf("the fleet stopped: %w", err))
 	}
 	return followErr
+}
+
+// startCPUProfile profiles the process into path until stop.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); _ = f.Close() }, nil
 }
 
 // devLogFile opens the log file of a run whose terminal shows the live
