@@ -131,20 +131,6 @@ func (r *Runner) finish(d *delivery) {
 	<-r.slots
 }
 
-// settle ends the runner's hold on a delivery whose message is dealt with:
-// deliveries of the same job that wait for it go on, and it is no longer
-// tracked (nor its visibility extended).
-func (r *Runner) settle(d *delivery) {
-	if d.local != nil {
-		r.mu.Lock()
-		delete(r.running, d.job.IdempotencyKey)
-		r.mu.Unlock()
-		close(d.local.done)
-		d.local = nil
-	}
-	r.untrack(d)
-}
-
 // startLocal registers d as the one delivery of its job this runner runs.
 // It returns false, registering nothing, when another delivery of the same
 // job holds the registration: d then waits for it with waitLocal.
@@ -183,4 +169,10 @@ func (r *Runner) waitLocal(ctx context.Context, d *delivery) (completed, ok bool
 			return false, false
 		}
 	}
+}
+
+// deliveryLog is the logger of a delivery whose job is not known (its body
+// did not decode, or carries no job).
+func (r *Runner) deliveryLog(d *delivery) zerolog.Logger {
+	return r.log.With().Str("message_id", d.messageID).Int("attempt", d.receiveCount).Logger()
 }

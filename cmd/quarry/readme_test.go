@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
 	"github.com/quarry-dev/quarry/infra"
 	"github.com/quarry-dev/quarry/infra/localaws/localawstest"
 	"github.com/quarry-dev/quarry/internal/redistest"
