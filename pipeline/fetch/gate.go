@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/quarry-dev/quarry/internal/delay"
 )
 
 // Gate enforces politeness towards each host for the whole fleet.
@@ -56,7 +58,7 @@ func (g *LocalGate) Wait(ctx context.Context, host string, interval time.Duratio
 	}
 	g.next[host] = at.Add(interval)
 	g.mu.Unlock()
-	return sleep(ctx, at.Sub(now))
+	return delay.Sleep(ctx, at.Sub(now))
 }
 
 // Defer implements [Gate].
@@ -95,21 +97,6 @@ func (g *LocalGate) AcquireSession(ctx context.Context, host string, limit int, 
 			return nil, context.Cause(ctx)
 		case <-freed:
 		}
-	}
-}
-
-// sleep waits for d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	case <-t.C:
-		return nil
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/quarry-dev/quarry/internal/delay"
 	"github.com/quarry-dev/quarry/pipeline/fetch/recipe"
 )
 
@@ -248,7 +249,7 @@ func (fl *flow) doWait(ctx context.Context, w *recipe.Wait) (string, error) {
 	if spread := w.Max.D() - w.Min.D(); spread > 0 {
 		d += rand.N(spread)
 	}
-	if err := sleep(ctx, d); err != nil {
+	if err := delay.Sleep(ctx, d); err != nil {
 		if fl.parent.Err() != nil {
 			return "", fmt.Errorf("fetch: %s: %w", fl.label(), context.Cause(fl.parent))
 		}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/quarry-dev/quarry/internal/delay"
 )
 
 const (
@@ -111,7 +113,7 @@ func (l *sendLimiter) wait(ctx context.Context) (time.Duration, error) {
 		}
 		// Straight back to GCRA after the wait: it decides atomically who
 		// goes next, and a worker that oversleeps loses the slot.
-		if err := sleep(ctx, res.RetryAfter); err != nil {
+		if err := delay.Sleep(ctx, res.RetryAfter); err != nil {
 			return l.now().Sub(start), err
 		}
 	}
@@ -128,16 +130,4 @@ func (l *sendLimiter) slowDown(ctx context.Context) error {
 		return fmt.Errorf("notify: halving the fleet's send rate (%s): %w", l.slowKey, err)
 	}
 	return nil
-}
-
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	case <-t.C:
-		return nil
-	}
 }

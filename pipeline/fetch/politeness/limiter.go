@@ -11,6 +11,8 @@ import (
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/quarry-dev/quarry/internal/delay"
 )
 
 // Defaults of [Config].
@@ -111,7 +113,7 @@ func (l *Limiter) Wait(ctx context.Context, host string, interval time.Duration,
 		// Straight back to GCRA after the wait, without jitter or other
 		// round trips: GCRA decides atomically who goes next, and every
 		// millisecond a waiter oversleeps is lost from the host's rate.
-		if err := sleepExactly(ctx, res.RetryAfter); err != nil {
+		if err := delay.Sleep(ctx, res.RetryAfter); err != nil {
 			return err
 		}
 	}
@@ -132,7 +134,7 @@ func (l *Limiter) waitCooldown(ctx context.Context, host string) error {
 		if err != nil || cool == 0 {
 			return err
 		}
-		if err := sleep(ctx, cool); err != nil {
+		if err := sleepJittered(ctx, cool); err != nil {
 			return err
 		}
 	}
@@ -160,25 +162,13 @@ func (l *Limiter) Cooldown(ctx context.Context, host string) (time.Duration, err
 	return time.Duration(ms) * time.Millisecond, nil
 }
 
-// sleep waits d or until ctx ends. A little jitter keeps workers that were
-// told the same wait from arriving in the same instant.
-func sleep(ctx context.Context, d time.Duration) error {
+// sleepJittered waits d or until ctx ends. A little jitter keeps workers
+// that were told the same wait from arriving in the same instant.
+func sleepJittered(ctx context.Context, d time.Duration) error {
 	if d > 0 {
 		d += rand.N(d/20 + time.Millisecond)
 	}
-	return sleepExactly(ctx, d)
-}
-
-// sleepExactly waits d or until ctx ends.
-func sleepExactly(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	case <-t.C:
-		return nil
-	}
+	return delay.Sleep(ctx, d)
 }
 
 // deferScript moves the host's "not before" time (ms on the Redis clock)

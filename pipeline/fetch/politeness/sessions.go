@@ -35,7 +35,7 @@ func (l *Limiter) AcquireSession(ctx context.Context, host string, limit int, le
 		}
 		// Slots free on release (unannounced) or on lease expiry (wait ms
 		// from now): poll, at least that often.
-		if err := sleep(ctx, min(time.Duration(wait)*time.Millisecond, l.cfg.PollInterval)); err != nil {
+		if err := sleepJittered(ctx, min(time.Duration(wait)*time.Millisecond, l.cfg.PollInterval)); err != nil {
 			return nil, err
 		}
 	}
