@@ -107,22 +107,20 @@ func parsePostBack(js string) (target, argument string, ok bool) {
 	return "", "", false
 }
 
-// jsRedirectStarts finds the places in a script where a location is
-// assigned or replaced; the URL literal follows each match.
-func jsRedirectStarts() []*regexp.Regexp {
-	return []*regexp.Regexp{
-		regexp.MustCompile(`(?:\b(?:window|document|self|top)\.)?\blocation(?:\.href)?\s*=\s*`),
-		regexp.MustCompile(`\blocation(?:\.href)?\.(?:replace|assign)\(\s*`),
-	}
+// jsRedirectStarts find the places in a script where a location is
+// assigned or replaced; the URL literal follows each match. Compiled once:
+// every follow step of every flow reads them.
+var jsRedirectStarts = []*regexp.Regexp{
+	regexp.MustCompile(`(?:\b(?:window|document|self|top)\.)?\blocation(?:\.href)?\s*=\s*`),
+	regexp.MustCompile(`\blocation(?:\.href)?\.(?:replace|assign)\(\s*`),
 }
 
 // findJSRedirect returns the first URL a script assigns to the location, or
 // one captured by the extra patterns (group 1).
 func findJSRedirect(scripts []string, extra []*regexp.Regexp) (string, bool) {
-	starts := jsRedirectStarts()
 	for _, src := range scripts {
 		best, bestAt := "", -1
-		for _, re := range starts {
+		for _, re := range jsRedirectStarts {
 			for _, m := range re.FindAllStringIndex(src, -1) {
 				v, _, ok := jsString(src[m[1]:])
 				if ok && v != "" && (bestAt < 0 || m[0] < bestAt) {
