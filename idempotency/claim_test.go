@@ -313,13 +313,17 @@ func TestConcurrentClaimsExactlyOneAcquires(t *testing.T) {
 			wg.Wait()
 			return winner, counts
 		}
-		first, counts := race(t, "job-1", 100*time.Millisecond)
+		// The lease must outlast the whole crowd's claims on a busy machine
+		// (32 goroutines under the race detector), or a late claimer finds
+		// it expired and rightly takes it over.
+		const lease = time.Second
+		first, counts := race(t, "job-1", lease)
 		if counts[idempotency.StatusAcquired] != 1 || counts[idempotency.StatusInProgress] != 31 {
 			t.Fatalf("outcomes %v, want exactly one acquired and 31 in progress", counts)
 		}
 		// Once the winner's lease expires, exactly one of a new crowd takes
 		// it over.
-		b.Advance(t, 150*time.Millisecond)
+		b.Advance(t, lease+50*time.Millisecond)
 		second, counts := race(t, "job-1", time.Minute)
 		if counts[idempotency.StatusAcquired] != 1 || counts[idempotency.StatusInProgress] != 31 {
 			t.Fatalf("takeover outcomes %v, want exactly one acquired", counts)
