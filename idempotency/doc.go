@@ -76,7 +76,8 @@
 //     effect, and an attempting one is completed instead of becoming
 //     unknown if its owner dies;
 //   - after a quiet period without such a report: [Store.SettleQuietEffect]
-//     forgets it, so the next claim performs it;
+//     releases it, so the next claim performs it (a report of the settled
+//     attempt that arrives before then still completes it);
 //   - or by a person: [Store.ResolveEffect].
 //
 // # What Redis must be
@@ -110,7 +111,8 @@
 //	P idem:{K}               hash   state (in_progress|completed|released), hash, fence,
 //	                                owner, lease_until, result, claimed_ms, completed_ms,
 //	                                released_ms
-//	P idem:{K}:effect:N      hash   state (claimed|attempting|completed|unknown), fence, owner,
+//	P idem:{K}:effect:N      hash   state (claimed|attempting|completed|unknown|released),
+//	                                fence, owner,
 //	                                token, job, name, result, reason, claimed_ms, attempt_ms,
 //	                                marked_ms, observed, settled_by
 //	P idem:unknown-effects   zset   members "K\nN", scored by the time they were marked

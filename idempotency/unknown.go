@@ -120,7 +120,8 @@ func (s *Store) ListUnknownEffects(ctx context.Context) ([]UnknownEffect, error)
 // ResolveEffect settles an unknown effect after someone has checked what
 // really happened: happened=true records it as completed, so it is never
 // performed; happened=false forgets it, so the next run of the job performs
-// it. It returns ErrInvalid if the effect is not unknown.
+// it (its record stays, released, so a late report of the attempt is
+// still recognised). It returns ErrInvalid if the effect is not unknown.
 func (s *Store) ResolveEffect(ctx context.Context, key, name string, happened bool) error {
 	code, err := s.resolve(ctx, "resolve effect", key, name, happened, "person", "")
 	if err != nil {
@@ -185,6 +186,10 @@ type Observation string
 const (
 	// ObservedSettled: the effect was unknown and is now completed.
 	ObservedSettled Observation = "settled"
+	// ObservedLate: the effect had been settled as not happened (after its
+	// quiet period, or by a person) and nobody had performed it again yet:
+	// it is completed now, so it is not performed twice.
+	ObservedLate Observation = "late"
 	// ObservedAttempting: the effect is still being attempted; the report
 	// is kept, and the effect is completed, not left unknown, whatever
 	// becomes of its owner.

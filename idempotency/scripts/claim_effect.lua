@@ -9,6 +9,12 @@ if s ~= 'ok' then
   return {s}
 end
 local e = redis.call('HMGET', KEYS[2], 'state', 'fence', 'result', 'reason', 'marked_ms', 'observed')
+if e[1] == 'released' then
+  -- Settled as not having happened: claimed afresh. The old fields go, so
+  -- a late report of the settled attempt is told from this one's.
+  redis.call('HDEL', KEYS[2], 'reason', 'marked_ms', 'attempt_ms', 'observed', 'result')
+  e[1] = nil
+end
 if not e[1] then
   redis.call('HSET', KEYS[2], 'state', 'claimed', 'fence', ARGV[2], 'owner', ARGV[1],
     'token', ARGV[3], 'job', ARGV[5], 'name', ARGV[6], 'claimed_ms', now_ms())

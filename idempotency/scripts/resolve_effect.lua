@@ -20,8 +20,10 @@ if ARGV[1] == '1' then
   redis.call('HSET', KEYS[1], 'state', 'completed', 'resolved_ms', now_ms(), 'settled_by', ARGV[4])
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
 else
-  -- Did not happen: forget it, so the next claim performs it.
-  redis.call('DEL', KEYS[1])
+  -- Did not happen: released, so the next claim performs it. The record
+  -- stays (with its attempt token) so that a late report of the attempt
+  -- can still say it did happen before the effect is performed again.
+  redis.call('HSET', KEYS[1], 'state', 'released', 'released_ms', now_ms(), 'settled_by', ARGV[4])
 end
 redis.call('ZREM', KEYS[2], ARGV[3])
 return 'ok'

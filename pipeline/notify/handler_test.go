@@ -67,13 +67,13 @@ func TestSendsEachRecipientAndSkipsTheSuppressed(t *testing.T) {
 			if m.Content != "Raw" || m.ConfigurationSet != "quarry" || m.Subject != "2 tables extracted from doc.pdf" {
 				t.Errorf("mail %d: content %s, configuration set %q, subject %q", i, m.Content, m.ConfigurationSet, m.Subject)
 			}
-			attempt := m.Tags[TagEffectAttempt]
+			attempt := m.Tags[messages.TagEffectAttempt]
 			if len(attempt) < 16 {
 				t.Errorf("mail %d: attempt tag %q", i, attempt)
 			}
 			wantTags := map[string]string{
 				"job_id": job.ID, "job_type": "notify_email", "template": "tables-ready",
-				TagEffectJob: EffectTagValue(job.IdempotencyKey), TagEffectAttempt: attempt,
+				messages.TagEffectJob: messages.EffectTag(job.IdempotencyKey), messages.TagEffectAttempt: attempt,
 			}
 			if d := diff(wantTags, m.Tags); d != "" {
 				t.Errorf("mail %d tags %s", i, d)

@@ -2,7 +2,6 @@ package notify
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
@@ -203,20 +202,6 @@ func (h *Handler) send(ctx context.Context, job messages.Job, tmpl string, msg *
 	return RecipientResult{Address: rc.addr, Outcome: OutcomeUnknown, Detail: reason}, nil
 }
 
-// Tags every send carries beside job_id, job_type and template, so that
-// SES's events for the message name the effect they settle.
-const (
-	// TagEffectJob is the job's idempotency key, base64url without
-	// padding (tag values allow only letters, digits, '_' and '-').
-	TagEffectJob = "quarry_effect_job"
-	// TagEffectAttempt is the effect's attempt token
-	// (idempotency.Effect.Attempt).
-	TagEffectAttempt = "quarry_effect_attempt"
-)
-
-// EffectTagValue encodes a job's idempotency key as the TagEffectJob value.
-func EffectTagValue(key string) string { return base64.RawURLEncoding.EncodeToString([]byte(key)) }
-
 // sendEmail sends one raw message and returns SES's message id. sent
 // reports whether the request reached the HTTP transport: before that,
 // a failure certainly sent nothing.
@@ -247,10 +232,10 @@ func (h *Handler) tags(job messages.Job, tmpl string, eff *idempotency.Effect) [
 		{Name: aws.String("job_type"), Value: aws.String(tagValue(job.Type))},
 		{Name: aws.String("template"), Value: aws.String(tagValue(tmpl))},
 	}
-	if k := EffectTagValue(eff.Key); len(k) <= 256 {
+	if k := messages.EffectTag(eff.Key); len(k) <= 256 {
 		tags = append(tags,
-			types.MessageTag{Name: aws.String(TagEffectJob), Value: aws.String(k)},
-			types.MessageTag{Name: aws.String(TagEffectAttempt), Value: aws.String(eff.Attempt())})
+			types.MessageTag{Name: aws.String(messages.TagEffectJob), Value: aws.String(k)},
+			types.MessageTag{Name: aws.String(messages.TagEffectAttempt), Value: aws.String(eff.Attempt())})
 	}
 	return tags
 }
