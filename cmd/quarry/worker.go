@@ -31,6 +31,7 @@ type stageDeps struct {
 	bucket       string
 	redis        *infra.Redis
 	claims       *idempotency.Store
+	guard        *epochGuard
 	registry     prometheus.Registerer
 	cfg          Config
 	log          Logger
@@ -141,12 +142,16 @@ func runWorkers(ctx context.Context, a *app, stages stageBuilder, o workerOption
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := workers.NewMetrics(reg)
 	store := idempotency.NewStore(rdb.Client, a.cfg.RedisPrefix)
+	guard, err := startEpochGuard(ctx, a, store, infra.NewBlobStore(env.clients.S3, a.cfg.BlobBucket), rdb.Embedded, reg)
+	if err != nil {
+		return err
+	}
 
 	topic, err := env.jobsTopicARN(ctx)
 	if err != nil {
 		return err
 	}
-	deps := stageDeps{env: env, jobsTopicARN: topic, bucket: a.cfg.BlobBucket, redis: rdb, claims: store, registry: reg, cfg: a.cfg, log: a.log}
+	deps := stageDeps{env: env, jobsTopicARN: topic, bucket: a.cfg.BlobBucket, redis: rdb, claims: store, guard: guard, registry: reg, cfg: a.cfg, log: a.log}
 	var runners []*workers.Runner
 	for _, role := range o.roles {
 		role = strings.TrimSpace(role)
@@ -183,6 +188,10 @@ func runWorkers(ctx context.Context, a *app, stages stageBuilder, o workerOption
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 		mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+			if err := guard.Err(); err != nil {
+				http.Error(w, "Redis lost its data: "+err.Error(), http.StatusServiceUnavailable)
+				return
+			}
 			if int(running.Load()) != len(runners) {
 				http.Error(w, "runners not running", http.StatusServiceUnavailable)
 				return
@@ -204,6 +213,7 @@ func runWorkers(ctx context.Context, a *app, stages stageBuilder, o workerOption
 		})
 		a.log.Info().Str("addr", ln.Addr().String()).Msg("serving /metrics and /healthz")
 	}
+	g.Go(func() error { return guard.watch(gctx) })
 	for _, r := range runners {
 		g.Go(func() error {
 			running.Add(1)
