@@ -21,7 +21,7 @@ func epochError(want, held string) error {
 	if held == "" {
 		return fmt.Errorf("the epoch record %s is gone from Redis (it held it before): Redis lost its data, and with it the records of which effects happened: %w", want, ErrEpochChanged)
 	}
-	return fmt.Errorf("Redis holds epoch %s, not %s: it lost its data or is another server: %w", held, want, ErrEpochChanged)
+	return fmt.Errorf("the epoch record in Redis is %s, not %s: it lost its data or is another server: %w", held, want, ErrEpochChanged)
 }
 
 func (s *Store) epochKey() string { return s.prefix() + "epoch" }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"sort"
 	"strings"
@@ -16,7 +18,8 @@ type chaosResult struct {
 	once, twice, never                 int
 	unknownByEvent, unknownByQuiet     int
 	unknownLeft, lateEvents, sendCalls int
-	guardClosed                        bool
+	guardClosed, lostMetric            bool
+	addressesLogged, lossLogged        int
 	wall                               time.Duration
 }
 
@@ -87,6 +90,7 @@ func runChaos(t *testing.T, o chaosOptions) chaosResult {
 		}
 		if o.lossy && redisKilled && time.Since(stableSince) > 5*time.Second && f.allGuardsClosed() {
 			res.guardClosed = true
+			res.lostMetric = f.allMetric("quarry_redis_epoch_lost 1")
 			break
 		}
 		if !redisKilled && mailed >= o.jobs/3 {
@@ -123,6 +127,8 @@ func runChaos(t *testing.T, o chaosOptions) chaosResult {
 	tally := f.tallyEffects()
 	res.unknownByEvent, res.unknownByQuiet, res.unknownLeft, res.lateEvents = tally.settledByEvent, tally.settledByQuiet, tally.unknownLeft, tally.lateEvents
 	res.sendCalls = int(f.sendCalls())
+	res.addressesLogged = f.grepWorkerLogs("@example.org")
+	res.lossLogged = f.grepWorkerLogs("Redis lost its data")
 	res.wall = time.Since(start)
 	if res.twice > 0 {
 		var twice []string
@@ -135,6 +141,23 @@ func runChaos(t *testing.T, o chaosOptions) chaosResult {
 		t.Logf("mailed twice: %v", twice)
 	}
 	return res
+}
+
+// allMetric reports whether every worker's /metrics has the line.
+func (f *fleet) allMetric(line string) bool {
+	c := http.Client{Timeout: 2 * time.Second}
+	for _, addr := range f.metrics {
+		resp, err := c.Get("http://" + addr + "/metrics")
+		if err != nil {
+			return false
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(b), "\n"+line+"\n") {
+			return false
+		}
+	}
+	return true
 }
 
 // allGuardsClosed reports whether every worker answers /healthz with the
@@ -169,6 +192,9 @@ func TestChaos(t *testing.T) {
 		if r.unknownLeft != 0 {
 			t.Errorf("%d sends still unknown; want every one settled without a person", r.unknownLeft)
 		}
+		if r.addressesLogged != 0 {
+			t.Errorf("the workers' logs name recipients' addresses %d times", r.addressesLogged)
+		}
 		if r.lateEvents != 0 {
 			t.Errorf("%d sends settled as not sent were reported sent afterwards", r.lateEvents)
 		}
@@ -188,6 +214,12 @@ func TestChaos(t *testing.T) {
 		}
 		if !r.guardClosed {
 			t.Error("the workers' epoch guards did not all close")
+		}
+		if r.lossLogged == 0 {
+			t.Error("no worker logged that Redis lost its data")
+		}
+		if !r.lostMetric {
+			t.Error("quarry_redis_epoch_lost is not 1 on the workers")
 		}
 		if r.never == 0 {
 			t.Error("every recipient was mailed although Redis lost its data a third of the way through")

@@ -66,7 +66,7 @@ func startEpochGuard(ctx context.Context, a *app, store *idempotency.Store, blob
 	}
 	store.Epoch = want
 	if found != want {
-		g.Trip(epochMismatch(want, found, blobs, a.cfg.RedisPrefix))
+		g.Trip(epochMismatch(want, found, a.cfg.RedisPrefix))
 	}
 	return g, nil
 }
@@ -113,12 +113,12 @@ func readAnchor(ctx context.Context, blobs *infra.BlobStore, prefix string) (str
 	return string(bytes.TrimSpace(b)), nil
 }
 
-func epochMismatch(want, found string, blobs *infra.BlobStore, prefix string) error {
+func epochMismatch(want, found, prefix string) error {
 	where := fmt.Sprintf("the blob bucket's %s", epochAnchorKey(prefix))
 	if found == "" {
-		return fmt.Errorf("Redis holds no epoch record, but %s says the fleet's Redis holds %s: Redis lost its data: %w", where, want, idempotency.ErrEpochChanged)
+		return fmt.Errorf("the epoch record is gone from Redis, but %s says the fleet's Redis holds %s: Redis lost its data: %w", where, want, idempotency.ErrEpochChanged)
 	}
-	return fmt.Errorf("Redis holds epoch %s, but %s says %s: Redis lost its data or is another server: %w", found, where, want, idempotency.ErrEpochChanged)
+	return fmt.Errorf("the epoch record in Redis is %s, but %s says %s: Redis lost its data or is another server: %w", found, where, want, idempotency.ErrEpochChanged)
 }
 
 // Err is nil while the guard is open.
@@ -168,7 +168,7 @@ func (g *epochGuard) watch(ctx context.Context) error {
 			if got == "" {
 				g.Trip(fmt.Errorf("the epoch record %s is gone from Redis: Redis lost its data: %w", g.store.Epoch, idempotency.ErrEpochChanged))
 			} else {
-				g.Trip(fmt.Errorf("Redis holds epoch %s, not %s: it lost its data or is another server: %w", got, g.store.Epoch, idempotency.ErrEpochChanged))
+				g.Trip(fmt.Errorf("the epoch record in Redis is %s, not %s: it lost its data or is another server: %w", got, g.store.Epoch, idempotency.ErrEpochChanged))
 			}
 		}
 	}

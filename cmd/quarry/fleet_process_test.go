@@ -367,9 +367,9 @@ func logTail(path string, n int) string {
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
-// grepLogs counts the lines of every process log that contain s.
-func (f *fleet) grepLogs(s string) int {
-	paths, _ := filepath.Glob(filepath.Join(f.dir, "*.log"))
+// grepWorkerLogs counts the occurrences of s in every worker's log.
+func (f *fleet) grepWorkerLogs(s string) int {
+	paths, _ := filepath.Glob(filepath.Join(f.dir, "worker*.log"))
 	n := 0
 	for _, p := range paths {
 		b, _ := os.ReadFile(p)

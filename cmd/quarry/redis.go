@@ -162,7 +162,7 @@ func applyEpoch(ctx context.Context, a *app, env *awsEnv) error {
 	}
 	fmt.Fprintf(a.stdout, "redis-epoch\t\t%s\n", want)
 	if found != want {
-		fmt.Fprintf(a.stderr, "warning: %v\nworkers will send no mail until this is settled (quarry redis reset-epoch --help)\n", epochMismatch(want, found, blobs, a.cfg.RedisPrefix))
+		fmt.Fprintf(a.stderr, "warning: %v\nworkers will send no mail until this is settled (quarry redis reset-epoch --help)\n", epochMismatch(want, found, a.cfg.RedisPrefix))
 	}
 	return nil
 }
