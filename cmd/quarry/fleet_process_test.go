@@ -50,6 +50,15 @@ var (
 	binDir  string
 )
 
+// TestMain removes the binary the process tests built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		_ = os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
 // quarryBinary builds cmd/quarry once per test binary, without -race.
 func quarryBinary(t *testing.T) string {
 	t.Helper()
@@ -62,7 +71,7 @@ func quarryBinary(t *testing.T) string {
 		cmd := exec.Command("go", "build", "-o", binPath, ".")
 		out, err := cmd.CombinedOutput()
 		if err != nil {
-			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+			binErr = fmt.Errorf("go build: %w\n%s", err, out)
 		}
 	})
 	if binErr != nil {
