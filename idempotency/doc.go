@@ -92,9 +92,10 @@
 // maxmemory-policy noeviction (an evicting Redis drops records silently).
 // A durable in-memory service such as Amazon MemoryDB (a transaction log
 // across zones) or Redis with AOF on a persistent disk qualifies; a cache
-// without persistence does not. The store needs one primary: the effect
-// scripts write the unknown-effects index and read the epoch record beside
-// a job's keys.
+// without persistence does not. The store needs one primary, not a Redis
+// Cluster (MemoryDB runs in cluster mode): the effect scripts write the
+// unknown-effects index and read the epoch record beside a job's keys, in
+// other hash slots.
 //
 // Data loss is detected rather than trusted: an epoch record (a random
 // value, [Store.CreateEpoch]) is written when the topology is applied and
