@@ -8,7 +8,7 @@ BIN           := bin/quarry
 # The whole suite must stay under 10 minutes on 2 cores.
 TEST_TIMEOUT  ?= 10m
 
-.PHONY: run test bench lint build fuzz clean
+.PHONY: run test chaos bench lint build fuzz clean
 
 ## run: quarry dev: the whole fleet in one process on a sample batch; the
 ## outputs (PDFs, tables, mails) land in ./quarry-out; Ctrl-C stops it
@@ -18,6 +18,13 @@ run:
 ## test: the whole test suite with the race detector
 test:
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+## chaos: the fleet as processes under SIGKILLs (quarry localaws, quarry worker,
+## a redis-server of its own): exactly one mail per recipient, unknown sends
+## settled by themselves, a Redis that loses its data stopping the fleet.
+## About 2 minutes on 2 cores; needs redis-server.
+chaos:
+	QUARRY_CHAOS=1 $(GO) test -race -count=1 -timeout 10m -run '^(TestChaos|TestKilledInsideSendEmailSettlesWithOneMail|TestKilledWhileWaitingForTheSendRate)$$' -v ./cmd/quarry/
 
 ## bench: every benchmark, once
 bench:

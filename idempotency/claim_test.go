@@ -313,15 +313,17 @@ func TestConcurrentClaimsExactlyOneAcquires(t *testing.T) {
 			wg.Wait()
 			return winner, counts
 		}
-		// The lease must outlive the whole crowd, or a late claimer takes
-		// over a lease that lapsed: a second on a busy machine.
-		first, counts := race(t, "job-1", time.Second)
+		// The lease must outlast the whole crowd's claims on a busy machine
+		// (32 goroutines under the race detector), or a late claimer finds
+		// it expired and rightly takes it over.
+		const lease = time.Second
+		first, counts := race(t, "job-1", lease)
 		if counts[idempotency.StatusAcquired] != 1 || counts[idempotency.StatusInProgress] != 31 {
 			t.Fatalf("outcomes %v, want exactly one acquired and 31 in progress", counts)
 		}
 		// Once the winner's lease expires, exactly one of a new crowd takes
 		// it over.
-		b.Advance(t, 1100*time.Millisecond)
+		b.Advance(t, lease+50*time.Millisecond)
 		second, counts := race(t, "job-1", time.Minute)
 		if counts[idempotency.StatusAcquired] != 1 || counts[idempotency.StatusInProgress] != 31 {
 			t.Fatalf("takeover outcomes %v, want exactly one acquired", counts)

@@ -44,18 +44,65 @@
 // # Effects
 //
 // A job may have several side effects that must each happen once even if
-// the job runs again (one email per recipient). [Store.ClaimEffect] claims
-// one, under the job's lease; [Store.CompleteEffect] records that it
-// happened (with a result such as the SES message id), [Store.ReleaseEffect]
-// that it did not. All three are fenced by the job lease: after a takeover
-// the stale owner can neither claim, complete nor release an effect.
+// the job runs again (one email per recipient). An effect's record moves
+// through these states:
 //
-// When the outcome of an effect is unknown (the request went out and no
-// answer came back), [Store.MarkEffectUnknown] records that. An effect
-// claimed by an earlier owner that never completed or released it is
-// treated the same way. Unknown effects are never retried automatically;
-// [Store.ListUnknownEffects] lists them and [Store.ResolveEffect] settles
-// each once a person has checked what happened.
+//	ClaimEffect ──► claimed ──AttemptEffect──► attempting ──CompleteEffect──► completed
+//	                   │                           │
+//	                   │ ReleaseEffect             ├─ReleaseEffect (certainly not sent) ──► (gone)
+//	                   ▼                           └─MarkEffectUnknown, or a crash ──► unknown
+//	                 (gone)
+//
+// [Store.ClaimEffect] claims one under the job's lease: nothing has been
+// attempted, so a claim whose owner dies is simply taken over by the next
+// owner of the job. [Store.AttemptEffect] marks the moment the request
+// leaves, immediately before it, after every check and wait: only a crash
+// between it and the answer can leave the outcome in doubt.
+// [Store.CompleteEffect] records that it happened (with a result such as
+// the SES message id), [Store.ReleaseEffect] that it did not. All are
+// fenced by the job lease: after a takeover the stale owner can neither
+// claim, attempt, complete nor release an effect.
+//
+// An effect is unknown only when it may have happened: its request went
+// out and no answer came back ([Store.MarkEffectUnknown]), or an earlier
+// owner attempted it and never said how the request ended (found by the
+// next ClaimEffect). Marking an effect unknown and adding it to the index
+// that [Store.ListUnknownEffects] reads are one script, so the listing
+// misses none. Unknown effects are never performed again as they are;
+// they are settled:
+//
+//   - by the provider's own report: [Store.ObserveEffect] (an SES event
+//     tagged with the effect's job key and attempt) completes an unknown
+//     effect, and an attempting one is completed instead of becoming
+//     unknown if its owner dies;
+//   - after a quiet period without such a report: [Store.SettleQuietEffect]
+//     releases it, so the next claim performs it (a report of the settled
+//     attempt that arrives before then still completes it);
+//   - or by a person: [Store.ResolveEffect].
+//
+// # What Redis must be
+//
+// The protocol is exactly-once only while Redis keeps what it was told.
+// A Redis that loses acknowledged writes (a restart without persistence,
+// an eviction, a failover to a replica that had not caught up) forgets
+// completed jobs and effects, and their next delivery does them again.
+// Production Redis must therefore be durable: AOF with appendfsync always
+// (no acknowledged write lost) or everysec (up to about a second of
+// writes lost on a crash of the machine or the server), and
+// maxmemory-policy noeviction (an evicting Redis drops records silently).
+// A durable in-memory service such as Amazon MemoryDB (a transaction log
+// across zones) or Redis with AOF on a persistent disk qualifies; a cache
+// without persistence does not. The store needs one primary, not a Redis
+// Cluster (MemoryDB runs in cluster mode): the effect scripts write the
+// unknown-effects index and read the epoch record beside a job's keys, in
+// other hash slots.
+//
+// Data loss is detected rather than trusted: an epoch record (a random
+// value, [Store.CreateEpoch]) is written when the topology is applied and
+// when a worker starts, and a store whose Epoch is set refuses
+// AttemptEffect with [ErrEpochChanged] once Redis holds another or none.
+// No effect is then performed until a person has looked
+// ([Store.ReplaceEpoch] accepts the loss).
 //
 // # Key layout
 //
@@ -65,9 +112,12 @@
 //	P idem:{K}               hash   state (in_progress|completed|released), hash, fence,
 //	                                owner, lease_until, result, claimed_ms, completed_ms,
 //	                                released_ms
-//	P idem:{K}:effect:N      hash   state (in_progress|completed|unknown), fence, owner,
-//	                                token, job, name, result, reason, claimed_ms, marked_ms
+//	P idem:{K}:effect:N      hash   state (claimed|attempting|completed|unknown|released),
+//	                                fence, owner,
+//	                                token, job, name, result, reason, claimed_ms, attempt_ms,
+//	                                marked_ms, observed, settled_by
 //	P idem:unknown-effects   zset   members "K\nN", scored by the time they were marked
+//	P epoch                  string the epoch record (random; gone or changed: data loss)
 //
 // A job is in progress while its state is in_progress and lease_until is
 // ahead of Redis's clock. The lease lives in the record rather than in a

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
+	"time"
 )
 
 // EffectStatus is the outcome of a [Store.ClaimEffect].
@@ -11,9 +13,11 @@ type EffectStatus int
 
 // Effect claim outcomes.
 const (
-	// EffectAcquired: perform the effect now, then CompleteEffect (it
-	// happened), ReleaseEffect (it certainly did not), or
-	// MarkEffectUnknown (it may have). EffectClaim.Effect is set.
+	// EffectAcquired: the effect is claimed and nothing has been attempted
+	// yet. Do what comes before the request (checks, waits), then
+	// AttemptEffect right before the request that performs it, then
+	// CompleteEffect (it happened), ReleaseEffect (it certainly did not),
+	// or MarkEffectUnknown (it may have). EffectClaim.Effect is set.
 	EffectAcquired EffectStatus = iota + 1
 	// EffectCompleted: the effect already happened; EffectClaim.Result
 	// holds what was stored with it (an SES message id, say). Skip it.
@@ -21,10 +25,11 @@ const (
 	// EffectInProgress: another goroutine of the same lease holds it.
 	EffectInProgress
 	// EffectUnknown: whether the effect happened is unknown, because it was
-	// marked so or because an earlier owner of the job claimed it and never
-	// said. It is not retried automatically: a person checks (the SES
-	// console, the recipient) and settles it with ResolveEffect.
-	// EffectClaim.Reason says why.
+	// marked so or because an earlier owner of the job attempted it and
+	// never said how the request ended. It is not retried as it is: the
+	// provider's events settle it (ObserveEffect), or after a quiet period
+	// without one SettleQuietEffect, or a person with ResolveEffect.
+	// EffectClaim.Reason says why, EffectClaim.MarkedAt since when.
 	EffectUnknown
 )
 
@@ -52,6 +57,12 @@ type EffectClaim struct {
 	Result []byte
 	// Reason says why the outcome is unknown, for EffectUnknown.
 	Reason string
+	// MarkedAt is when the effect became unknown (Redis's clock), for
+	// EffectUnknown.
+	MarkedAt time.Time
+	// TakenOver is set on EffectAcquired when an earlier owner of the job
+	// had claimed the effect but never attempted it.
+	TakenOver bool
 }
 
 // Effect is a held claim on one side effect of a job, such as
@@ -69,16 +80,24 @@ type Effect struct {
 	token string // this effect claim's token
 }
 
+// Attempt identifies this claim's attempt of the effect: a random token,
+// made of letters, digits, '-' and '_' (so it fits an SES message tag). A
+// provider event that carries it can settle the effect (ObserveEffect).
+func (e *Effect) Attempt() string { return e.token }
+
 // ClaimEffect claims the effect name of the job held by lease, so it is
 // performed at most once across every run of the job: one email per (job,
 // recipient), one charge per invoice line. Only the job's current owner may
 // claim: ClaimEffect returns ErrNotOwner once another claim has taken the
 // job and ErrLeaseLost once the job's claim has ended.
 //
-// An effect an earlier owner claimed but neither completed nor released
-// (it crashed mid-request, or its lease was taken over) comes back as
-// EffectUnknown and is listed by ListUnknownEffects, because the request
-// may have gone out.
+// An effect an earlier owner claimed but never attempted (it crashed, or
+// lost its lease, before AttemptEffect) is taken over: nothing went out,
+// so this owner performs it (EffectAcquired, TakenOver). An effect an
+// earlier owner attempted but neither completed, released nor marked
+// (it crashed mid-request) comes back as EffectUnknown, and is listed by
+// ListUnknownEffects, because the request may have gone out; marking it
+// and listing it are one step.
 func (s *Store) ClaimEffect(ctx context.Context, lease *Lease, name string) (EffectClaim, error) {
 	if err := s.checkLease("claim effect", lease); err != nil {
 		return EffectClaim{}, err
@@ -91,15 +110,15 @@ func (s *Store) ClaimEffect(ctx context.Context, lease *Lease, name string) (Eff
 		return EffectClaim{}, fmt.Errorf("claim effect %q of %q: %w", name, lease.Key, err)
 	}
 	res, err := s.run(ctx, scripts.claimEffect,
-		[]string{s.recordKey(lease.Key), s.effectKey(lease.Key, name)},
-		lease.token, lease.Fence, token, ms(s.retention()), lease.Key, name,
+		[]string{s.recordKey(lease.Key), s.effectKey(lease.Key, name), s.unknownIndexKey()},
+		lease.token, lease.Fence, token, ms(s.retention()), lease.Key, name, indexMember(lease.Key, name),
 	).Slice()
 	if err != nil {
 		return EffectClaim{}, fmt.Errorf("claim effect %q of %q: %w", name, lease.Key, err)
 	}
 	switch code := str(res, 0); code {
 	case "acquired":
-		return EffectClaim{Status: EffectAcquired, Effect: &Effect{
+		return EffectClaim{Status: EffectAcquired, TakenOver: str(res, 1) == "taken_over", Effect: &Effect{
 			Key: lease.Key, Name: name, Fence: lease.Fence, owner: lease.token, token: token,
 		}}, nil
 	case "completed":
@@ -107,16 +126,41 @@ func (s *Store) ClaimEffect(ctx context.Context, lease *Lease, name string) (Eff
 	case "in_progress":
 		return EffectClaim{Status: EffectInProgress}, nil
 	case "unknown":
-		if len(res) > 2 {
-			// Just found abandoned: index it so it is listed.
-			if err := s.indexUnknown(ctx, lease.Key, name, num(res, 2)); err != nil {
-				return EffectClaim{}, err
-			}
-		}
-		return EffectClaim{Status: EffectUnknown, Reason: str(res, 1)}, nil
+		return EffectClaim{Status: EffectUnknown, Reason: str(res, 1), MarkedAt: time.UnixMilli(num(res, 2)).UTC()}, nil
 	default:
 		return EffectClaim{}, refusal("claim effect "+strconv.Quote(name)+" of", lease.Key, code)
 	}
+}
+
+// AttemptEffect records that the request performing the effect is about
+// to leave: from now until CompleteEffect, ReleaseEffect or
+// MarkEffectUnknown, a crash leaves the effect unknown. Call it after
+// every check and wait, immediately before the request. Only the holder of
+// the effect, under the job's current lease, may attempt it (ErrNotOwner,
+// ErrLeaseLost otherwise). Attempting twice is a no-op.
+//
+// When the store has an Epoch, the attempt is refused with
+// ErrEpochChanged unless Redis still holds that epoch record: a Redis that
+// lost its data has lost the records that say which effects happened, so
+// performing any effect could repeat one.
+func (s *Store) AttemptEffect(ctx context.Context, eff *Effect) error {
+	if err := s.checkEffect("attempt effect", eff); err != nil {
+		return err
+	}
+	op := "attempt effect " + strconv.Quote(eff.Name) + " of"
+	code, err := s.run(ctx, scripts.attemptEffect,
+		[]string{s.recordKey(eff.Key), s.effectKey(eff.Key, eff.Name), s.epochKey()},
+		eff.owner, eff.Fence, eff.token, s.Epoch).Text()
+	if err != nil {
+		return fmt.Errorf("%s %q: %w", op, eff.Key, err)
+	}
+	if held, ok := strings.CutPrefix(code, "epoch:"); ok {
+		return epochError(s.Epoch, held)
+	}
+	if code != "ok" {
+		return refusal(op, eff.Key, code)
+	}
+	return nil
 }
 
 // CompleteEffect records that the effect happened, with result (kept with
@@ -129,12 +173,12 @@ func (s *Store) CompleteEffect(ctx context.Context, eff *Effect, result []byte) 
 		return err
 	}
 	return s.runStatus(ctx, "complete effect "+strconv.Quote(eff.Name)+" of", eff.Key, scripts.completeEffect,
-		[]string{s.recordKey(eff.Key), s.effectKey(eff.Key, eff.Name)},
-		eff.owner, eff.Fence, eff.token, result, ms(s.retention()))
+		[]string{s.recordKey(eff.Key), s.effectKey(eff.Key, eff.Name), s.unknownIndexKey()},
+		eff.owner, eff.Fence, eff.token, result, ms(s.retention()), indexMember(eff.Key, eff.Name))
 }
 
-// ReleaseEffect frees the effect when it certainly did not happen (the
-// request was refused before it was sent), so a later run performs it.
+// ReleaseEffect frees the effect when it certainly did not happen (it was
+// never attempted, or the request was refused), so a later run performs it.
 // Only the holder, under the job's current lease, may release it; an
 // effect that completed or is unknown cannot be released (ErrLeaseLost).
 // Releasing an effect that no longer exists is a no-op.

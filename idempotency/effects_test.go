@@ -101,7 +101,9 @@ func TestEffectsOnceAcrossConcurrentWorkers(t *testing.T) {
 	t.Parallel()
 	redistest.Run(t, func(t *testing.T, b redistest.Backend) {
 		s := newStore(b)
-		const lease = 300 * time.Millisecond
+		// Long enough that a live owner keeps it on a busy machine while
+		// seven others poll: only the deaths below let it lapse.
+		const lease = time.Second
 		recipients := []string{"a@example.org", "b@example.org", "c@example.org", "d@example.org"}
 		var (
 			mu           sync.Mutex
@@ -119,6 +121,9 @@ func TestEffectsOnceAcrossConcurrentWorkers(t *testing.T) {
 				}
 				if e.Status != idempotency.EffectAcquired {
 					continue
+				}
+				if err := s.AttemptEffect(ctx, e.Effect); err != nil {
+					return false, err
 				}
 				mu.Lock()
 				sent[r]++
@@ -203,6 +208,9 @@ func TestStaleOwnerCannotTouchEffects(t *testing.T) {
 		ctx := t.Context()
 		old := mustClaim(t, s, "job-1", hashA, 100*time.Millisecond, idempotency.StatusAcquired)
 		sending := mustClaimEffect(t, s, old.Lease, "email:jane@example.org", idempotency.EffectAcquired)
+		if err := s.AttemptEffect(ctx, sending.Effect); err != nil {
+			t.Fatal(err)
+		}
 		idle := mustClaimEffect(t, s, old.Lease, "email:joe@example.org", idempotency.EffectAcquired)
 		if err := s.ReleaseEffect(ctx, idle.Effect); err != nil { // joe's send was refused before it went out
 			t.Fatal(err)
@@ -221,6 +229,9 @@ func TestStaleOwnerCannotTouchEffects(t *testing.T) {
 		}
 		if err := s.ReleaseEffect(ctx, sending.Effect); !errors.Is(err, idempotency.ErrNotOwner) {
 			t.Errorf("stale ReleaseEffect: %v, want ErrNotOwner", err)
+		}
+		if err := s.AttemptEffect(ctx, idle.Effect); !errors.Is(err, idempotency.ErrNotOwner) {
+			t.Errorf("stale AttemptEffect: %v, want ErrNotOwner", err)
 		}
 
 		// The new owner must not resend jane's mail: it may have gone out.
@@ -250,6 +261,9 @@ func TestMarkEffectUnknownThenResolve(t *testing.T) {
 		before := time.Now().Add(-time.Minute)
 		for _, name := range []string{"email:a@example.org", "email:b@example.org"} {
 			e := mustClaimEffect(t, s, job.Lease, name, idempotency.EffectAcquired)
+			if err := s.AttemptEffect(ctx, e.Effect); err != nil {
+				t.Fatal(err)
+			}
 			if err := s.MarkEffectUnknown(ctx, e.Effect, "SES SendEmail timed out after the request was sent"); err != nil {
 				t.Fatal(err)
 			}

@@ -11,6 +11,7 @@ import (
 //	P idem:{K}               hash   the claim record: state, hash, fence, owner, lease_until, result, times
 //	P idem:{K}:effect:N      hash   one effect: state, fence, owner, token, result, reason, times
 //	P idem:unknown-effects   zset   "K\nN" of effects marked unknown, scored by Redis time (ms)
+//	P epoch                  string the epoch record: random, written once; gone or changed means data loss
 //
 // The lease is part of the record: lease_until is Redis time in ms, moved
 // on by Extend; a job is in progress elsewhere while its state is
@@ -18,9 +19,11 @@ import (
 // milliseconds of Redis's clock, as decimal strings.
 //
 // {K} is a Redis Cluster hash tag: all keys of one job live in one slot, so
-// the scripts that touch a record with an effect are legal on a cluster.
-// The unknown-effects index is in another slot and is written with
-// separate commands. Keys may not contain braces (which would end the tag
+// the claim scripts are legal on a cluster. The unknown-effects index and
+// the epoch record are in other slots, and the effect scripts write the
+// index (and AttemptEffect reads the epoch) in the same script as the
+// effect, so that an unknown effect is never unlisted: the store needs one
+// Redis primary, not a Redis Cluster. Keys may not contain braces (which would end the tag
 // early and let two keys' layouts overlap) or control characters (the
 // index separates key and name with a newline).
 

@@ -99,8 +99,8 @@ type EffectRecord struct {
 	// Key is the job's idempotency key; Name names the effect.
 	Key  string `json:"key"`
 	Name string `json:"name"`
-	// State is "in_progress" (claimed, not yet settled), "completed" or
-	// "unknown".
+	// State is "claimed" (nothing attempted yet), "attempting" (the one
+	// request may be in flight), "completed" or "unknown".
 	State string `json:"state"`
 	// Fence is the fencing number of the job lease that claimed it.
 	Fence int64 `json:"fence"`

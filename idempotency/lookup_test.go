@@ -77,7 +77,7 @@ func TestLookupEffectReadsEachEffectState(t *testing.T) {
 		sent := mustClaimEffect(t, s, job.Lease, "email:a@example.org", idempotency.EffectAcquired)
 		pending := mustClaimEffect(t, s, job.Lease, "email:b@example.org", idempotency.EffectAcquired)
 		lost := mustClaimEffect(t, s, job.Lease, "email:c@example.org", idempotency.EffectAcquired)
-		if e, err := s.LookupEffect(ctx, "job-2", "email:a@example.org"); err != nil || e.State != "in_progress" || e.Fence != 1 || e.ClaimedAt.IsZero() {
+		if e, err := s.LookupEffect(ctx, "job-2", "email:a@example.org"); err != nil || e.State != "claimed" || e.Fence != 1 || e.ClaimedAt.IsZero() {
 			t.Fatalf("claimed effect: %+v, %v", e, err)
 		}
 		if err := s.CompleteEffect(ctx, sent.Effect, []byte("ses-1")); err != nil {

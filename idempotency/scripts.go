@@ -12,8 +12,11 @@ import (
 // (which caches the script) when the server does not know the hash yet, so
 // each script crosses the wire once per server.
 //
-// Multi-key scripts touch only keys of one job, which share the Redis
-// Cluster hash tag {<key>}; see keys.go.
+// The claim scripts touch only keys of one job, which share the Redis
+// Cluster hash tag {<key>}. The effect scripts that can leave an effect
+// unknown, or settle one, also write the unknown-effects index, and
+// AttemptEffect reads the epoch record, in the same script: they need a
+// Redis whose scripts may touch any key (one primary); see keys.go.
 
 var (
 	//go:embed scripts/prelude.lua
@@ -40,6 +43,10 @@ var (
 	markUnknownLua string
 	//go:embed scripts/resolve_effect.lua
 	resolveEffectLua string
+	//go:embed scripts/attempt_effect.lua
+	attemptEffectLua string
+	//go:embed scripts/observe_effect.lua
+	observeEffectLua string
 )
 
 // scripts are the loaded protocol scripts. A redis.Script holds only its
@@ -48,6 +55,7 @@ var scripts = struct {
 	claim, extend, complete, release           *redis.Script
 	claimBatch, completeBatch                  *redis.Script
 	claimEffect, completeEffect, releaseEffect *redis.Script
+	attemptEffect, observeEffect               *redis.Script
 	markUnknown, resolveEffect                 *redis.Script
 }{
 	claim:          newScript(claimLua),
@@ -61,6 +69,8 @@ var scripts = struct {
 	releaseEffect:  newScript(releaseEffectLua),
 	markUnknown:    newScript(markUnknownLua),
 	resolveEffect:  newScript(resolveEffectLua),
+	attemptEffect:  newScript(attemptEffectLua),
+	observeEffect:  newScript(observeEffectLua),
 }
 
 func newScript(body string) *redis.Script {

@@ -47,6 +47,10 @@ type Store struct {
 	// never completed, and effects are kept. Zero means DefaultRetention.
 	// Complete may set a job's retention explicitly.
 	Retention time.Duration
+	// Epoch, when set, is the epoch record Redis must still hold for
+	// AttemptEffect to go ahead (see ErrEpochChanged). Workers set it to
+	// the epoch they found at start.
+	Epoch string
 }
 
 // NewStore returns a store on client with keys under prefix.

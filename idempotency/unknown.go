@@ -23,13 +23,23 @@ type UnknownEffect struct {
 	Reason string
 	// MarkedAt is when it was marked, by Redis's clock.
 	MarkedAt time.Time
+	// AttemptedAt is when its request was attempted, by Redis's clock (zero
+	// for records written before attempts were recorded).
+	AttemptedAt time.Time
+	// Attempt is the attempt's token (Effect.Attempt), which the
+	// provider's events carry.
+	Attempt string
 }
 
 // MarkEffectUnknown records that the effect's outcome is unknown: the
 // request went out but no answer came back (a timeout, a dropped
-// connection). The effect is then never retried automatically; it is
-// listed by ListUnknownEffects until ResolveEffect settles it, or until it
-// expires with the store's Retention.
+// connection). The effect is then not performed again as it is: it is
+// listed by ListUnknownEffects until the provider's events settle it
+// (ObserveEffect), its quiet period passes (SettleQuietEffect), or a
+// person settles it (ResolveEffect). Marking the effect and listing it
+// happen in one script, so no crash can leave an unknown effect unlisted.
+// If an event already reported the attempt, the effect is completed
+// instead.
 //
 // Unlike the other effect methods, it does not require the job lease to be
 // current: marking an effect unknown only ever prevents a redo, so a worker
@@ -39,25 +49,18 @@ func (s *Store) MarkEffectUnknown(ctx context.Context, eff *Effect, reason strin
 		return err
 	}
 	op := "mark effect " + strconv.Quote(eff.Name) + " of"
-	res, err := s.run(ctx, scripts.markUnknown, []string{s.effectKey(eff.Key, eff.Name)}, eff.token, reason).Slice()
+	res, err := s.run(ctx, scripts.markUnknown,
+		[]string{s.effectKey(eff.Key, eff.Name), s.unknownIndexKey()},
+		eff.token, reason, indexMember(eff.Key, eff.Name)).Slice()
 	if err != nil {
 		return fmt.Errorf("%s %q unknown: %w", op, eff.Key, err)
 	}
-	if code := str(res, 0); code != "ok" {
+	switch code := str(res, 0); code {
+	case "ok", "completed":
+		return nil
+	default:
 		return refusal(op, eff.Key, code)
 	}
-	return s.indexUnknown(ctx, eff.Key, eff.Name, num(res, 1))
-}
-
-// indexUnknown adds an effect to the unknown-effects index. The index lives
-// in its own hash slot, so it is written apart from the effect; marking is
-// idempotent, and a caller that sees this fail can mark again.
-func (s *Store) indexUnknown(ctx context.Context, key, name string, markedMS int64) error {
-	err := s.Client.ZAdd(ctx, s.unknownIndexKey(), redis.Z{Score: float64(markedMS), Member: indexMember(key, name)}).Err()
-	if err != nil {
-		return fmt.Errorf("listing effect %q of %q as unknown: %w", name, key, err)
-	}
-	return nil
 }
 
 // ListUnknownEffects returns the effects whose outcome is unknown, oldest
@@ -96,10 +99,14 @@ func (s *Store) ListUnknownEffects(ctx context.Context) ([]UnknownEffect, error)
 			}
 			fence, _ := strconv.ParseInt(h["fence"], 10, 64)
 			marked, _ := strconv.ParseInt(h["marked_ms"], 10, 64)
-			out = append(out, UnknownEffect{
+			u := UnknownEffect{
 				Key: key, Name: name, Fence: fence, Reason: h["reason"],
-				MarkedAt: time.UnixMilli(marked).UTC(),
-			})
+				MarkedAt: time.UnixMilli(marked).UTC(), Attempt: h["token"],
+			}
+			if at, err := strconv.ParseInt(h["attempt_ms"], 10, 64); err == nil {
+				u.AttemptedAt = time.UnixMilli(at).UTC()
+			}
+			out = append(out, u)
 		}
 		if len(stale) > 0 {
 			if err := s.Client.ZRem(ctx, s.unknownIndexKey(), stale...).Err(); err != nil {
@@ -113,30 +120,113 @@ func (s *Store) ListUnknownEffects(ctx context.Context) ([]UnknownEffect, error)
 // ResolveEffect settles an unknown effect after someone has checked what
 // really happened: happened=true records it as completed, so it is never
 // performed; happened=false forgets it, so the next run of the job performs
-// it. It returns ErrInvalid if the effect is not unknown.
+// it (its record stays, released, so a late report of the attempt is
+// still recognised). It returns ErrInvalid if the effect is not unknown.
 func (s *Store) ResolveEffect(ctx context.Context, key, name string, happened bool) error {
+	code, err := s.resolve(ctx, "resolve effect", key, name, happened, "person", "")
+	if err != nil {
+		return err
+	}
+	if code != "ok" {
+		return fmt.Errorf("resolve effect %q of %q: it is %s, not unknown: %w", name, key, code, ErrInvalid)
+	}
+	return nil
+}
+
+// SettleQuietEffect settles an unknown effect as not having happened once
+// it has been unknown for at least quiet (by Redis's clock) without an
+// event reporting it: the next claim performs it. settled is false, with
+// no error, when the effect is not unknown (an event settled it, or it is
+// gone) or became unknown less than quiet ago; then the caller looks again
+// later.
+//
+// quiet must be longer than the provider's events take to arrive: an
+// effect settled as not happened whose event arrives afterwards has
+// happened twice once the next run performs it (ObserveEffect reports such
+// an event as stale).
+func (s *Store) SettleQuietEffect(ctx context.Context, key, name string, quiet time.Duration) (settled bool, err error) {
+	if quiet <= 0 {
+		return false, fmt.Errorf("settle effect %q of %q: quiet period %v: %w", name, key, quiet, ErrInvalid)
+	}
+	now, err := s.Client.Time(ctx).Result()
+	if err != nil {
+		return false, fmt.Errorf("settle effect %q of %q: reading Redis's clock: %w", name, key, err)
+	}
+	cutoff := strconv.FormatInt(now.Add(-quiet).UnixMilli(), 10)
+	code, err := s.resolve(ctx, "settle effect", key, name, false, "quiet", cutoff)
+	return code == "ok", err
+}
+
+func (s *Store) resolve(ctx context.Context, op, key, name string, happened bool, by, cutoff string) (string, error) {
 	if err := s.check(); err != nil {
-		return fmt.Errorf("resolve effect: %w", err)
+		return "", fmt.Errorf("%s: %w", op, err)
 	}
 	if err := checkKey(key); err != nil {
-		return fmt.Errorf("resolve effect: %w", err)
+		return "", fmt.Errorf("%s: %w", op, err)
 	}
 	if err := checkName(name); err != nil {
-		return fmt.Errorf("resolve effect of %q: %w", key, err)
+		return "", fmt.Errorf("%s of %q: %w", op, key, err)
 	}
 	flag := "0"
 	if happened {
 		flag = "1"
 	}
-	code, err := s.run(ctx, scripts.resolveEffect, []string{s.effectKey(key, name)}, flag, ms(s.retention())).Text()
+	code, err := s.run(ctx, scripts.resolveEffect, []string{s.effectKey(key, name), s.unknownIndexKey()},
+		flag, ms(s.retention()), indexMember(key, name), by, cutoff).Text()
 	if err != nil {
-		return fmt.Errorf("resolve effect %q of %q: %w", name, key, err)
+		return "", fmt.Errorf("%s %q of %q: %w", op, name, key, err)
 	}
-	if code != "ok" {
-		return fmt.Errorf("resolve effect %q of %q: it is %s, not unknown: %w", name, key, code, ErrInvalid)
+	return code, nil
+}
+
+// Observation is what [Store.ObserveEffect] did with a provider's report.
+type Observation string
+
+// Observations.
+const (
+	// ObservedSettled: the effect was unknown and is now completed.
+	ObservedSettled Observation = "settled"
+	// ObservedLate: the effect had been settled as not happened (after its
+	// quiet period, or by a person) and nobody had performed it again yet:
+	// it is completed now, so it is not performed twice.
+	ObservedLate Observation = "late"
+	// ObservedAttempting: the effect is still being attempted; the report
+	// is kept, and the effect is completed, not left unknown, whatever
+	// becomes of its owner.
+	ObservedAttempting Observation = "observed"
+	// ObservedCompleted: the effect was already recorded as completed.
+	ObservedCompleted Observation = "completed"
+	// ObservedClaimed: the effect is claimed but was never attempted under
+	// this claim.
+	ObservedClaimed Observation = "claimed"
+	// ObservedMissing: no such effect (expired, or never claimed).
+	ObservedMissing Observation = "missing"
+	// ObservedStale: the report names an earlier attempt than the
+	// effect's current one: an attempt that was settled as not happened
+	// did happen, so the effect may have happened twice.
+	ObservedStale Observation = "stale"
+)
+
+// ObserveEffect applies a provider's report that attempt (Effect.Attempt;
+// empty matches any) of the effect happened, with evidence such as the
+// provider's message id. An unknown effect is completed with evidence as
+// its result; an effect still being attempted keeps the report, so that a
+// crash of its owner completes it instead of leaving it unknown. Observing
+// twice is harmless.
+func (s *Store) ObserveEffect(ctx context.Context, key, name, attempt, evidence string) (Observation, error) {
+	if err := s.check(); err != nil {
+		return "", fmt.Errorf("observe effect: %w", err)
 	}
-	if err := s.Client.ZRem(ctx, s.unknownIndexKey(), indexMember(key, name)).Err(); err != nil {
-		return fmt.Errorf("resolve effect %q of %q: dropping it from the index: %w", name, key, err)
+	if err := checkKey(key); err != nil {
+		return "", fmt.Errorf("observe effect: %w", err)
 	}
-	return nil
+	if err := checkName(name); err != nil {
+		return "", fmt.Errorf("observe effect of %q: %w", key, err)
+	}
+	code, err := s.run(ctx, scripts.observeEffect, []string{s.effectKey(key, name), s.unknownIndexKey()},
+		attempt, evidence, ms(s.retention()), indexMember(key, name)).Text()
+	if err != nil {
+		return "", fmt.Errorf("observe effect %q of %q: %w", name, key, err)
+	}
+	return Observation(code), nil
 }

@@ -1,6 +1,7 @@
 package messages
 
 import (
+	"encoding/base64"
 	"time"
 )
 
@@ -217,4 +218,33 @@ func emails(rs []SESRecipient) []string {
 		out[i] = r.Email
 	}
 	return out
+}
+
+// Tags that a Quarry send carries so that SES's events for the message
+// name the once-only effect the send performed (see package idempotency):
+// the job's idempotency key and the attempt's token.
+const (
+	// TagEffectJob holds the job's idempotency key, base64url without
+	// padding (tag values allow only letters, digits, '_' and '-').
+	TagEffectJob = "quarry_effect_job"
+	// TagEffectAttempt holds the attempt's token, already tag-safe.
+	TagEffectAttempt = "quarry_effect_attempt"
+)
+
+// EffectTag encodes an idempotency key as a TagEffectJob value.
+func EffectTag(key string) string { return base64.RawURLEncoding.EncodeToString([]byte(key)) }
+
+// EffectOf returns the idempotency key and attempt token an event's
+// effect tags name; ok is false when the event carries none (or a
+// malformed one).
+func (m SESMail) EffectOf() (key, attempt string, ok bool) {
+	j, a := m.Tags[TagEffectJob], m.Tags[TagEffectAttempt]
+	if len(j) == 0 || len(a) == 0 || a[0] == "" {
+		return "", "", false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(j[0])
+	if err != nil || len(b) == 0 {
+		return "", "", false
+	}
+	return string(b), a[0], true
 }

@@ -48,6 +48,12 @@ type Config struct {
 	// NotifySendRateFraction is the share of SES's MaxSendRate the fleet
 	// uses.
 	NotifySendRateFraction float64 `envconfig:"NOTIFY_SEND_RATE_FRACTION" default:"0.85"`
+	// NotifyUnknownQuiet is how long an unknown send waits for an SES event
+	// that settles it as sent before it is settled as not sent and sent.
+	NotifyUnknownQuiet time.Duration `envconfig:"NOTIFY_UNKNOWN_QUIET" default:"15m"`
+	// NotifyUnknownSettle is auto (events, then the quiet period) or
+	// person (events, then `quarry effects resolve`).
+	NotifyUnknownSettle string `envconfig:"NOTIFY_UNKNOWN_SETTLE" default:"auto"`
 	// Actor names who runs `quarry suppress` in the audit trail; empty means
 	// $USER@hostname.
 	Actor string `envconfig:"ACTOR"`
@@ -72,6 +78,14 @@ func loadConfig() (Config, error) {
 	case "auto", "json", "console":
 	default:
 		return Config{}, fmt.Errorf("QUARRY_LOG_FORMAT=%q: want auto, json or console", c.LogFormat)
+	}
+	switch c.NotifyUnknownSettle {
+	case "auto", "person":
+	default:
+		return Config{}, fmt.Errorf("QUARRY_NOTIFY_UNKNOWN_SETTLE=%q: want auto or person", c.NotifyUnknownSettle)
+	}
+	if c.NotifyUnknownQuiet <= 0 {
+		return Config{}, fmt.Errorf("QUARRY_NOTIFY_UNKNOWN_QUIET=%v: want a positive duration", c.NotifyUnknownQuiet)
 	}
 	if c.NotifyFrom != "" {
 		if _, err := mail.ParseAddress(c.NotifyFrom); err != nil {

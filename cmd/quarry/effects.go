@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -19,11 +20,17 @@ func newEffectsCommand(a *app) *cobra.Command {
 		Use:   "effects",
 		Short: "List and settle side effects whose outcome is unknown (emails that may have gone out)",
 		Long: `A side effect is unknown when its request went out and no answer came back:
-an SES SendEmail that timed out may or may not have sent the mail. Quarry
-never repeats such an effect on its own. List them here, check (the SES
-events of the message, the recipient), then settle each: --happened records
-it as done; --not-happened forgets it (the job itself is finished: publish a
-new job to do the effect again).
+an SES SendEmail that timed out, or a worker killed inside it, may or may not
+have sent the mail. Quarry never simply repeats it. SES's events for the
+message (Send, Delivery, Bounce), which carry the send's effect tags, settle
+it as sent through the ses-events stage; with QUARRY_NOTIFY_UNKNOWN_SETTLE=auto
+(the default) a send no event names within QUARRY_NOTIFY_UNKNOWN_QUIET is
+settled as not sent and its job, which waits in the queue meanwhile, sends
+it. What is listed here is what is still waiting, and for what. With
+QUARRY_NOTIFY_UNKNOWN_SETTLE=person, check (the SES events of the message,
+the recipient) and settle each: --happened records it as done;
+--not-happened releases it (its job has finished: publish a new job to do
+the effect again).
 
 Effects of notify.email jobs are named "email:<recipient>".`,
 	}
@@ -53,13 +60,23 @@ Effects of notify.email jobs are named "email:<recipient>".`,
 			if err != nil {
 				return err
 			}
+			type entry struct {
+				idempotency.UnknownEffect
+				// Settles says what settles it: an SES event naming the
+				// send, and then the quiet period or a person.
+				Settles string `json:"settles"`
+			}
+			entries := make([]entry, len(list))
+			for i, u := range list {
+				entries[i] = entry{UnknownEffect: u, Settles: settlesBy(a.cfg, u)}
+			}
 			if asJSON {
-				return writeJSONLines(a, list)
+				return writeJSONLines(a, entries)
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "MARKED\tJOB KEY\tEFFECT\tREASON")
-			for _, u := range list {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.MarkedAt.Format(time.RFC3339), u.Key, u.Name, u.Reason)
+			fmt.Fprintln(tw, "MARKED\tJOB KEY\tEFFECT\tREASON\tSETTLES")
+			for _, u := range entries {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.MarkedAt.Format(time.RFC3339), u.Key, u.Name, u.Reason, u.Settles)
 			}
 			if err := tw.Flush(); err != nil {
 				return err
@@ -97,4 +114,17 @@ Effects of notify.email jobs are named "email:<recipient>".`,
 	resolve.Flags().BoolVar(&notHappened, "not-happened", false, "the effect did not take place (forget it)")
 	cmd.AddCommand(unknown, resolve)
 	return cmd
+}
+
+// settlesBy says what will settle an unknown effect under the
+// configuration.
+func settlesBy(cfg Config, u idempotency.UnknownEffect) string {
+	if !strings.HasPrefix(u.Name, "email:") {
+		return "a person (quarry effects resolve)"
+	}
+	if cfg.NotifyUnknownSettle == "person" {
+		return "an SES event naming the send, else a person (quarry effects resolve)"
+	}
+	at := u.MarkedAt.Add(cfg.NotifyUnknownQuiet)
+	return "an SES event naming the send, else its job as not sent from " + at.Format(time.RFC3339)
 }

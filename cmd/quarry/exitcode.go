@@ -1,6 +1,9 @@
 package main
 
-import "errors"
+import (
+	"errors"
+	"strconv"
+)
 
 // Exit statuses of the quarry binary that scripts may rely on.
 const (
@@ -13,16 +16,33 @@ const (
 	exitUnaccounted = 3
 )
 
-// codedError is an error that exits with a status of its own.
+// codedError is an error that exits with a status of its own. With err
+// nil the command has already said all it had to (a report whose verdict
+// is the status), and nothing more is printed.
 type codedError struct {
 	code int
 	err  error
 }
 
-func (e *codedError) Error() string { return e.err.Error() }
+func (e *codedError) Error() string {
+	if e.err == nil {
+		return "exit status " + strconv.Itoa(e.code)
+	}
+	return e.err.Error()
+}
+
 func (e *codedError) Unwrap() error { return e.err }
 
 func withExitCode(code int, err error) error { return &codedError{code: code, err: err} }
+
+// exitSilently ends the command with code after it printed its report.
+func exitSilently(code int) error { return &codedError{code: code} }
+
+// silent reports whether err only carries an exit status.
+func silent(err error) bool {
+	var c *codedError
+	return errors.As(err, &c) && c.err == nil
+}
 
 // exitCode is the status the binary exits with after err (nil: 0).
 func exitCode(err error) int {

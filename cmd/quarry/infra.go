@@ -22,7 +22,9 @@ func newInfraCommand(a *app) *cobra.Command {
 		Long: `apply creates Quarry's SNS topics, SQS queues with their dead-letter queues
 and redrive policies, the subscriptions that route jobs by job_type, and the
 SES configuration set whose events return through SNS. Existing resources are
-brought in line; running it twice changes nothing.`,
+brought in line; running it twice changes nothing. With QUARRY_REDIS_URL set,
+it also writes the fleet's Redis epoch record (and its copy in the blob
+bucket), by which workers detect a Redis that lost its data.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			env, err := a.awsEnv(cmd.Context(), endpoint)
@@ -33,7 +35,10 @@ brought in line; running it twice changes nothing.`,
 			if err != nil {
 				return err
 			}
-			return printResources(a, res, env.topology.SenderIdentity)
+			if err := printResources(a, res, env.topology.SenderIdentity); err != nil {
+				return err
+			}
+			return applyEpoch(cmd.Context(), a, env)
 		},
 	}
 	apply.Flags().StringVar(&endpoint, "endpoint-url", "", "AWS endpoint (default: AWS_ENDPOINT_URL, else AWS)")

@@ -15,6 +15,7 @@ func newLocalAWSCommand(a *app) *cobra.Command {
 		cfg        localaws.Config
 		errorRates string
 		throttles  string
+		latencies  string
 	)
 	cmd := &cobra.Command{
 		Use:   "localaws",
@@ -33,6 +34,9 @@ is listed at /_localaws/mail, call counters at /_localaws/calls.`,
 			var err error
 			if cfg.Faults.ErrorRates, err = localaws.ParseRates(errorRates); err != nil {
 				return fmt.Errorf("--fault-error: %w", err)
+			}
+			if cfg.Faults.Latencies, err = localaws.ParseLatencies(latencies); err != nil {
+				return fmt.Errorf("--fault-latency-for: %w", err)
 			}
 			if cfg.Faults.ThrottleRates, err = localaws.ParseRates(throttles); err != nil {
 				return fmt.Errorf("--fault-throttle: %w", err)
@@ -67,5 +71,6 @@ is listed at /_localaws/mail, call counters at /_localaws/calls.`,
 	f.StringVar(&errorRates, "fault-error", "", "answer a share of calls with 500s, e.g. ReceiveMessage=0.1,sqs.*=0.01")
 	f.StringVar(&throttles, "fault-throttle", "", "answer a share of calls with throttling errors, e.g. SendEmail=0.5")
 	f.DurationVar(&cfg.Faults.Latency, "fault-latency", 0*time.Millisecond, "latency added to every AWS call")
+	f.StringVar(&latencies, "fault-latency-for", "", "latency of the calls named, replacing --fault-latency for them, e.g. ses.SendEmail=2s")
 	return cmd
 }

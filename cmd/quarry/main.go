@@ -16,7 +16,9 @@ func main() {
 	err := newRootCommand(os.Stdout, os.Stderr).ExecuteContext(ctx)
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "quarry:", err)
+		if !silent(err) {
+			fmt.Fprintln(os.Stderr, "quarry:", err)
+		}
 		os.Exit(exitCode(err))
 	}
 }

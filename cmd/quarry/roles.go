@@ -56,6 +56,7 @@ type stageDeps struct {
 	bucket       string
 	redis        *infra.Redis
 	claims       *idempotency.Store
+	guard        *epochGuard
 	registry     prometheus.Registerer
 	cfg          Config
 	log          Logger

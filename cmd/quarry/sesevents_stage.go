@@ -13,7 +13,7 @@ func newSESEventsHandler(d stageDeps) (*sesevents.Handler, error) {
 		return nil, err
 	}
 	cfg := sesevents.Config{
-		Suppressions: list, Redis: d.redis.Client, Prefix: d.cfg.RedisPrefix,
+		Suppressions: list, Redis: d.redis.Client, Prefix: d.cfg.RedisPrefix, Effects: d.claims,
 		Policy:     sesevents.Policy{SoftThreshold: d.cfg.SoftBounceThreshold, SoftWindow: d.cfg.SoftBounceWindow},
 		Registerer: d.registry, Logger: d.log,
 	}

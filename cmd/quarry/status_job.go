@@ -520,6 +520,8 @@ func (t *jobTracer) mails(ctx context.Context, n sighting, chain []sighting) []m
 			m.State, m.MessageID = "sent", e.Result
 		case e.State == "unknown":
 			m.State, m.Detail = "unknown", e.Reason
+		case e.State == "claimed":
+			m.State, m.Detail = "not_sent", "claimed, not attempted yet"
 		default:
 			m.State = "sending"
 		}

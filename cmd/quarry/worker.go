@@ -105,7 +105,8 @@ type fleet struct {
 	log      Logger
 	registry *prometheus.Registry
 	claims   *idempotency.Store
-	topic    string // the jobs topic's ARN
+	guard    *epochGuard // closed when Redis lost its data
+	topic    string      // the jobs topic's ARN
 	runners  []*workers.Runner
 	roles    []string
 }
@@ -117,13 +118,17 @@ func newFleet(ctx context.Context, a *app, env *awsEnv, rdb *infra.Redis, o flee
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := workers.NewMetrics(reg)
 	store := idempotency.NewStore(rdb.Client, a.cfg.RedisPrefix)
+	guard, err := startEpochGuard(ctx, a, store, infra.NewBlobStore(env.clients.S3, a.cfg.BlobBucket), rdb.Embedded, reg)
+	if err != nil {
+		return nil, err
+	}
 
 	topic, err := env.jobsTopicARN(ctx)
 	if err != nil {
 		return nil, err
 	}
-	deps := stageDeps{env: env, jobsTopicARN: topic, bucket: a.cfg.BlobBucket, redis: rdb, claims: store, registry: reg, cfg: a.cfg, log: a.log, sites: o.sites}
-	f := &fleet{log: a.log, registry: reg, claims: store, topic: topic}
+	deps := stageDeps{env: env, jobsTopicARN: topic, bucket: a.cfg.BlobBucket, redis: rdb, claims: store, guard: guard, registry: reg, cfg: a.cfg, log: a.log, sites: o.sites}
+	f := &fleet{log: a.log, registry: reg, claims: store, guard: guard, topic: topic}
 	for _, name := range o.roles {
 		r, err := findRole(name)
 		if err != nil {
@@ -169,6 +174,10 @@ func (f *fleet) run(ctx context.Context, metricsAddr string) error {
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", promhttp.HandlerFor(f.registry, promhttp.HandlerOpts{}))
 		mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+			if err := f.guard.Err(); err != nil {
+				http.Error(w, "Redis lost its data: "+err.Error(), http.StatusServiceUnavailable)
+				return
+			}
 			if int(running.Load()) != len(f.runners) {
 				http.Error(w, "runners not running", http.StatusServiceUnavailable)
 				return
@@ -190,6 +199,7 @@ func (f *fleet) run(ctx context.Context, metricsAddr string) error {
 		})
 		f.log.Info().Str("addr", ln.Addr().String()).Msg("serving /metrics and /healthz")
 	}
+	g.Go(func() error { return f.guard.watch(gctx) })
 	for _, r := range f.runners {
 		g.Go(func() error {
 			running.Add(1)

@@ -1,6 +1,6 @@
--- CompleteEffect: KEYS[1] job record, KEYS[2] effect.
+-- CompleteEffect: KEYS[1] job record, KEYS[2] effect, KEYS[3] unknown-effects index.
 -- ARGV[1] job owner token, ARGV[2] job fence, ARGV[3] effect token,
--- ARGV[4] result, ARGV[5] effect TTL ms.
+-- ARGV[4] result, ARGV[5] effect TTL ms, ARGV[6] index member.
 -- Returns 'ok' | 'effect_lost' | 'not_owner' | owner_check's refusal.
 local s = owner_check(KEYS[1], ARGV[1], ARGV[2])
 if s ~= 'ok' then
@@ -16,8 +16,9 @@ end
 if e[1] == 'completed' then
   return 'ok'
 end
--- in_progress, or unknown as marked by this same claim, which has since
--- learned the outcome.
+-- claimed (done without a request, e.g. found suppressed), attempting, or
+-- unknown as marked by this same claim, which has since learned the outcome.
 redis.call('HSET', KEYS[2], 'state', 'completed', 'result', ARGV[4], 'completed_ms', now_ms())
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
+redis.call('ZREM', KEYS[3], ARGV[6])
 return 'ok'

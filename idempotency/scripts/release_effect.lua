@@ -12,8 +12,9 @@ end
 if e[2] ~= ARGV[3] then
   return 'not_owner'
 end
-if e[1] ~= 'in_progress' then
-  -- A completed effect happened; an unknown one needs a person to decide.
+if e[1] == 'completed' or e[1] == 'unknown' then
+  -- A completed effect happened; an unknown one is settled by its events,
+  -- its quiet period or a person.
   return 'ended:' .. e[1]
 end
 redis.call('DEL', KEYS[2])

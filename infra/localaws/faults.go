@@ -27,6 +27,10 @@ type Faults struct {
 	ThrottleRates map[string]float64
 	// Latency is added before every AWS call is answered.
 	Latency time.Duration
+	// Latencies replace Latency for the calls they name, keyed as the rate
+	// maps are ("ses.SendEmail": 2s holds every SendEmail for 2 s before
+	// it is carried out, a window in which its client may die).
+	Latencies map[string]time.Duration
 }
 
 func (f Faults) validate() error {
@@ -43,7 +47,42 @@ func (f Faults) validate() error {
 	if f.Latency < 0 {
 		return fmt.Errorf("localaws: negative latency %v", f.Latency)
 	}
+	for k, v := range f.Latencies {
+		if v < 0 {
+			return fmt.Errorf("localaws: negative latency %v for %q", v, k)
+		}
+	}
 	return nil
+}
+
+// ParseLatencies reads "ses.SendEmail=2s,ReceiveMessage=50ms" into a
+// latency map, as the --fault-latency-for flag takes it.
+func ParseLatencies(s string) (map[string]time.Duration, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	out := map[string]time.Duration{}
+	for _, part := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("fault latency %q: want ACTION=DURATION", part)
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return nil, fmt.Errorf("fault latency %q: want a non-negative duration such as 2s", part)
+		}
+		out[k] = d
+	}
+	return out, nil
+}
+
+func latencyFor(f Faults, service, action string) time.Duration {
+	for _, k := range []string{service + "." + action, action, service + ".*", "*"} {
+		if v, ok := f.Latencies[k]; ok {
+			return v
+		}
+	}
+	return f.Latency
 }
 
 // ParseRates reads "Action=0.1,sqs.SendMessage=0.5" into a rate map, as the
@@ -99,10 +138,12 @@ func (fi *faultInjector) roll(rate float64) bool {
 }
 
 // before runs ahead of every AWS call: it sleeps for the configured latency
-// and may answer the call with an injected error instead.
+// and may answer the call with an injected error instead. A call whose
+// client goes away during the latency is still carried out, as AWS may
+// carry out a request whose answer never reaches its client.
 func (fi *faultInjector) before(ctx context.Context, service, action string) *awsproto.Error {
-	if fi.f.Latency > 0 {
-		t := time.NewTimer(fi.f.Latency)
+	if d := latencyFor(fi.f, service, action); d > 0 {
+		t := time.NewTimer(d)
 		select {
 		case <-t.C:
 		case <-ctx.Done():

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -103,5 +104,46 @@ func TestParseRates(t *testing.T) {
 		if _, err := localaws.ParseRates(bad); err == nil {
 			t.Errorf("ParseRates(%q) accepted", bad)
 		}
+	}
+}
+
+func TestParseLatencies(t *testing.T) {
+	m, err := localaws.ParseLatencies("ses.SendEmail=2s, ReceiveMessage=50ms")
+	if err != nil || m["ses.SendEmail"] != 2*time.Second || m["ReceiveMessage"] != 50*time.Millisecond {
+		t.Fatalf("ParseLatencies = %v, %v", m, err)
+	}
+	for _, bad := range []string{"x", "a=2", "a=-1s", "=1s"} {
+		if _, err := localaws.ParseLatencies(bad); err == nil {
+			t.Errorf("ParseLatencies(%q) accepted", bad)
+		}
+	}
+}
+
+// A latency for one action holds that action only; a client that gives up
+// during it does not stop the call from being carried out.
+func TestLatencyForOneActionAndAbandonedCallsStillRun(t *testing.T) {
+	ep := localawstest.Start(t, localaws.Config{Faults: localaws.Faults{Latencies: map[string]time.Duration{"s3.CreateBucket": 400 * time.Millisecond}}})
+	c := s3.NewFromConfig(ep.Config, func(o *s3.Options) { o.UsePathStyle = true; o.RetryMaxAttempts = 1 })
+	if _, err := c.ListBuckets(t.Context(), &s3.ListBucketsInput{}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("quarry-late")}); err == nil {
+		t.Fatal("CreateBucket answered within 50 ms despite 400 ms of latency")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out, err := c.ListBuckets(t.Context(), &s3.ListBucketsInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Buckets) == 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the abandoned CreateBucket was never carried out")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -48,9 +48,11 @@ type Suppressions interface {
 // protocol.
 type Effects interface {
 	ClaimEffect(ctx context.Context, lease *idempotency.Lease, name string) (idempotency.EffectClaim, error)
+	AttemptEffect(ctx context.Context, eff *idempotency.Effect) error
 	CompleteEffect(ctx context.Context, eff *idempotency.Effect, result []byte) error
 	ReleaseEffect(ctx context.Context, eff *idempotency.Effect) error
 	MarkEffectUnknown(ctx context.Context, eff *idempotency.Effect, reason string) error
+	SettleQuietEffect(ctx context.Context, key, name string, quiet time.Duration) (bool, error)
 }
 
 // Defaults of [Config].
@@ -64,6 +66,8 @@ const (
 	DefaultAccountRefresh   = 5 * time.Minute
 	DefaultPausePoll        = time.Minute
 	DefaultSendTimeout      = 30 * time.Second
+	DefaultUnknownQuiet     = 15 * time.Minute
+	DefaultRecordTimeout    = 15 * time.Second
 )
 
 // Config configures a [Handler]. Dependencies are required; every other
@@ -123,6 +127,24 @@ type Config struct {
 	// time may still have reached SES, so its recipient is reported
 	// unknown. Defaults to 30 seconds.
 	SendTimeout time.Duration
+	// UnknownQuiet is how long an unknown send waits for an SES event
+	// (Send, Delivery, Bounce, carrying the send's effect tags) that
+	// settles it as sent; after it, without one, the send is settled as not
+	// sent and the job sends it again. It must be longer than SES's events
+	// take to come back through the ses-events stage. Defaults to 15
+	// minutes.
+	UnknownQuiet time.Duration
+	// SettleUnknownByHand leaves unknown sends that no event settles for a
+	// person (`quarry effects resolve`) instead of settling them after
+	// UnknownQuiet; their jobs then finish reporting them unknown.
+	SettleUnknownByHand bool
+	// RecordTimeout bounds how long recording a send's outcome (complete,
+	// release, mark unknown) is retried while Redis does not answer.
+	// Defaults to 15 seconds.
+	RecordTimeout time.Duration
+	// Guard, when set, is asked before every send, and its closing holds
+	// the stage's receives (the worker's Redis epoch guard).
+	Guard Guard
 	// PausePoll is how often GetAccount is polled while sending is paused,
 	// and how long a job that meets the pause waits before it is retried.
 	// Defaults to 1 minute.
@@ -160,6 +182,12 @@ func (c Config) withDefaults() Config {
 	if c.SendTimeout == 0 {
 		c.SendTimeout = DefaultSendTimeout
 	}
+	if c.UnknownQuiet == 0 {
+		c.UnknownQuiet = DefaultUnknownQuiet
+	}
+	if c.RecordTimeout == 0 {
+		c.RecordTimeout = DefaultRecordTimeout
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -191,6 +219,10 @@ func (c Config) validate() (*mail.Address, error) {
 		return nil, errors.New("notify: Config.PausePoll must not be negative")
 	case c.SendTimeout < 0:
 		return nil, errors.New("notify: Config.SendTimeout must not be negative")
+	case c.UnknownQuiet < 0:
+		return nil, errors.New("notify: Config.UnknownQuiet must not be negative")
+	case c.RecordTimeout < 0:
+		return nil, errors.New("notify: Config.RecordTimeout must not be negative")
 	}
 	from, err := mail.ParseAddress(c.From)
 	if err != nil {

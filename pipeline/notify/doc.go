@@ -61,7 +61,9 @@
 // Config.ConfigurationSet (events and reputation metrics) and the tags
 // job_id, job_type and template (tag values allow only letters, digits,
 // '_' and '-', so notify.email is tagged notify_email), so SES events map
-// back to their job.
+// back to their job, and the effect tags quarry_effect_job (the job's
+// idempotency key, base64url) and quarry_effect_attempt (the attempt's
+// token), so SES's events for the message name the send they settle.
 //
 // # Send protocol
 //
@@ -71,16 +73,24 @@
 //
 //  1. ClaimEffect(lease, "email:"+address), before anything else.
 //     Completed: sent (or found suppressed) by an earlier run; report it
-//     with the stored SES message id. Unknown: an earlier run may have
-//     sent it; report it, never send. InProgress: another run of this
-//     lease holds it; the job is retried.
-//  2. Acquired: check the suppression list now, not when the job was
-//     published. A suppressed address is completed as
-//     "suppressed: <reasons>" and not mailed; the others still are.
+//     with the stored SES message id. Unknown: an earlier attempt may have
+//     sent it (below). InProgress: another run of this lease holds it;
+//     the job is retried. Acquired: nothing has been attempted yet (a
+//     claim an earlier run made but never attempted is taken over: that
+//     run died before the request, so nothing went out).
+//  2. Check the suppression list now, not when the job was published. A
+//     suppressed address is completed as "suppressed: <reasons>" and not
+//     mailed; the others still are.
 //  3. Wait for the fleet-wide send rate.
-//  4. SendEmail, with the SDK's retries off: a retry after a lost answer
+//  4. AttemptEffect: the effect becomes attempting, fenced by the job's
+//     lease and refused if Redis lost its epoch record (below). A crash
+//     before this step leaves a claim the next run takes over; only a
+//     crash between this step and the next one's answer leaves the send
+//     unknown.
+//  5. SendEmail, with the SDK's retries off: a retry after a lost answer
 //     would send twice.
-//  5. CompleteEffect with SES's message id.
+//  6. CompleteEffect with SES's message id (retried for up to
+//     Config.RecordTimeout while Redis does not answer).
 //
 // What a failed SendEmail does:
 //
@@ -94,16 +104,38 @@
 //	                                       job fails permanently naming each refusal
 //	NotFoundException                      release; retryable: the configuration set is missing
 //	other 4xx, or the request never left   release; retryable
-//	transport error, timeout, 5xx          MarkEffectUnknown: SES may have accepted it; it is
-//	                                       never re-sent automatically; the job goes on and
-//	                                       reports the recipient unknown
+//	transport error, timeout, 5xx          MarkEffectUnknown: SES may have accepted it
 //
-// Unknown sends are listed by idempotency's ListUnknownEffects (`quarry
-// effects unknown`) until a person settles them with ResolveEffect
-// (`quarry effects resolve`; the SES console, or a Send event carrying the
-// job_id tag, tells whether the mail went). A worker that
-// dies between claim and completion leaves the same state: the next owner
-// of the job finds the effect abandoned and reports it unknown.
+// # Unknown sends
+//
+// An unknown send (an answer lost, or a worker killed inside the call) is
+// never simply sent again. SES publishes Send, Delivery and Bounce events
+// for the message through the configuration set, with the send's tags;
+// the ses-events stage settles the send as sent when one names it
+// (idempotency's ObserveEffect), including an event that arrives while
+// the send is still attempting. The job waits meanwhile: it is given back
+// to the queue (RetryAfter) until Config.UnknownQuiet (15 minutes) has
+// passed since the send became unknown; then, if no event has settled it,
+// the next run settles it as not sent (SettleQuietEffect) and sends it.
+// With Config.SettleUnknownByHand the send is instead left for a person:
+// the job finishes reporting the recipient unknown, `quarry effects
+// unknown` lists it, and `quarry effects resolve` settles it.
+//
+// The quiet period must be longer than SES's events take to come back; an
+// event that arrives after its send was settled as not sent is logged as
+// an error by the ses-events stage (the recipient may have two mails).
+//
+// # Redis data loss
+//
+// The records above are only as good as Redis's memory of them. A Redis
+// that restarts without its data has forgotten which sends happened; a
+// job redelivered afterwards would claim them afresh and mail everyone
+// again. Every worker therefore knows the epoch record it found at start,
+// and AttemptEffect is refused (idempotency.ErrEpochChanged) once Redis
+// holds another or none: the send is released, Config.Guard closes, the
+// gate holds the queue's receives, and nothing more is sent until a
+// person has looked and restarted the workers. See the README ("What
+// Redis must be").
 //
 // # Fleet-wide send rate
 //
@@ -139,7 +171,12 @@
 //	quarry_notify_send_wait_seconds           time each send waited for the rate
 //	quarry_notify_send_rate                   the limiter's full rate, sends per second
 //
-// Logs carry a hash of each address (recipient_hash), never the address.
+//	quarry_notify_unknown_settled_total{how}  unknown sends settled as not sent after the
+//	                                          quiet period (how=quiet)
+//
+// Logs carry a hash of each address (recipient_hash), never the address:
+// errors from SES and from Redis (whose effect names hold the address)
+// have it replaced by the hash, in the log and in the job's error.
 //
 // # Concurrency
 //

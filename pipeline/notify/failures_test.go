@@ -58,7 +58,7 @@ func TestAnswerLostAfterSendIsUnknownAndNeverResent(t *testing.T) {
 		tb := setup(t, b, setupOptions{ses: func(ep *localawstest.Endpoint) SES {
 			drop = &dropAnswer{next: http.DefaultTransport, target: "lost@example.org"}
 			return sesv2.NewFromConfig(ep.Config, func(o *sesv2.Options) { o.HTTPClient = &http.Client{Transport: drop} })
-		}})
+		}, config: func(c *Config) { c.SettleUnknownByHand = true }})
 		job := newJob(t, messages.NotifyEmail{Recipients: []string{"lost@example.org", "fine@example.org"}, Template: "tables-ready", TemplateData: tablesData()})
 
 		res := tb.mustRun(t, job)
@@ -97,7 +97,10 @@ func TestAnswerLostAfterSendIsUnknownAndNeverResent(t *testing.T) {
 
 func TestServerErrorIsUnknown(t *testing.T) {
 	b := redistest.Open(t)[0]
-	tb := setup(t, b, setupOptions{localaws: localaws.Config{Faults: localaws.Faults{ErrorRates: map[string]float64{"ses.SendEmail": 1}}}})
+	tb := setup(t, b, setupOptions{
+		localaws: localaws.Config{Faults: localaws.Faults{ErrorRates: map[string]float64{"ses.SendEmail": 1}}},
+		config:   func(c *Config) { c.SettleUnknownByHand = true },
+	})
 	job := newJob(t, messages.NotifyEmail{Recipients: []string{"a@example.org"}, Template: "tables-ready", TemplateData: tablesData()})
 	res := tb.mustRun(t, job)
 	if got := outcomes(res)["a@example.org"]; got != OutcomeUnknown {

@@ -67,7 +67,14 @@ func TestSendsEachRecipientAndSkipsTheSuppressed(t *testing.T) {
 			if m.Content != "Raw" || m.ConfigurationSet != "quarry" || m.Subject != "2 tables extracted from doc.pdf" {
 				t.Errorf("mail %d: content %s, configuration set %q, subject %q", i, m.Content, m.ConfigurationSet, m.Subject)
 			}
-			wantTags := map[string]string{"job_id": job.ID, "job_type": "notify_email", "template": "tables-ready"}
+			attempt := m.Tags[messages.TagEffectAttempt]
+			if len(attempt) < 16 {
+				t.Errorf("mail %d: attempt tag %q", i, attempt)
+			}
+			wantTags := map[string]string{
+				"job_id": job.ID, "job_type": "notify_email", "template": "tables-ready",
+				messages.TagEffectJob: messages.EffectTag(job.IdempotencyKey), messages.TagEffectAttempt: attempt,
+			}
 			if d := diff(wantTags, m.Tags); d != "" {
 				t.Errorf("mail %d tags %s", i, d)
 			}
@@ -200,22 +207,45 @@ func TestTakeoverSendsEachRecipientOnce(t *testing.T) {
 	})
 }
 
-func TestCrashBetweenClaimAndSendIsUnknown(t *testing.T) {
+// A worker that dies after claiming a send but before attempting it (in
+// the suppression check or the rate wait) sent nothing: the next run sends
+// it, and nothing is left unknown.
+func TestCrashBeforeAttemptIsSentByTheNextRun(t *testing.T) {
 	redistest.Run(t, func(t *testing.T, b redistest.Backend) {
 		tb := setup(t, b, setupOptions{})
 		job := newJob(t, messages.NotifyEmail{Recipients: []string{"a@example.org", "b@example.org"}, Template: "tables-ready", TemplateData: tablesData()})
 
-		// A worker claims the send to a@ and dies before it says whether
-		// it sent.
 		ttl := 200 * time.Millisecond
 		lease := tb.claim(t, job, ttl)
 		c, err := tb.store.ClaimEffect(t.Context(), lease, "email:a@example.org")
 		if err != nil || c.Status != idempotency.EffectAcquired {
 			t.Fatalf("ClaimEffect: %v %v", c.Status, err)
 		}
-		b.Advance(t, ttl+50*time.Millisecond)
+		b.Advance(t, ttl+50*time.Millisecond) // died waiting for the send rate
 
-		// The redelivered job is taken over.
+		res := tb.mustRun(t, job)
+		if d := diff(map[string]Outcome{"a@example.org": OutcomeSent, "b@example.org": OutcomeSent}, outcomes(res)); d != "" {
+			t.Errorf("outcomes %s", d)
+		}
+		for _, r := range []string{"a@example.org", "b@example.org"} {
+			if n := mailsTo(t, tb.ep, r); n != 1 {
+				t.Errorf("%s got %d messages, want 1", r, n)
+			}
+		}
+		if unknown, err := tb.store.ListUnknownEffects(t.Context()); err != nil || len(unknown) != 0 {
+			t.Errorf("ListUnknownEffects: %+v, %v; want none", unknown, err)
+		}
+	})
+}
+
+// A worker that dies inside the SES call leaves the send unknown. Left for
+// a person, the next run reports it unknown and does not send it.
+func TestCrashDuringAttemptIsUnknown(t *testing.T) {
+	redistest.Run(t, func(t *testing.T, b redistest.Backend) {
+		tb := setup(t, b, setupOptions{config: func(c *Config) { c.SettleUnknownByHand = true }})
+		job := newJob(t, messages.NotifyEmail{Recipients: []string{"a@example.org", "b@example.org"}, Template: "tables-ready", TemplateData: tablesData()})
+		tb.dieAttempting(t, job, "email:a@example.org")
+
 		res := tb.mustRun(t, job)
 		if d := diff(map[string]Outcome{"a@example.org": OutcomeUnknown, "b@example.org": OutcomeSent}, outcomes(res)); d != "" {
 			t.Errorf("outcomes %s", d)
@@ -224,10 +254,7 @@ func TestCrashBetweenClaimAndSendIsUnknown(t *testing.T) {
 			t.Errorf("unknown detail %q, want the abandonment reason", res.Recipients[0].Detail)
 		}
 		if n := mailsTo(t, tb.ep, "a@example.org"); n != 0 {
-			t.Errorf("a@ got %d messages, want 0: an unknown send is never redone", n)
-		}
-		if n := mailsTo(t, tb.ep, "b@example.org"); n != 1 {
-			t.Errorf("b@ got %d messages, want 1", n)
+			t.Errorf("a@ got %d messages, want 0: an unknown send is not redone", n)
 		}
 		if tb.counted(metricUnknown) != 1 {
 			t.Errorf("unknown counter %v, want 1", tb.counted(metricUnknown))
@@ -240,6 +267,58 @@ func TestCrashBetweenClaimAndSendIsUnknown(t *testing.T) {
 			t.Errorf("ListUnknownEffects: %+v", unknown)
 		}
 	})
+}
+
+// Settled automatically, an unknown send that no SES event reports within
+// the quiet period is sent once the period has passed; until then the job
+// waits in the queue.
+func TestUnknownSendIsSentAfterTheQuietPeriod(t *testing.T) {
+	redistest.Run(t, func(t *testing.T, b redistest.Backend) {
+		const quiet = 400 * time.Millisecond
+		tb := setup(t, b, setupOptions{config: func(c *Config) { c.UnknownQuiet = quiet }})
+		job := newJob(t, messages.NotifyEmail{Recipients: []string{"a@example.org"}, Template: "tables-ready", TemplateData: tablesData()})
+		tb.dieAttempting(t, job, "email:a@example.org")
+
+		_, err := tb.run(t, job)
+		var ra *messages.RetryAfterError
+		if !errors.As(err, &ra) || ra.Delay <= 0 || ra.Delay > quiet+2*time.Second {
+			t.Fatalf("run inside the quiet period: %v, want a RetryAfter up to the period's end", err)
+		}
+		if strings.Contains(err.Error(), "a@example.org") {
+			t.Errorf("error names the address: %v", err)
+		}
+		if n := mailsTo(t, tb.ep, "a@example.org"); n != 0 {
+			t.Fatalf("a@ got %d messages inside the quiet period", n)
+		}
+		b.Advance(t, quiet)
+		res := tb.mustRun(t, job)
+		if got := outcomes(res)["a@example.org"]; got != OutcomeSent {
+			t.Fatalf("after the quiet period: %s, want sent", got)
+		}
+		if n := mailsTo(t, tb.ep, "a@example.org"); n != 1 {
+			t.Errorf("a@ got %d messages, want 1", n)
+		}
+		if unknown, err := tb.store.ListUnknownEffects(t.Context()); err != nil || len(unknown) != 0 {
+			t.Errorf("ListUnknownEffects: %+v, %v; want none", unknown, err)
+		}
+	})
+}
+
+// dieAttempting plays a worker that claims the send and dies inside the
+// SES call (the effect attempted, nothing recorded after it), and lets its
+// lease lapse.
+func (tb *testBundle) dieAttempting(t *testing.T, job messages.Job, name string) {
+	t.Helper()
+	ttl := 200 * time.Millisecond
+	lease := tb.claim(t, job, ttl)
+	c, err := tb.store.ClaimEffect(t.Context(), lease, name)
+	if err != nil || c.Status != idempotency.EffectAcquired {
+		t.Fatalf("ClaimEffect: %v %v", c.Status, err)
+	}
+	if err := tb.store.AttemptEffect(t.Context(), c.Effect); err != nil {
+		t.Fatal(err)
+	}
+	tb.backend.Advance(t, ttl+50*time.Millisecond)
 }
 
 func TestMissingLease(t *testing.T) {

@@ -123,10 +123,13 @@ func TestRejectedMessageIsPermanentAfterTheOthers(t *testing.T) {
 	if !messages.IsPermanent(err) {
 		t.Fatalf("got %v, want a permanent error", err)
 	}
-	for _, w := range []string{"SES rejected the message to a@example.org", "SES rejected the message to b@example.org", "not verified"} {
+	for _, w := range []string{"SES rejected the message to recipient " + tb.supp.Hash("a@example.org"), "SES rejected the message to recipient " + tb.supp.Hash("b@example.org"), "not verified"} {
 		if !strings.Contains(err.Error(), w) {
 			t.Errorf("error %q does not say %q", err, w)
 		}
+	}
+	if strings.Contains(err.Error(), "a@example.org") || strings.Contains(err.Error(), "b@example.org") {
+		t.Errorf("error %q names a recipient's address (logs and DLQ attributes carry it)", err)
 	}
 	if tb.counted(metricRejected) != 2 {
 		t.Errorf("rejected counter %v, want 2", tb.counted(metricRejected))

@@ -18,6 +18,7 @@ type metrics struct {
 	paused     prometheus.Gauge
 	waits      prometheus.Histogram
 	rate       prometheus.Gauge
+	settled    *prometheus.CounterVec // unknown sends settled, by how
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -39,12 +40,17 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "quarry_notify_send_rate",
 			Help: "Sends per second the fleet-wide limiter allows now (halved for a minute after SES throttles).",
 		}),
+		settled: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "quarry_notify_unknown_settled_total",
+			Help: "Unknown sends settled as not sent after the quiet period without an SES event (how=quiet); the ses-events stage counts those its events settle.",
+		}, []string{"how"}),
 	}
+	m.settled.WithLabelValues("quiet")
 	for _, o := range []string{metricSent, metricAlreadySent, metricSuppressed, metricUnknown, metricThrottled, metricRejected} {
 		m.recipients.WithLabelValues(o)
 	}
 	if reg != nil {
-		reg.MustRegister(m.recipients, m.paused, m.waits, m.rate)
+		reg.MustRegister(m.recipients, m.paused, m.waits, m.rate, m.settled)
 	}
 	return m
 }

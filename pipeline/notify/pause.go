@@ -69,9 +69,14 @@ type Gate struct {
 // paused sending or suspended the account, or the daily quota is spent),
 // it polls GetAccount every Config.PausePoll and returns once SES says
 // sending is enabled again and, for the quota, the last 24 hours have
-// room. It returns an error only when ctx ends: its cause.
+// room. While the Config.Guard is closed (Redis lost its data) it holds
+// the receives until ctx ends. It returns an error only when ctx ends: its
+// cause.
 func (g *Gate) Wait(ctx context.Context) error {
 	h := g.h
+	if err := h.waitGuard(ctx); err != nil {
+		return err
+	}
 	if reason, _ := h.pause.current(); reason == "" {
 		// The scheduled refresh can find a pause before any job meets
 		// one. A failure to read the account is left to the next job,

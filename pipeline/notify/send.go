@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -13,22 +14,19 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/quarry-dev/quarry/idempotency"
+	"github.com/quarry-dev/quarry/internal/delay"
 	"github.com/quarry-dev/quarry/messages"
 )
-
-// cleanupTimeout bounds releasing or marking an effect after the job's
-// context has ended.
-const cleanupTimeout = 5 * time.Second
 
 // rejectedError is SES refusing one recipient's message: the job fails
 // permanently once the other recipients are done.
 type rejectedError struct {
-	addr string
-	err  error
+	hash string // the recipient's address hash
+	err  error  // SES's error, with the address replaced by its hash
 }
 
 func (e *rejectedError) Error() string {
-	return fmt.Sprintf("SES rejected the message to %s: %v", e.addr, e.err)
+	return fmt.Sprintf("SES rejected the message to recipient %s: %v", e.hash, e.err)
 }
 
 func (e *rejectedError) Unwrap() error { return e.err }
@@ -39,40 +37,79 @@ func effectName(addr string) string { return "email:" + addr }
 // deliver runs the send protocol for one recipient: claim the send as an
 // effect of the job first, and act on what the claim says.
 func (h *Handler) deliver(ctx context.Context, lease *idempotency.Lease, job messages.Job, tmpl string, msg *message, rc recipient, log zerolog.Logger) (RecipientResult, error) {
-	claim, err := h.cfg.Effects.ClaimEffect(ctx, lease, effectName(rc.addr))
-	if err != nil {
-		return RecipientResult{}, fmt.Errorf("notify: claiming the send to %s: %w", rc.addr, err)
+	for settled := false; ; settled = true {
+		claim, err := h.cfg.Effects.ClaimEffect(ctx, lease, effectName(rc.addr))
+		if err != nil {
+			return RecipientResult{}, h.redact(rc, fmt.Errorf("notify: claiming the send to %s: %w", rc.addr, err))
+		}
+		switch claim.Status {
+		case idempotency.EffectCompleted:
+			rr := completedResult(rc.addr, claim.Result)
+			h.count(string(rr.Outcome))
+			log.Debug().Str("outcome", string(rr.Outcome)).Msg("recipient done in an earlier run; skipped")
+			return rr, nil
+		case idempotency.EffectInProgress:
+			return RecipientResult{}, fmt.Errorf("notify: the send to recipient %s is under way in another run of job %s under the same lease; retry later", h.addressHash(rc.addr), job.ID)
+		case idempotency.EffectUnknown:
+			if h.cfg.SettleUnknownByHand || settled {
+				h.count(metricUnknown)
+				log.Warn().Str("reason", h.redactText(rc, claim.Reason)).
+					Msg("whether this recipient was mailed is unknown; not sending again (`quarry effects unknown` lists it)")
+				return RecipientResult{Address: rc.addr, Outcome: OutcomeUnknown, Detail: claim.Reason}, nil
+			}
+			ok, err := h.settleQuiet(ctx, lease.Key, job, rc, claim, log)
+			if err != nil || !ok {
+				return RecipientResult{}, err
+			}
+			// Settled as not sent: claim it afresh and send it.
+		case idempotency.EffectAcquired:
+			if claim.TakenOver {
+				log.Info().Msg("an earlier run claimed this send but never attempted it; sending it now")
+			}
+			return h.send(ctx, job, tmpl, msg, rc, claim.Effect, log)
+		default:
+			return RecipientResult{}, fmt.Errorf("notify: claiming the send to recipient %s: unexpected status %s", h.addressHash(rc.addr), claim.Status)
+		}
 	}
-	switch claim.Status {
-	case idempotency.EffectCompleted:
-		rr := completedResult(rc.addr, claim.Result)
-		h.count(string(rr.Outcome))
-		log.Debug().Str("outcome", string(rr.Outcome)).Msg("recipient done in an earlier run; skipped")
-		return rr, nil
-	case idempotency.EffectInProgress:
-		return RecipientResult{}, fmt.Errorf("notify: the send to %s is under way in another run of job %s under the same lease; retry later", rc.addr, job.ID)
-	case idempotency.EffectUnknown:
-		h.count(metricUnknown)
-		log.Warn().Str("reason", claim.Reason).
-			Msg("whether this recipient was mailed is unknown; not sending again (`quarry effects unknown` lists it)")
-		return RecipientResult{Address: rc.addr, Outcome: OutcomeUnknown, Detail: claim.Reason}, nil
-	case idempotency.EffectAcquired:
-		return h.send(ctx, job, tmpl, msg, rc, claim.Effect, log)
-	}
-	return RecipientResult{}, fmt.Errorf("notify: claiming the send to %s: unexpected status %s", rc.addr, claim.Status)
 }
 
-// send performs an acquired send effect: suppression check, rate, SES.
+// settleQuiet settles an unknown send as not sent once it has been
+// unknown for Config.UnknownQuiet without an SES event naming it (an event
+// settles it as sent through the ses-events stage). Until then the job
+// waits, given back to the queue until the quiet period ends: ok is false
+// and the error a RetryAfter.
+func (h *Handler) settleQuiet(ctx context.Context, key string, job messages.Job, rc recipient, claim idempotency.EffectClaim, log zerolog.Logger) (ok bool, err error) {
+	ok, err = h.cfg.Effects.SettleQuietEffect(ctx, key, effectName(rc.addr), h.cfg.UnknownQuiet)
+	if err != nil {
+		return false, h.redact(rc, fmt.Errorf("notify: settling the unknown send to %s: %w", rc.addr, err))
+	}
+	if ok {
+		h.metrics.settled.WithLabelValues("quiet").Inc()
+		log.Warn().Time("unknown_since", claim.MarkedAt).Dur("quiet", h.cfg.UnknownQuiet).
+			Msg("no SES event reported the unknown send within the quiet period: settled as not sent; sending it again")
+		return true, nil
+	}
+	wait := time.Until(claim.MarkedAt.Add(h.cfg.UnknownQuiet))
+	wait = min(max(wait, time.Second), h.cfg.UnknownQuiet) + time.Second
+	h.count(metricUnknown)
+	log.Info().Time("unknown_since", claim.MarkedAt).Dur("retry_in", wait).
+		Msg("whether this recipient was mailed is unknown; the job waits for SES's events or the end of the quiet period")
+	return false, messages.RetryAfter(wait, fmt.Errorf("notify: whether recipient %s of job %s was mailed is unknown since %s (%s); waiting for an SES event naming the send, or the quiet period (%s), to settle it",
+		h.addressHash(rc.addr), job.ID, claim.MarkedAt.Format(time.RFC3339), h.redactText(rc, claim.Reason), h.cfg.UnknownQuiet))
+}
+
+// send performs an acquired send effect: suppression check, rate,
+// attempt, SES.
 func (h *Handler) send(ctx context.Context, job messages.Job, tmpl string, msg *message, rc recipient, eff *idempotency.Effect, log zerolog.Logger) (RecipientResult, error) {
 	reasons, err := h.suppressed(ctx, rc)
 	if err != nil {
 		h.release(ctx, eff, log)
-		return RecipientResult{}, fmt.Errorf("notify: checking the suppression list for %s: %w", rc.addr, err)
+		return RecipientResult{}, h.redact(rc, fmt.Errorf("notify: checking the suppression list for %s: %w", rc.addr, err))
 	}
 	if len(reasons) > 0 {
 		if err := h.cfg.Effects.CompleteEffect(ctx, eff, suppressedEffect(reasons)); err != nil {
 			h.release(ctx, eff, log)
-			return RecipientResult{}, fmt.Errorf("notify: recording that %s is suppressed: %w", rc.addr, err)
+			return RecipientResult{}, h.redact(rc, fmt.Errorf("notify: recording that %s is suppressed: %w", rc.addr, err))
 		}
 		h.count(metricSuppressed)
 		log.Info().Strs("reasons", reasons).Msg("recipient is suppressed; not mailed")
@@ -89,21 +126,37 @@ func (h *Handler) send(ctx context.Context, job messages.Job, tmpl string, msg *
 		h.release(ctx, eff, log)
 		return RecipientResult{}, fmt.Errorf("notify: waiting for the send rate: %w", err)
 	}
+	if err := h.guardErr(); err != nil {
+		h.release(ctx, eff, log)
+		return RecipientResult{}, h.guardedError(err)
+	}
 
-	id, sent, err := h.sendEmail(ctx, job, tmpl, rc.addr, raw)
+	// From here until the effect is completed, released or marked, a crash
+	// leaves the send unknown: nothing else may come between this and the
+	// request.
+	if err := h.cfg.Effects.AttemptEffect(ctx, eff); err != nil {
+		if errors.Is(err, idempotency.ErrEpochChanged) {
+			h.tripGuard(err)
+			return RecipientResult{}, h.guardedError(err)
+		}
+		h.release(ctx, eff, log)
+		return RecipientResult{}, h.redact(rc, fmt.Errorf("notify: recording the attempt to send to %s: %w", rc.addr, err))
+	}
+	id, sent, err := h.sendEmail(ctx, job, tmpl, rc.addr, raw, eff)
 	if err == nil {
 		h.throttles.Store(0)
-		if err := h.cfg.Effects.CompleteEffect(ctx, eff, []byte(id)); err != nil {
+		if err := h.record(ctx, func(ctx context.Context) error { return h.cfg.Effects.CompleteEffect(ctx, eff, []byte(id)) }); err != nil {
 			// The mail went out but is not recorded: make sure no later
 			// run sends it again, and keep the message id for whoever
-			// settles it.
-			h.markUnknown(ctx, eff, fmt.Sprintf("SES accepted it as message %s, but recording the send failed: %v", id, err), log)
-			return RecipientResult{}, fmt.Errorf("notify: recording the send to %s (SES message %s): %w", rc.addr, id, err)
+			// settles it (its SES events settle it too).
+			h.markUnknown(ctx, eff, fmt.Sprintf("SES accepted it as message %s, but recording the send failed: %v", id, h.redact(rc, err)), log)
+			return RecipientResult{}, h.redact(rc, fmt.Errorf("notify: recording the send to %s (SES message %s): %w", rc.addr, id, err))
 		}
 		h.count(metricSent)
 		log.Debug().Str("ses_message_id", id).Dur("waited", waited).Msg("sent")
 		return RecipientResult{Address: rc.addr, Outcome: OutcomeSent, MessageID: id}, nil
 	}
+	err = h.redact(rc, err) // SES's messages may name the recipient
 
 	switch classify(err, sent) {
 	case failThrottled:
@@ -113,7 +166,7 @@ func (h *Handler) send(ctx context.Context, job messages.Job, tmpl string, msg *
 			log.Warn().Err(serr).Msg("could not halve the fleet's send rate")
 		}
 		d := throttleDelay(int(h.throttles.Add(1)))
-		return RecipientResult{}, messages.RetryAfter(d, fmt.Errorf("notify: SES throttled the send to %s; the fleet sends at half rate for a minute: %w", rc.addr, err))
+		return RecipientResult{}, messages.RetryAfter(d, fmt.Errorf("notify: SES throttled the send to recipient %s; the fleet sends at half rate for a minute: %w", h.addressHash(rc.addr), err))
 	case failDailyQuota:
 		h.release(ctx, eff, log)
 		h.enterPause(fmt.Sprintf("the SES daily sending quota is spent (%v)", err))
@@ -127,29 +180,33 @@ func (h *Handler) send(ctx context.Context, job messages.Job, tmpl string, msg *
 		h.release(ctx, eff, log)
 		h.count(metricRejected)
 		log.Error().Err(err).Msg("SES rejected the message")
-		return RecipientResult{}, &rejectedError{addr: rc.addr, err: err}
+		return RecipientResult{}, &rejectedError{hash: h.addressHash(rc.addr), err: err}
 	case failConfig:
 		h.release(ctx, eff, log)
 		return RecipientResult{}, fmt.Errorf("notify: SES is missing something the send needs (is configuration set %q created? quarry infra apply creates it): %w", h.cfg.ConfigurationSet, err)
 	case failRefused:
 		h.release(ctx, eff, log)
-		return RecipientResult{}, fmt.Errorf("notify: SES refused the send to %s: %w", rc.addr, err)
+		return RecipientResult{}, fmt.Errorf("notify: SES refused the send to recipient %s: %w", h.addressHash(rc.addr), err)
 	case failNotSent:
 		h.release(ctx, eff, log)
-		return RecipientResult{}, fmt.Errorf("notify: sending to %s (the request never left): %w", rc.addr, err)
+		return RecipientResult{}, fmt.Errorf("notify: sending to recipient %s (the request never left): %w", h.addressHash(rc.addr), err)
 	}
-	// failAmbiguous: SES may have accepted it. Never send it again.
+	// failAmbiguous: SES may have accepted it. Not sent again until its
+	// SES events or the quiet period settle it.
 	reason := fmt.Sprintf("SendEmail may have reached SES but no answer came back: %v", err)
 	h.markUnknown(ctx, eff, reason, log)
 	h.count(metricUnknown)
-	log.Warn().Err(err).Msg("whether this recipient was mailed is unknown; not sending again (`quarry effects unknown` lists it)")
+	log.Warn().Err(err).Msg("whether this recipient was mailed is unknown; not sending again until SES's events or the quiet period settle it (`quarry effects unknown` lists it)")
+	if !h.cfg.SettleUnknownByHand {
+		return RecipientResult{}, messages.RetryAfter(h.cfg.UnknownQuiet+time.Second, fmt.Errorf("notify: whether recipient %s of job %s was mailed is unknown (%s); the job waits for SES's events or the quiet period (%s)", h.addressHash(rc.addr), job.ID, reason, h.cfg.UnknownQuiet))
+	}
 	return RecipientResult{Address: rc.addr, Outcome: OutcomeUnknown, Detail: reason}, nil
 }
 
 // sendEmail sends one raw message and returns SES's message id. sent
 // reports whether the request reached the HTTP transport: before that,
 // a failure certainly sent nothing.
-func (h *Handler) sendEmail(ctx context.Context, job messages.Job, tmpl, to string, raw []byte) (id string, sent bool, err error) {
+func (h *Handler) sendEmail(ctx context.Context, job messages.Job, tmpl, to string, raw []byte, eff *idempotency.Effect) (id string, sent bool, err error) {
 	if err := context.Cause(ctx); err != nil {
 		return "", false, err
 	}
@@ -160,16 +217,28 @@ func (h *Handler) sendEmail(ctx context.Context, job messages.Job, tmpl, to stri
 		Destination:          &types.Destination{ToAddresses: []string{to}},
 		Content:              &types.EmailContent{Raw: &types.RawMessage{Data: raw}},
 		ConfigurationSetName: aws.String(h.cfg.ConfigurationSet),
-		EmailTags: []types.MessageTag{
-			{Name: aws.String("job_id"), Value: aws.String(tagValue(job.ID))},
-			{Name: aws.String("job_type"), Value: aws.String(tagValue(job.Type))},
-			{Name: aws.String("template"), Value: aws.String(tagValue(tmpl))},
-		},
+		EmailTags:            h.tags(job, tmpl, eff),
 	}, sendOnce(&sent))
 	if err != nil {
 		return "", sent, err
 	}
 	return aws.ToString(out.MessageId), true, nil
+}
+
+// tags are the send's message tags: the job, and the effect the send
+// performs when its key fits a tag value (256 characters).
+func (h *Handler) tags(job messages.Job, tmpl string, eff *idempotency.Effect) []types.MessageTag {
+	tags := []types.MessageTag{
+		{Name: aws.String("job_id"), Value: aws.String(tagValue(job.ID))},
+		{Name: aws.String("job_type"), Value: aws.String(tagValue(job.Type))},
+		{Name: aws.String("template"), Value: aws.String(tagValue(tmpl))},
+	}
+	if k := messages.EffectTag(eff.Key); len(k) <= 256 {
+		tags = append(tags,
+			types.MessageTag{Name: aws.String(messages.TagEffectJob), Value: aws.String(k)},
+			types.MessageTag{Name: aws.String(messages.TagEffectAttempt), Value: aws.String(eff.Attempt())})
+	}
+	return tags
 }
 
 // sendOnce configures one SendEmail call: no SDK retries (SendEmail has
@@ -208,24 +277,42 @@ func (h *Handler) suppressed(ctx context.Context, rc recipient) ([]string, error
 
 // release frees an effect that certainly did not happen, so a later run
 // performs it. It outlives the job's context. A failure leaves the effect
-// claimed, and the next owner of the job reports it unknown: safe, and
-// logged.
+// claimed (or attempting), and the next owner of the job takes a claimed
+// one over (or reports an attempting one unknown): safe, and logged.
 func (h *Handler) release(ctx context.Context, eff *idempotency.Effect, log zerolog.Logger) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
-	defer cancel()
-	if err := h.cfg.Effects.ReleaseEffect(ctx, eff); err != nil {
-		log.Warn().Err(err).Msg("could not release the send effect; the next run reports this recipient unknown")
+	if err := h.record(ctx, func(ctx context.Context) error { return h.cfg.Effects.ReleaseEffect(ctx, eff) }); err != nil {
+		log.Warn().Err(h.redactName(eff, err)).Msg("could not release the send effect; the next run of the job takes it over")
 	}
 }
 
 // markUnknown records that a send may have happened. It outlives the
-// job's context. A failure leaves the effect claimed, which the next owner
-// of the job also treats as unknown.
+// job's context and retries while Redis does not answer (a restart). If
+// it still fails, the effect stays attempting as long as Redis kept it,
+// and the next owner of the job reports it unknown; a Redis that lost it
+// has lost its epoch record too, which stops every send (the epoch guard).
 func (h *Handler) markUnknown(ctx context.Context, eff *idempotency.Effect, reason string, log zerolog.Logger) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	if err := h.record(ctx, func(ctx context.Context) error { return h.cfg.Effects.MarkEffectUnknown(ctx, eff, reason) }); err != nil {
+		log.Error().Err(h.redactName(eff, err)).Msg("could not mark the send effect unknown; if Redis kept the attempt, the next run of the job reports it unknown, and if Redis lost its data, the epoch guard stops sends")
+	}
+}
+
+// record runs a write that must outlive the job's context (a completion,
+// a release, a mark): it retries a failure that is not a refusal (Redis
+// restarting, a dropped connection) with backoff for up to
+// Config.RecordTimeout.
+func (h *Handler) record(ctx context.Context, write func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.cfg.RecordTimeout)
 	defer cancel()
-	if err := h.cfg.Effects.MarkEffectUnknown(ctx, eff, reason); err != nil {
-		log.Warn().Err(err).Msg("could not mark the send effect unknown; it stays claimed, which later runs treat the same way")
+	backoff := 50 * time.Millisecond
+	for {
+		err := write(ctx)
+		if err == nil || errors.Is(err, idempotency.ErrNotOwner) || errors.Is(err, idempotency.ErrLeaseLost) || errors.Is(err, idempotency.ErrInvalid) {
+			return err
+		}
+		if serr := delay.Sleep(ctx, backoff); serr != nil {
+			return err
+		}
+		backoff = min(2*backoff, time.Second)
 	}
 }
 

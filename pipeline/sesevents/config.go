@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
+	"github.com/quarry-dev/quarry/idempotency"
 	"github.com/quarry-dev/quarry/pipeline/suppression"
 )
 
@@ -20,6 +21,12 @@ type Suppressions interface {
 	Suppressed(ctx context.Context, address string) ([]string, error)
 	// Hash identifies an address in logs without writing it out.
 	Hash(address string) string
+}
+
+// Effects settles the once-only effects (sends) that SES's events report;
+// *idempotency.Store satisfies it.
+type Effects interface {
+	ObserveEffect(ctx context.Context, key, name, attempt, evidence string) (idempotency.Observation, error)
 }
 
 // SESSuppressionList is the part of SES v2 the stage mirrors suppressions
@@ -61,6 +68,11 @@ type Config struct {
 	// suppression (PutSuppressedDestination), so SES itself refuses the
 	// address too.
 	Mirror SESSuppressionList
+	// Effects, when set, is told about every Send, Delivery, Bounce,
+	// Complaint and DeliveryDelay event of a send tagged with its effect
+	// (messages.TagEffectJob, TagEffectAttempt): SES accepted the message,
+	// so an unknown send is settled as sent.
+	Effects Effects
 	// Actor names the stage in suppression entries and the audit trail.
 	// Default "ses-events".
 	Actor string

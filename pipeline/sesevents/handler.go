@@ -15,6 +15,7 @@ import (
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 	"github.com/rs/zerolog"
 
+	"github.com/quarry-dev/quarry/idempotency"
 	"github.com/quarry-dev/quarry/messages"
 	"github.com/quarry-dev/quarry/pipeline/suppression"
 )
@@ -145,6 +146,9 @@ func (h *Handler) recipient(ctx context.Context, log *zerolog.Logger, ev *messag
 		return out, nil
 	}
 	rlog := log.With().Str("kind", string(ev.Kind)).Str("ses_message_id", ev.Mail.MessageID).Str("address_hash", out.AddressHash).Logger()
+	if err := h.observe(ctx, rlog, ev, addr); err != nil {
+		return out, err
+	}
 
 	var counters []string
 	simulator := isSimulator(addr)
@@ -362,3 +366,54 @@ func isSimulator(addr string) bool {
 func (h *Handler) hash(addr string) string {
 	return h.cfg.Suppressions.Hash(addr)
 }
+
+// observe tells the effect store that SES accepted the send this event is
+// about, when the send carries its effect tags: an unknown send is then
+// settled as sent. Reject and RenderingFailure events mean SES did not
+// send, and settle nothing.
+func (h *Handler) observe(ctx context.Context, log zerolog.Logger, ev *messages.SESEvent, addr string) error {
+	if h.cfg.Effects == nil {
+		return nil
+	}
+	switch ev.Kind {
+	case messages.SESSend, messages.SESDelivery, messages.SESBounce, messages.SESComplaint, messages.SESDeliveryDelay:
+	default:
+		return nil
+	}
+	key, attempt, ok := ev.Mail.EffectOf()
+	if !ok {
+		return nil
+	}
+	got, err := h.cfg.Effects.ObserveEffect(ctx, key, "email:"+addr, attempt, ev.Mail.MessageID)
+	if err != nil {
+		return fmt.Errorf("ses-events: settling the send of job key %q to %s: %w", key, h.hash(addr), redactAddr(err, addr, h.hash(addr)))
+	}
+	h.metrics.effects.WithLabelValues(string(got)).Inc()
+	switch got {
+	case idempotency.ObservedSettled:
+		log.Info().Str("job_key", key).Msg("an unknown send is settled as sent: SES reports the message")
+	case idempotency.ObservedLate:
+		log.Warn().Str("job_key", key).Msg("SES reports a send after its quiet period had settled it as not sent, before it was sent again: settled as sent; consider a longer QUARRY_NOTIFY_UNKNOWN_QUIET")
+	case idempotency.ObservedStale:
+		log.Error().Str("job_key", key).
+			Msg("SES reports a send that was settled as not sent after its quiet period and sent again: this recipient may have two mails; lengthen QUARRY_NOTIFY_UNKNOWN_QUIET beyond the time SES events take to arrive")
+	}
+	return nil
+}
+
+// redactAddr returns err with addr replaced by its hash in the message.
+func redactAddr(err error, addr, hash string) error {
+	msg := strings.ReplaceAll(err.Error(), addr, "<"+hash+">")
+	if msg == err.Error() {
+		return err
+	}
+	return &redactedError{msg: msg, err: err}
+}
+
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/rs/zerolog"
 
+	"github.com/quarry-dev/quarry/idempotency"
 	"github.com/quarry-dev/quarry/infra/localaws"
 	"github.com/quarry-dev/quarry/infra/localaws/localawstest"
 	"github.com/quarry-dev/quarry/internal/redistest"
@@ -33,6 +34,8 @@ type fixture struct {
 	list  *suppression.Store
 	clock *clock
 	logs  *bytes.Buffer
+	store *idempotency.Store // the effects the events settle
+	be    redistest.Backend
 	n     int // SNS message ids handed out
 }
 
@@ -49,11 +52,13 @@ func each(t *testing.T, cfg sesevents.Config, test func(t *testing.T, f *fixture
 			cfg := cfg
 			cfg.Suppressions, cfg.Redis, cfg.Prefix, cfg.Now = list, be.Client, be.Prefix, c.Now
 			cfg.Logger = zerolog.New(logs)
+			store := idempotency.NewStore(be.Client, be.Prefix)
+			cfg.Effects = store
 			h, err := sesevents.NewHandler(cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
-			test(t, &fixture{h: h, list: list, clock: c, logs: logs})
+			test(t, &fixture{h: h, list: list, clock: c, logs: logs, store: store, be: be})
 		})
 	}
 }
@@ -69,17 +74,22 @@ type ev struct {
 	status    string
 	complaint string // feedback type
 	to        []string
+	tags      map[string]string // more mail tags
 }
 
 // body renders the event as SES publishes it, inside an SNS envelope.
 func (e ev) body(t *testing.T, snsID string, at time.Time) string {
 	t.Helper()
 	ts := at.Format("2006-01-02T15:04:05.000Z")
+	tags := map[string][]string{"job_id": {"01JOB"}}
+	for k, v := range e.tags {
+		tags[k] = []string{v}
+	}
 	doc := map[string]any{
 		e.format: e.kind,
 		"mail": map[string]any{
 			"timestamp": ts, "messageId": e.mailID, "source": "results@quarry.example",
-			"destination": e.to, "tags": map[string][]string{"job_id": {"01JOB"}},
+			"destination": e.to, "tags": tags,
 		},
 	}
 	switch e.kind {

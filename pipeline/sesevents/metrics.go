@@ -12,10 +12,15 @@ type metrics struct {
 	bounceRate   prometheus.Gauge
 	complaintRt  prometheus.Gauge
 	windowSends  prometheus.Gauge
+	effects      *prometheus.CounterVec // by observation: what events of tagged sends did to their effects
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{
+		effects: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "quarry_ses_effect_events_total",
+			Help: "Events of sends tagged with their effect, by what they did: settled (an unknown send settled as sent), observed (the send was still attempting), completed, claimed, missing, stale (the send had been settled as not sent: it may have gone twice).",
+		}, []string{"result"}),
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "quarry_ses_events_total", Help: "SES events handled, per recipient, by kind (replays not counted).",
 		}, []string{"kind"}),
@@ -45,7 +50,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.events, m.replays, m.suppressions, m.softBounces, m.autoReplies, m.contentIssue, m.bounceRate, m.complaintRt, m.windowSends)
+		reg.MustRegister(m.events, m.replays, m.suppressions, m.softBounces, m.autoReplies, m.contentIssue, m.bounceRate, m.complaintRt, m.windowSends, m.effects)
 	}
 	return m
 }

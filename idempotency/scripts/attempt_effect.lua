@@ -1,0 +1,30 @@
+-- AttemptEffect: KEYS[1] job record, KEYS[2] effect, KEYS[3] epoch record.
+-- ARGV[1] job owner token, ARGV[2] job fence, ARGV[3] effect token,
+-- ARGV[4] the epoch the caller expects ('' checks none).
+-- Returns 'ok' | 'epoch:<what Redis holds>' | 'effect_lost' | 'not_owner' |
+-- 'ended:<state>' | owner_check's refusal.
+if ARGV[4] ~= '' then
+  local ep = redis.call('GET', KEYS[3])
+  if ep ~= ARGV[4] then
+    return 'epoch:' .. (ep or '')
+  end
+end
+local s = owner_check(KEYS[1], ARGV[1], ARGV[2])
+if s ~= 'ok' then
+  return s
+end
+local e = redis.call('HMGET', KEYS[2], 'state', 'token')
+if not e[1] then
+  return 'effect_lost'
+end
+if e[2] ~= ARGV[3] then
+  return 'not_owner'
+end
+if e[1] == 'attempting' then
+  return 'ok'
+end
+if e[1] ~= 'claimed' then
+  return 'ended:' .. e[1]
+end
+redis.call('HSET', KEYS[2], 'state', 'attempting', 'attempt_ms', now_ms())
+return 'ok'
