@@ -12,9 +12,10 @@ import (
 // chunk is a run of words on one line separated by less than a column
 // gap: the candidate text of one cell.
 type chunk struct {
-	text string
-	box  geom.Rect
-	size float64
+	text  string
+	box   geom.Rect
+	size  float64
+	words []layout.Word
 }
 
 // textLine is a line of chunks.
@@ -25,40 +26,74 @@ type textLine struct {
 	size     float64
 }
 
-// chunkGap is the gap, in font sizes, that separates two chunks.
-const chunkGap = 0.5
+const (
+	// chunkGap is the gap, in font sizes, that separates two chunks.
+	chunkGap = 0.5
+	// spacedGap is the widest gap, in font sizes, that an explicit space
+	// character bridges inside one chunk (a monospaced space is 0.6 em).
+	spacedGap = 0.8
+)
 
-func chunkLines(lines []layout.Line) []textLine {
+// explicitSpaces reports whether the text of a page writes the spaces
+// between the words of a phrase as space characters, as spreadsheets and
+// word processors do: then two words on a line without a space between
+// them were placed apart, as the texts of two cells are, however close
+// they sit (a right-aligned number and the left-aligned text of the next
+// column are often only a space apart).
+func explicitSpaces(lines []layout.Line) bool {
+	pairs, spaced := 0, 0
+	for _, l := range lines {
+		for i := 1; i < len(l.Words); i++ {
+			a, b := l.Words[i-1], l.Words[i]
+			if b.Box.X0-a.Box.X1 > spacedGap*max(a.Size, b.Size) {
+				continue
+			}
+			pairs++
+			if a.SpaceAfter {
+				spaced++
+			}
+		}
+	}
+	return spaced >= 5 && 2*spaced >= pairs
+}
+
+// chunkLines splits lines into chunks at column gaps; with explicit
+// (see explicitSpaces) also wherever two words have no space character
+// between them.
+func chunkLines(lines []layout.Line, explicit bool) []textLine {
 	out := make([]textLine, 0, len(lines))
 	for _, l := range lines {
 		tl := textLine{box: l.Box, baseline: l.Baseline, size: l.Size}
-		var cur []layout.Word
-		flush := func() {
-			if len(cur) == 0 {
+		start := 0
+		flush := func(end int) {
+			if end <= start {
 				return
 			}
-			parts := make([]string, len(cur))
-			box := cur[0].Box
+			ws := l.Words[start:end]
+			parts := make([]string, len(ws))
+			box := ws[0].Box
 			size := 0.0
-			for i, w := range cur {
+			for i, w := range ws {
 				parts[i] = w.Text
 				box = box.Union(w.Box)
 				size = max(size, w.Size)
 			}
-			tl.chunks = append(tl.chunks, chunk{text: strings.Join(parts, " "), box: box, size: size})
-			cur = cur[:0]
+			tl.chunks = append(tl.chunks, chunk{text: strings.Join(parts, " "), box: box, size: size, words: ws})
+			start = end
 		}
-		for i, w := range l.Words {
-			if i > 0 {
-				prev := l.Words[i-1]
-				gap := w.Box.X0 - prev.Box.X1
-				if gap > chunkGap*max(w.Size, prev.Size) {
-					flush()
-				}
+		for i := 1; i < len(l.Words); i++ {
+			prev, w := l.Words[i-1], l.Words[i]
+			gap := w.Box.X0 - prev.Box.X1
+			size := max(w.Size, prev.Size)
+			split := gap > chunkGap*size
+			if explicit {
+				split = !prev.SpaceAfter || gap > spacedGap*size
 			}
-			cur = append(cur, w)
+			if split {
+				flush(i)
+			}
 		}
-		flush()
+		flush(len(l.Words))
 		out = append(out, tl)
 	}
 	return out
@@ -70,7 +105,8 @@ func streamTables(glyphs []content.Glyph, rs rulings, ruled []Table) []Table {
 	if len(glyphs) == 0 {
 		return nil
 	}
-	lines := chunkLines(layout.Lines(layout.Words(glyphs)))
+	ll := layout.Lines(layout.Words(glyphs))
+	lines := chunkLines(ll, explicitSpaces(ll))
 	var out []Table
 	for _, blk := range blocks(lines) {
 		if t, ok := blockTable(blk); ok {
@@ -120,30 +156,54 @@ func bridges(l textLine, cols [][2]float64) bool {
 	return false
 }
 
+// Gaps between lines, in font sizes.
+const (
+	// blockGap ends a block: a gap of two blank lines.
+	blockGap = 2.0
+	// wrapGap is the largest gap between two lines of one cell (the
+	// leading of the font), below the gap between two rows.
+	wrapGap = 0.25
+)
+
 // blocks splits the lines into runs that look like table rows: lines of
-// several chunks whose columns agree, allowing single-chunk lines between
-// them. A multi-chunk line whose chunks cross the gaps the block's lines
-// leave ends the block.
+// several chunks whose columns agree, allowing lines of one chunk between
+// them (rows with empty cells, lines of wrapped cells). A table ends
+// where its column structure ends: at a multi-chunk line whose chunks
+// cross the gaps the block's lines leave, at a single line across those
+// gaps set off by a wider gap than the rows (a caption, a note, a
+// paragraph), or after a gap of two blank lines. Lines of one chunk just
+// above the first row, closer than rows are (the first lines of wrapped
+// header cells), belong to the block.
 func blocks(lines []textLine) [][]textLine {
 	var out [][]textLine
-	var cur []textLine
+	var cur, pending []textLine
+	var gaps []float64
 	multi, singles := 0, 0
 	flush := func() {
-		// Trailing single-chunk lines do not belong to the table.
-		for len(cur) > 0 && len(cur[len(cur)-1].chunks) < 2 {
+		// Trailing single-chunk lines do not belong to the table, unless
+		// they continue the last row's wrapped cells.
+		for len(cur) > 1 && len(cur[len(cur)-1].chunks) < 2 {
+			last, prev := cur[len(cur)-1], cur[len(cur)-2]
+			gap := last.box.Y0 - prev.box.Y1
+			if !bridges(last, intervals(cur[:len(cur)-1], 2)) &&
+				(gap <= wrapGap*max(last.size, prev.size) || (len(cur) > 2 && gap <= 1.5*rowGap(cur[:len(cur)-1]) && last.size <= prev.size*1.05)) {
+				break
+			}
 			cur = cur[:len(cur)-1]
 		}
 		if multi >= 2 && len(cur) >= 2 {
 			out = append(out, cur)
 		}
-		cur, multi, singles = nil, 0, 0
+		cur, gaps, multi, singles = nil, nil, 0, 0
 	}
 	for _, l := range lines {
 		if len(cur) > 0 {
 			prev := cur[len(cur)-1]
 			gap := l.box.Y0 - prev.box.Y1
-			if gap > 2.0*max(l.size, prev.size) {
+			if gap > blockGap*max(l.size, prev.size) {
 				flush()
+			} else {
+				gaps = append(gaps, gap)
 			}
 		}
 		if len(l.chunks) >= 2 {
@@ -155,20 +215,35 @@ func blocks(lines []textLine) [][]textLine {
 					} else {
 						// Two lines that disagree are prose, not a table:
 						// start again from this line.
-						cur, multi, singles = nil, 0, 0
+						cur, gaps, multi, singles = nil, nil, 0, 0
 					}
 				}
 			}
+			if len(cur) == 0 {
+				cur = leadingLines(pending, l)
+			}
+			pending = nil
 			cur = append(cur, l)
 			multi++
 			singles = 0
 			continue
 		}
 		if len(cur) == 0 {
+			if len(pending) > 0 && l.box.Y0-pending[len(pending)-1].box.Y1 > wrapGap*l.size {
+				pending = pending[:0]
+			}
+			pending = append(pending, l)
+			continue
+		}
+		prev := cur[len(cur)-1]
+		gap := l.box.Y0 - prev.box.Y1
+		if gap > 1.5*median(gaps) && gap > wrapGap*l.size && bridges(l, intervals(cur, 2)) {
+			flush()
+			pending = append(pending[:0], l)
 			continue
 		}
 		singles++
-		if singles > 1 {
+		if singles > 3 {
 			flush()
 			continue
 		}
@@ -178,22 +253,52 @@ func blocks(lines []textLine) [][]textLine {
 	return out
 }
 
+// leadingLines returns the lines of pending (single-chunk lines just
+// above first) that are as close to first as lines of one cell are, in
+// the same font size, each within one cell of first.
+func leadingLines(pending []textLine, first textLine) []textLine {
+	k := len(pending)
+	next := first
+	for k > 0 {
+		p := pending[k-1]
+		if next.box.Y0-p.box.Y1 > wrapGap*max(p.size, next.size) || p.size > 1.15*first.size {
+			break
+		}
+		// A line across two cells of the first row is a title.
+		n := 0
+		for _, c := range first.chunks {
+			if geom.Overlap1D(c.box.X0, c.box.X1, p.box.X0, p.box.X1) > 0 {
+				n++
+			}
+		}
+		if n > 1 {
+			break
+		}
+		k--
+		next = p
+	}
+	return slices.Clone(pending[k:])
+}
+
+// median returns the median of vs, or 0 for none.
+func median(vs []float64) float64 {
+	if len(vs) == 0 {
+		return 0
+	}
+	s := slices.Clone(vs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
 // blockTable builds a table from a block of lines. Columns are the x
 // ranges the chunks of the fullest lines occupy; chunks of other lines
 // that cover several columns become spans starting at their first column.
 func blockTable(blk []textLine) (Table, bool) {
-	maxChunks := 0
-	for _, l := range blk {
-		maxChunks = max(maxChunks, len(l.chunks))
-	}
-	minChunks := max(2, (maxChunks+1)/2)
-	cols := intervals(blk, minChunks)
-	if len(cols) < 2 {
-		cols = intervals(blk, 2)
-	}
+	cols := columns(blk)
 	if len(cols) < 2 {
 		return Table{}, false
 	}
+	blk = splitMerged(blk, cols)
 	blk = mergeWrapped(blk, cols)
 	rows := make([][]string, 0, len(blk))
 	var spans []Span
@@ -220,6 +325,194 @@ func blockTable(blk []textLine) (Table, bool) {
 	}
 	colX = append(colX, box.X1)
 	return Table{BBox: box, Rows: rows, Spans: spans, ColX: colX}, true
+}
+
+// columns returns the x ranges of a block's columns. The body's lines
+// with the most chunks are laid down first, each chunk widening the
+// column it falls in or starting a new one; a line with a chunk across
+// two columns already laid down (a subtitle or a note spanning columns,
+// two cells run together) or with two chunks in one column is left out.
+// The first row (the header) comes last: a header cell centred over its
+// column, or aligned on the other side, may not touch the column's
+// values, so it joins the nearest column.
+func columns(blk []textLine) [][2]float64 {
+	head := 1
+	for head < len(blk) && blk[head].box.Y0-blk[head-1].box.Y1 <= wrapGap*max(blk[head].size, blk[head-1].size) {
+		head++
+	}
+	cols := layColumns(nil, blk[head:])
+	if len(cols) < 2 {
+		return layColumns(nil, blk)
+	}
+	for _, l := range blk[:head] {
+		taken := map[int]bool{}
+		var add [][2]float64
+		for _, c := range l.chunks {
+			first, n := -1, 0
+			for j, col := range cols {
+				if c.box.X0 <= col[1] && c.box.X1 >= col[0] {
+					if first < 0 {
+						first = j
+					}
+					n++
+				}
+			}
+			switch {
+			case n > 1:
+				continue
+			case n == 0:
+				first = cellOf(cols, c.box.CenterX())
+			}
+			if taken[first] && first+1 < len(cols) && !taken[first+1] && c.box.X1 < cols[first+1][0] {
+				// Two header cells over one column: the second belongs
+				// to the next column, whose values sit further right.
+				first++
+			}
+			if taken[first] {
+				add = append(add, [2]float64{c.box.X0, c.box.X1})
+				continue
+			}
+			taken[first] = true
+			add = append(add, [2]float64{min(c.box.X0, cols[first][0]), max(c.box.X1, cols[first][1])})
+		}
+		for _, a := range add {
+			cols = addInterval(cols, a[0], a[1])
+		}
+	}
+	return cols
+}
+
+// cellOf returns the column whose cell holds x: cells meet in the
+// middle of the gaps between columns.
+func cellOf(cols [][2]float64, x float64) int {
+	for j := 0; j+1 < len(cols); j++ {
+		if x < (cols[j][1]+cols[j+1][0])/2 {
+			return j
+		}
+	}
+	return len(cols) - 1
+}
+
+// layColumns lays the chunks of lines (the fullest first) into cols.
+func layColumns(cols [][2]float64, lines []textLine) [][2]float64 {
+	order := make([]int, 0, len(lines))
+	for i, l := range lines {
+		if len(l.chunks) >= 2 {
+			order = append(order, i)
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return len(lines[b].chunks) - len(lines[a].chunks) })
+	hit := make([]int, 0, 16)
+	for _, i := range order {
+		l := lines[i]
+		ok := true
+		seen := map[int]bool{}
+		for _, c := range l.chunks {
+			hit = hit[:0]
+			for j, col := range cols {
+				if c.box.X0 <= col[1] && c.box.X1 >= col[0] {
+					hit = append(hit, j)
+				}
+			}
+			if len(hit) > 1 || (len(hit) == 1 && seen[hit[0]]) {
+				ok = false
+				break
+			}
+			if len(hit) == 1 {
+				seen[hit[0]] = true
+			}
+		}
+		if !ok {
+			continue
+		}
+		for _, c := range l.chunks {
+			cols = addInterval(cols, c.box.X0, c.box.X1)
+		}
+	}
+	return cols
+}
+
+// addInterval adds [x0, x1] to the sorted disjoint intervals cols, joining
+// those it overlaps.
+func addInterval(cols [][2]float64, x0, x1 float64) [][2]float64 {
+	out := cols[:0:0]
+	placed := false
+	for _, c := range cols {
+		switch {
+		case c[1] < x0:
+			out = append(out, c)
+		case c[0] > x1:
+			if !placed {
+				out = append(out, [2]float64{x0, x1})
+				placed = true
+			}
+			out = append(out, c)
+		default:
+			x0, x1 = min(x0, c[0]), max(x1, c[1])
+		}
+	}
+	if !placed {
+		out = append(out, [2]float64{x0, x1})
+	}
+	return out
+}
+
+// splitMerged splits a chunk that covers several columns at the column
+// gaps when its words fall apart into those columns: the texts of two
+// cells run together on a page without explicit spaces.
+func splitMerged(blk []textLine, cols [][2]float64) []textLine {
+	out := make([]textLine, len(blk))
+	for i, l := range blk {
+		out[i] = l
+		var chunks []chunk
+		changed := false
+		for _, c := range l.chunks {
+			parts := splitChunk(c, cols)
+			if len(parts) > 1 {
+				changed = true
+			}
+			chunks = append(chunks, parts...)
+		}
+		if changed {
+			out[i].chunks = chunks
+		}
+	}
+	return out
+}
+
+func splitChunk(c chunk, cols [][2]float64) []chunk {
+	if len(c.words) < 2 {
+		return []chunk{c}
+	}
+	first, last := columnRange(cols, c.box)
+	if first == last {
+		return []chunk{c}
+	}
+	var parts []chunk
+	prevCol := -1
+	for _, w := range c.words {
+		j := -1
+		for k, col := range cols {
+			if w.Box.X0 >= col[0]-1 && w.Box.X1 <= col[1]+1 {
+				j = k
+				break
+			}
+		}
+		if j < 0 || j < prevCol {
+			return []chunk{c}
+		}
+		if j != prevCol {
+			parts = append(parts, chunk{text: w.Text, box: w.Box, size: w.Size, words: []layout.Word{w}})
+			prevCol = j
+			continue
+		}
+		p := &parts[len(parts)-1]
+		p.text += " " + w.Text
+		p.box = p.box.Union(w.Box)
+		p.size = max(p.size, w.Size)
+		p.words = append(p.words, w)
+	}
+	return parts
 }
 
 // columnRange returns the first and last column a chunk covers: the
@@ -257,17 +550,20 @@ func mergeWrapped(blk []textLine, cols [][2]float64) []textLine {
 	for i := 1; i < len(blk); i++ {
 		gaps = append(gaps, blk[i].box.Y0-blk[i-1].box.Y1)
 	}
-	sorted := slices.Clone(gaps)
-	slices.Sort(sorted)
-	median := sorted[len(sorted)/2]
-	size := blk[0].size
-	if median < 0.4*size {
+	median := rowGap(blk)
+	if median < 0.2*blk[0].size {
 		return blk
 	}
 	out := []textLine{blk[0]}
 	for i := 1; i < len(blk); i++ {
 		prev := &out[len(out)-1]
-		if gaps[i-1] < 0.5*median && compatible(*prev, blk[i], cols) {
+		// Lines as close as the lines of one cell are one row, whatever
+		// columns they fill (a header whose cells wrap).
+		g := gaps[i-1]
+		// A line nearer to the line below it than to the one above
+		// belongs below (the first line of a bottom-aligned wrapped cell).
+		nearerBelow := i < len(gaps) && gaps[i] < 0.8*g
+		if !nearerBelow && ((g < 0.5*median && compatible(*prev, blk[i], cols)) || (g < 0.75*median && g <= wrapGap*max(prev.size, blk[i].size))) {
 			prev.chunks = append(prev.chunks, blk[i].chunks...)
 			prev.box = prev.box.Union(blk[i].box)
 			continue
@@ -279,6 +575,25 @@ func mergeWrapped(blk []textLine, cols [][2]float64) []textLine {
 		out[i].chunks = joinSameColumn(out[i].chunks, cols)
 	}
 	return out
+}
+
+// rowGap estimates the gap between the rows of a block from the gaps
+// between its lines: the median of those wider than the lines of one
+// cell are apart, when they are a third or more of the gaps (many rows
+// may hold wrapped cells), or of all.
+func rowGap(blk []textLine) float64 {
+	var all, wide []float64
+	for i := 1; i < len(blk); i++ {
+		g := blk[i].box.Y0 - blk[i-1].box.Y1
+		all = append(all, g)
+		if g > wrapGap*max(blk[i].size, blk[i-1].size) {
+			wide = append(wide, g)
+		}
+	}
+	if 3*len(wide) < len(all) {
+		return median(all)
+	}
+	return median(wide)
 }
 
 // compatible reports whether b may join a as part of the same row: they
