@@ -29,6 +29,9 @@ type Word struct {
 	// SpaceAfter reports that an explicit space followed the word on
 	// its line (rather than only a gap).
 	SpaceAfter bool
+	// SpaceEnd is the right edge of the spaces after the word (with
+	// SpaceAfter): a word placed well past it was positioned apart.
+	SpaceEnd float64
 }
 
 // Line is a run of words on one baseline, left to right.
@@ -110,11 +113,15 @@ func uprightWords(gs []content.Glyph) []Word {
 				cur = cur[:0]
 			}
 		}
+		first := len(words) // the line's first word
 		var prev *content.Glyph
 		for i := range line {
 			g := line[i]
 			if g.Space {
 				flush(true)
+				if n := len(words); n > first && words[n-1].SpaceAfter {
+					words[n-1].SpaceEnd = max(words[n-1].SpaceEnd, g.Box.X1)
+				}
 				prev = nil
 				continue
 			}

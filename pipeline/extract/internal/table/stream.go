@@ -7,6 +7,7 @@ import (
 	"github.com/quarry-dev/quarry/pipeline/extract/internal/content"
 	"github.com/quarry-dev/quarry/pipeline/extract/internal/geom"
 	"github.com/quarry-dev/quarry/pipeline/extract/internal/layout"
+	"github.com/quarry-dev/quarry/pipeline/extract/internal/numcell"
 )
 
 // chunk is a run of words on one line separated by less than a column
@@ -54,7 +55,7 @@ func explicitSpaces(lines []layout.Line) bool {
 			}
 		}
 	}
-	return spaced >= 5 && 2*spaced >= pairs
+	return spaced >= 5 && 5*spaced >= pairs
 }
 
 // chunkLines splits lines into chunks at column gaps; with explicit
@@ -87,7 +88,9 @@ func chunkLines(lines []layout.Line, explicit bool) []textLine {
 			size := max(w.Size, prev.Size)
 			split := gap > chunkGap*size
 			if explicit {
-				split = !prev.SpaceAfter || gap > spacedGap*size
+				// The space must lead to the word: a space ending a
+				// wrapped line of one cell does not join the next cell.
+				split = !prev.SpaceAfter || gap > spacedGap*size || w.Box.X0-prev.SpaceEnd > 0.3*size
 			}
 			if split {
 				flush(i)
@@ -178,15 +181,16 @@ func blocks(lines []textLine) [][]textLine {
 	var out [][]textLine
 	var cur, pending []textLine
 	var gaps []float64
-	multi, singles := 0, 0
+	multi, singles, spanning := 0, 0, 0
 	flush := func() {
 		// Trailing single-chunk lines do not belong to the table, unless
 		// they continue the last row's wrapped cells.
 		for len(cur) > 1 && len(cur[len(cur)-1].chunks) < 2 {
 			last, prev := cur[len(cur)-1], cur[len(cur)-2]
 			gap := last.box.Y0 - prev.box.Y1
-			if !bridges(last, intervals(cur[:len(cur)-1], 2)) &&
-				(gap <= wrapGap*max(last.size, prev.size) || (len(cur) > 2 && gap <= 1.5*rowGap(cur[:len(cur)-1]) && last.size <= prev.size*1.05)) {
+			if !breaksColumns(last, cur[:len(cur)-1]) &&
+				(gap <= wrapGap*max(last.size, prev.size) ||
+					(len(cur) > 2 && len(prev.chunks) > 1 && gap <= 1.5*rowGap(cur[:len(cur)-1]) && last.size <= prev.size*1.05)) {
 				break
 			}
 			cur = cur[:len(cur)-1]
@@ -194,7 +198,7 @@ func blocks(lines []textLine) [][]textLine {
 		if multi >= 2 && len(cur) >= 2 {
 			out = append(out, cur)
 		}
-		cur, gaps, multi, singles = nil, nil, 0, 0
+		cur, gaps, multi, singles, spanning = nil, nil, 0, 0, 0
 	}
 	for _, l := range lines {
 		if len(cur) > 0 {
@@ -208,14 +212,13 @@ func blocks(lines []textLine) [][]textLine {
 		}
 		if len(l.chunks) >= 2 {
 			if multi >= 1 {
-				cols := intervals(cur, 2)
-				if len(cols) >= 2 && bridges(l, cols) {
+				if breaksColumns(l, cur) {
 					if multi >= 3 {
 						flush()
 					} else {
 						// Two lines that disagree are prose, not a table:
 						// start again from this line.
-						cur, gaps, multi, singles = nil, nil, 0, 0
+						cur, gaps, multi, singles, spanning = nil, nil, 0, 0, 0
 					}
 				}
 			}
@@ -225,7 +228,7 @@ func blocks(lines []textLine) [][]textLine {
 			pending = nil
 			cur = append(cur, l)
 			multi++
-			singles = 0
+			singles, spanning = 0, 0
 			continue
 		}
 		if len(cur) == 0 {
@@ -237,13 +240,19 @@ func blocks(lines []textLine) [][]textLine {
 		}
 		prev := cur[len(cur)-1]
 		gap := l.box.Y0 - prev.box.Y1
-		if gap > 1.5*median(gaps) && gap > wrapGap*l.size && bridges(l, intervals(cur, 2)) {
+		across := breaksColumns(l, cur)
+		if across && gap > 1.5*median(gaps) && gap > wrapGap*l.size {
 			flush()
 			pending = append(pending[:0], l)
 			continue
 		}
 		singles++
-		if singles > 3 {
+		if across {
+			spanning++
+		}
+		// Up to three rows with one cell each, or one line across the
+		// columns (a section heading); more is a paragraph.
+		if singles > 3 || spanning > 1 {
 			flush()
 			continue
 		}
@@ -251,6 +260,23 @@ func blocks(lines []textLine) [][]textLine {
 	}
 	flush()
 	return out
+}
+
+// breaksColumns reports whether l crosses the gaps between the columns
+// of the block cur: those of all its lines and those of the lines below
+// its first row (whose header cells may sit apart from their columns'
+// values), once there are such lines.
+func breaksColumns(l textLine, cur []textLine) bool {
+	all := intervals(cur, 2)
+	if len(all) < 2 || !bridges(l, all) {
+		return false
+	}
+	head := 1
+	for head < len(cur) && cur[head].box.Y0-cur[head-1].box.Y1 <= wrapGap*max(cur[head].size, cur[head-1].size) {
+		head++
+	}
+	body := intervals(cur[head:], 2)
+	return len(body) < 2 || bridges(l, body)
 }
 
 // leadingLines returns the lines of pending (single-chunk lines just
@@ -295,6 +321,15 @@ func median(vs []float64) float64 {
 // that cover several columns become spans starting at their first column.
 func blockTable(blk []textLine) (Table, bool) {
 	cols := columns(blk)
+	// A line above the first row across several columns is a title or a
+	// caption, not a wrapped header cell.
+	for len(blk) > 2 && len(blk[0].chunks) == 1 && len(cols) >= 2 {
+		if first, last := columnRange(cols, blk[0].chunks[0].box); first == last {
+			break
+		}
+		blk = blk[1:]
+		cols = columns(blk)
+	}
 	if len(cols) < 2 {
 		return Table{}, false
 	}
@@ -373,7 +408,11 @@ func columns(blk []textLine) [][2]float64 {
 				continue
 			}
 			taken[first] = true
-			add = append(add, [2]float64{min(c.box.X0, cols[first][0]), max(c.box.X1, cols[first][1])})
+			lo, hi := min(c.box.X0, cols[first][0]), max(c.box.X1, cols[first][1])
+			if (first > 0 && lo <= cols[first-1][1]) || (first+1 < len(cols) && hi >= cols[first+1][0]) {
+				continue // it would join two columns: a title, not a header
+			}
+			add = append(add, [2]float64{lo, hi})
 		}
 		for _, a := range add {
 			cols = addInterval(cols, a[0], a[1])
@@ -563,7 +602,8 @@ func mergeWrapped(blk []textLine, cols [][2]float64) []textLine {
 		// A line nearer to the line below it than to the one above
 		// belongs below (the first line of a bottom-aligned wrapped cell).
 		nearerBelow := i < len(gaps) && gaps[i] < 0.8*g
-		if !nearerBelow && ((g < 0.5*median && compatible(*prev, blk[i], cols)) || (g < 0.75*median && g <= wrapGap*max(prev.size, blk[i].size))) {
+		if !nearerBelow && !valuesClash(*prev, blk[i], cols) &&
+			((g < 0.5*median && compatible(*prev, blk[i], cols)) || (g < 0.75*median && g <= wrapGap*max(prev.size, blk[i].size))) {
 			prev.chunks = append(prev.chunks, blk[i].chunks...)
 			prev.box = prev.box.Union(blk[i].box)
 			continue
@@ -594,6 +634,23 @@ func rowGap(blk []textLine) float64 {
 		return median(all)
 	}
 	return median(wide)
+}
+
+// valuesClash reports whether a and b both hold a number or a date in
+// one column: numbers do not wrap, so they are two rows.
+func valuesClash(a, b textLine, cols [][2]float64) bool {
+	var in [64]bool
+	for _, c := range a.chunks {
+		if j, _ := columnRange(cols, c.box); j < len(in) && numcell.IsValue(c.text) {
+			in[j] = true
+		}
+	}
+	for _, c := range b.chunks {
+		if j, _ := columnRange(cols, c.box); j < len(in) && in[j] && numcell.IsValue(c.text) {
+			return true
+		}
+	}
+	return false
 }
 
 // compatible reports whether b may join a as part of the same row: they
