@@ -3,6 +3,7 @@ package table
 import (
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/quarry-dev/quarry/pipeline/extract/internal/content"
 	"github.com/quarry-dev/quarry/pipeline/extract/internal/geom"
@@ -211,7 +212,11 @@ func blocks(lines []textLine) [][]textLine {
 			}
 		}
 		if len(l.chunks) >= 2 {
-			if multi >= 1 {
+			if len(cur) > 0 && minSize(cur) > 1.15*l.size {
+				// Lines in a larger font above the first row: a title.
+				cur, gaps, multi, singles, spanning = nil, nil, 0, 0, 0
+			}
+			if multi >= 1 && !firstRowAfterHeader(l, cur) {
 				if breaksColumns(l, cur) {
 					if multi >= 3 {
 						flush()
@@ -260,6 +265,33 @@ func blocks(lines []textLine) [][]textLine {
 	}
 	flush()
 	return out
+}
+
+// minSize returns the smallest font size of lines.
+func minSize(lines []textLine) float64 {
+	m := lines[0].size
+	for _, l := range lines[1:] {
+		m = min(m, l.size)
+	}
+	return m
+}
+
+// firstRowAfterHeader reports whether l is the first row under a header
+// of several lines (cur, all as close as lines of one cell) and has at
+// least as many cells as any of them: a header's cells are centred or
+// wrapped and need not line up with the values.
+func firstRowAfterHeader(l textLine, cur []textLine) bool {
+	if len(cur) < 2 {
+		return false
+	}
+	most := 0
+	for i, c := range cur {
+		if i > 0 && c.box.Y0-cur[i-1].box.Y1 > wrapGap*max(c.size, cur[i-1].size) {
+			return false
+		}
+		most = max(most, len(c.chunks))
+	}
+	return len(l.chunks) >= most
 }
 
 // breaksColumns reports whether l crosses the gaps between the columns
@@ -353,6 +385,9 @@ func blockTable(blk []textLine) (Table, bool) {
 		rows = append(rows, row)
 		box = box.Union(l.box)
 	}
+	if prose(rows) {
+		return Table{}, false
+	}
 	colX := make([]float64, 0, len(cols)+1)
 	colX = append(colX, box.X0)
 	for j := 1; j < len(cols); j++ {
@@ -360,6 +395,54 @@ func blockTable(blk []textLine) (Table, bool) {
 	}
 	colX = append(colX, box.X1)
 	return Table{BBox: box, Rows: rows, Spans: spans, ColX: colX}, true
+}
+
+// prose reports whether rows read as text set in columns rather than as
+// a table: a third of the rows are lines of a paragraph (one cell of eight
+// words or more), or every column holds sentences (five words a cell or
+// more on average) or only markers (bullets, list numbers), as bulleted
+// lists and pages of two or three text columns do.
+func prose(rows [][]string) bool {
+	if len(rows) == 0 {
+		return false
+	}
+	// Paragraph lines: rows whose one cell holds a sentence.
+	lines := 0
+	for _, r := range rows {
+		filled, words := 0, 0
+		for _, c := range r {
+			if c != "" {
+				filled++
+				words += len(strings.Fields(c))
+			}
+		}
+		if filled == 1 && words >= 8 {
+			lines++
+		}
+	}
+	if 3*lines > len(rows) {
+		return true
+	}
+	sentences := false
+	for j := range rows[0] {
+		n, words, marker := 0, 0, true
+		for _, r := range rows {
+			if r[j] == "" {
+				continue
+			}
+			n++
+			words += len(strings.Fields(r[j]))
+			marker = marker && utf8.RuneCountInString(r[j]) <= 3
+		}
+		switch {
+		case n == 0 || marker:
+		case words >= 5*n:
+			sentences = true
+		default:
+			return false
+		}
+	}
+	return sentences
 }
 
 // columns returns the x ranges of a block's columns. The body's lines
