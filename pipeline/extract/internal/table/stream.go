@@ -388,6 +388,7 @@ func blockTable(blk []textLine) (Table, bool) {
 	if prose(rows) {
 		return Table{}, false
 	}
+	spans = raiseHeaderCells(rows, spans)
 	colX := make([]float64, 0, len(cols)+1)
 	colX = append(colX, box.X0)
 	for j := 1; j < len(cols); j++ {
@@ -395,6 +396,90 @@ func blockTable(blk []textLine) (Table, bool) {
 	}
 	colX = append(colX, box.X1)
 	return Table{BBox: box, Rows: rows, Spans: spans, ColX: colX}, true
+}
+
+// raiseHeaderCells finds a header of several rows (the rows above the
+// first that holds a number or a date, when the first of them has two
+// cells or more) and moves each header cell of a column of text with
+// nothing above it up to the header's first row, as a cell spanning the header rows
+// down to where it was printed (a stub or a column heading centred or set
+// at the bottom of a header whose other headings take two rows). It
+// returns the spans, updated.
+func raiseHeaderCells(rows [][]string, spans []Span) []Span {
+	hdr := 0
+	for hdr < len(rows)-1 && hdr < 4 && !rowHasValue(rows[hdr]) {
+		hdr++
+	}
+	if hdr < 2 || hdr == len(rows)-1 {
+		return spans
+	}
+	filled := 0
+	for _, c := range rows[0] {
+		if c != "" {
+			filled++
+		}
+	}
+	if filled < 2 {
+		return spans
+	}
+	for j := range rows[0] {
+		// Headings over numbers may sit under a heading spanning their
+		// columns: only text columns' headings are raised.
+		numbers := false
+		for _, r := range rows[hdr:] {
+			numbers = numbers || numcell.IsValue(r[j])
+		}
+		for i := 1; i < hdr && !numbers; i++ {
+			if rows[i][j] == "" {
+				continue
+			}
+			above := false
+			for k := 0; k < i; k++ {
+				above = above || rows[k][j] != "" || covered(spans, k, j)
+			}
+			if above {
+				break
+			}
+			rows[0][j], rows[i][j] = rows[i][j], ""
+			moved := false
+			for k := range spans {
+				if spans[k].Row == i && spans[k].Col == j {
+					spans[k].Row, spans[k].RowSpan, moved = 0, i+1, true
+				}
+			}
+			if !moved {
+				spans = append(spans, Span{Row: 0, Col: j, RowSpan: i + 1, ColSpan: 1})
+			}
+			break
+		}
+	}
+	slices.SortFunc(spans, func(a, b Span) int {
+		if a.Row != b.Row {
+			return a.Row - b.Row
+		}
+		return a.Col - b.Col
+	})
+	return spans
+}
+
+// covered reports whether a span covers the cell (i, j).
+func covered(spans []Span, i, j int) bool {
+	for _, s := range spans {
+		if i >= s.Row && i < s.Row+s.RowSpan && j >= s.Col && j < s.Col+s.ColSpan {
+			return true
+		}
+	}
+	return false
+}
+
+// rowHasValue reports whether a row holds a number or a date.
+func rowHasValue(row []string) bool {
+	for _, c := range row {
+		if numcell.IsValue(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // prose reports whether rows read as text set in columns rather than as

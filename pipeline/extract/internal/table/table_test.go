@@ -122,3 +122,51 @@ func TestFrameWithoutColumnsIsNotRuled(t *testing.T) {
 		t.Errorf("rows %q", ts[0].Rows)
 	}
 }
+
+func TestRaiseHeaderCells(t *testing.T) {
+	rows := [][]string{
+		{"", "Clave", "", "Clave"},
+		{"Entidad", "Entidad", "Nombre", "Municipio"},
+		{"Aguascalientes", "1", "Asientos", "2"},
+		{"Aguascalientes", "1", "Calvillo", "3"},
+	}
+	spans := raiseHeaderCells(rows, nil)
+	want := [][]string{
+		{"Entidad", "Clave", "Nombre", "Clave"},
+		{"", "Entidad", "", "Municipio"},
+		{"Aguascalientes", "1", "Asientos", "2"},
+		{"Aguascalientes", "1", "Calvillo", "3"},
+	}
+	if !reflect.DeepEqual(rows, want) {
+		t.Errorf("rows %q, want %q", rows, want)
+	}
+	if wantSpans := []Span{{0, 0, 2, 1}, {0, 2, 2, 1}}; !reflect.DeepEqual(spans, wantSpans) {
+		t.Errorf("spans %v, want %v", spans, wantSpans)
+	}
+	// A heading over a number column may sit under a heading spanning
+	// it and its neighbour: it stays.
+	rows = [][]string{
+		{"Item", "All items", ""},
+		{"", "Number", "Percent"},
+		{"Total", "135", "100"},
+		{"Reading", "60", "44"},
+	}
+	if spans := raiseHeaderCells(rows, nil); len(spans) != 0 || rows[1][1] != "Number" {
+		t.Errorf("number heading raised: %q %v", rows, spans)
+	}
+}
+
+func TestProse(t *testing.T) {
+	for _, tc := range []struct {
+		rows [][]string
+		want bool
+	}{
+		{[][]string{{"•", "the facility falls under at least one of the activities"}, {"", "reported using a classification"}, {"•", "the facility has a capacity exceeding a threshold"}}, true},
+		{[][]string{{"(1) Unallowable costs per OMB Circular A-122 include entertainment expense", ""}, {"accounts,", "fines"}, {"(2) Various direct costs are excluded from the base because", ""}}, true},
+		{[][]string{{"Lease", "Remarks", "Oil (bbl)"}, {"Nolan Unit", "Shut in pending pipeline connection.", "1,234"}, {"Hutto", "OK", "56"}}, false},
+	} {
+		if got := prose(tc.rows); got != tc.want {
+			t.Errorf("prose(%q) = %v, want %v", tc.rows, got, tc.want)
+		}
+	}
+}
