@@ -365,6 +365,9 @@ func blockTable(blk []textLine) (Table, bool) {
 	if len(cols) < 2 {
 		return Table{}, false
 	}
+	if paragraph(blk) {
+		return Table{}, false
+	}
 	blk = splitMerged(blk, cols)
 	blk = mergeWrapped(blk, cols)
 	rows := make([][]string, 0, len(blk))
@@ -396,6 +399,18 @@ func blockTable(blk []textLine) (Table, bool) {
 	}
 	colX = append(colX, box.X1)
 	return Table{BBox: box, Rows: rows, Spans: spans, ColX: colX}, true
+}
+
+// paragraph reports whether a third of a block's lines are lines of a
+// paragraph: one chunk of eight words or more.
+func paragraph(blk []textLine) bool {
+	n := 0
+	for _, l := range blk {
+		if len(l.chunks) == 1 && len(strings.Fields(l.chunks[0].text)) >= 8 {
+			n++
+		}
+	}
+	return 3*n > len(blk)
 }
 
 // raiseHeaderCells finds a header of several rows (the rows above the
@@ -758,20 +773,30 @@ func mergeWrapped(blk []textLine, cols [][2]float64) []textLine {
 		gaps = append(gaps, blk[i].box.Y0-blk[i-1].box.Y1)
 	}
 	median := rowGap(blk)
-	if median < 0.2*blk[0].size {
+	leading := leadingGap(gaps)
+	if median < 0.2*blk[0].size && leading < 0 {
 		return blk
 	}
+	split := rowStarts(blk, gaps, leading)
 	out := []textLine{blk[0]}
 	for i := 1; i < len(blk); i++ {
 		prev := &out[len(out)-1]
-		// Lines as close as the lines of one cell are one row, whatever
-		// columns they fill (a header whose cells wrap).
 		g := gaps[i-1]
+		if split[i] {
+			out = append(out, blk[i])
+			continue
+		}
+		size := max(prev.size, blk[i].size)
 		// A line nearer to the line below it than to the one above
 		// belongs below (the first line of a bottom-aligned wrapped cell).
-		nearerBelow := i < len(gaps) && gaps[i] < 0.8*g
+		nearerBelow := i < len(gaps) && gaps[i] < 0.85*g
+		// Lines as close as the lines of one cell are one row, whatever
+		// columns they fill (a header whose cells wrap); lines one
+		// leading apart, while the row so far leaves columns empty.
+		wrapped := (g < 0.75*median && g <= wrapGap*size) ||
+			(g <= leading && g <= wrapGap*size && (compatible(*prev, blk[i], cols) || len(occupied(*prev, cols)) < len(cols)))
 		if !nearerBelow && !valuesClash(*prev, blk[i], cols) &&
-			((g < 0.5*median && compatible(*prev, blk[i], cols)) || (g < 0.75*median && g <= wrapGap*max(prev.size, blk[i].size))) {
+			((g < 0.5*median && compatible(*prev, blk[i], cols)) || wrapped) {
 			prev.chunks = append(prev.chunks, blk[i].chunks...)
 			prev.box = prev.box.Union(blk[i].box)
 			continue
@@ -783,6 +808,74 @@ func mergeWrapped(blk []textLine, cols [][2]float64) []textLine {
 		out[i].chunks = joinSameColumn(out[i].chunks, cols)
 	}
 	return out
+}
+
+// rowStarts marks the lines that start a row inside runs of lines one
+// leading apart (rows whose wrapped cells leave no wider gap between
+// them). The runs holding one line of several chunks (the row's other
+// cells) tell how the block's cells are aligned: that line comes last
+// when wrapped cells run up from it (aligned at the bottom, as
+// spreadsheets print by default), first when they run down. Then a line
+// of one chunk right after a line of several starts a row (bottom), or a
+// line of several right after a line of one does (top, below the first
+// run, which may be a header).
+func rowStarts(blk []textLine, gaps []float64, leading float64) []bool {
+	starts := make([]bool, len(blk))
+	if leading < 0 {
+		return starts
+	}
+	bottom, top := 0, 0
+	for i := 0; i < len(blk); {
+		j := i + 1
+		for j < len(blk) && gaps[j-1] <= leading {
+			j++
+		}
+		multi, at := 0, -1
+		for k := i; k < j; k++ {
+			if len(blk[k].chunks) > 1 {
+				multi++
+				at = k
+			}
+		}
+		if j-i > 1 && multi == 1 {
+			switch at {
+			case j - 1:
+				bottom++
+			case i:
+				top++
+			}
+		}
+		i = j
+	}
+	first := true
+	for i := 1; i < len(blk); i++ {
+		if gaps[i-1] > leading {
+			first = false
+			continue
+		}
+		one, several := len(blk[i].chunks) == 1, len(blk[i-1].chunks) > 1
+		switch {
+		case bottom > top && one && several:
+			starts[i] = true
+		case top > bottom && !first && !one && len(blk[i-1].chunks) == 1:
+			starts[i] = true
+		}
+	}
+	return starts
+}
+
+// leadingGap returns the largest gap between two lines of one cell in a
+// block, from its smallest gap (the font's leading) with a little
+// tolerance, when some gaps are clearly wider (rows apart); otherwise -1.
+func leadingGap(gaps []float64) float64 {
+	lo, hi := gaps[0], gaps[0]
+	for _, g := range gaps {
+		lo, hi = min(lo, g), max(hi, g)
+	}
+	if lo < 0.5 || hi < 1.25*lo+0.3 {
+		return -1 // lines that touch: no leading to tell rows by
+	}
+	return lo*1.15 + 0.2
 }
 
 // rowGap estimates the gap between the rows of a block from the gaps
