@@ -32,6 +32,9 @@ type Word struct {
 	// SpaceEnd is the right edge of the spaces after the word (with
 	// SpaceAfter): a word placed well past it was positioned apart.
 	SpaceEnd float64
+	// Run is the placement of the word's first glyph and EndRun that of
+	// its last glyph, or of the spaces after it (see content.Glyph.Run).
+	Run, EndRun uint32
 }
 
 // Line is a run of words on one baseline, left to right.
@@ -121,6 +124,7 @@ func uprightWords(gs []content.Glyph) []Word {
 				flush(true)
 				if n := len(words); n > first && words[n-1].SpaceAfter {
 					words[n-1].SpaceEnd = max(words[n-1].SpaceEnd, g.Box.X1)
+					words[n-1].EndRun = g.Run
 				}
 				prev = nil
 				continue
@@ -166,6 +170,8 @@ func makeWord(gs []content.Glyph, spaceAfter bool) Word {
 		Baseline:   base / float64(len(gs)),
 		Bold:       bold*2 > len(gs),
 		SpaceAfter: spaceAfter,
+		Run:        gs[0].Run,
+		EndRun:     gs[len(gs)-1].Run,
 	}
 }
 

@@ -322,14 +322,20 @@ func leadingLines(pending []textLine, first textLine) []textLine {
 		if next.box.Y0-p.box.Y1 > wrapGap*max(p.size, next.size) || p.size > 1.15*first.size {
 			break
 		}
-		// A line across two cells of the first row is a title.
-		n := 0
-		for _, c := range first.chunks {
-			if geom.Overlap1D(c.box.X0, c.box.X1, p.box.X0, p.box.X1) > 0 {
-				n++
+		// A line across two cells of the first row is a title, unless
+		// its words were placed apart where it crosses them (the ends of
+		// two wrapped cells' lines run together).
+		across := false
+		for _, part := range runParts(p.chunks[0]) {
+			n := 0
+			for _, c := range first.chunks {
+				if geom.Overlap1D(c.box.X0, c.box.X1, part.box.X0, part.box.X1) > 0 {
+					n++
+				}
 			}
+			across = across || n > 1
 		}
-		if n > 1 {
+		if across {
 			break
 		}
 		k--
@@ -356,7 +362,7 @@ func blockTable(blk []textLine) (Table, bool) {
 	// A line above the first row across several columns is a title or a
 	// caption, not a wrapped header cell.
 	for len(blk) > 2 && len(blk[0].chunks) == 1 && len(cols) >= 2 {
-		if first, last := columnRange(cols, blk[0].chunks[0].box); first == last {
+		if first, last := columnRange(cols, blk[0].chunks[0].box); first == last || len(splitRuns(blk[0].chunks[0], cols)) > 1 {
 			break
 		}
 		blk = blk[1:]
@@ -579,7 +585,10 @@ func columns(blk []textLine) [][2]float64 {
 			case n > 1:
 				continue
 			case n == 0:
-				first = cellOf(cols, c.box.CenterX())
+				first = alignedColumn(cols, blk[:head], c)
+				if first < 0 {
+					first = cellOf(cols, c.box.CenterX())
+				}
 			}
 			if taken[first] && first+1 < len(cols) && !taken[first+1] && c.box.X1 < cols[first+1][0] {
 				// Two header cells over one column: the second belongs
@@ -602,6 +611,27 @@ func columns(blk []textLine) [][2]float64 {
 		}
 	}
 	return cols
+}
+
+// alignedColumn returns the column of a header line's chunk touching
+// only that column and aligned with c (the same left edge, centre or
+// right edge: another line of the same wrapped header cell), or -1.
+func alignedColumn(cols [][2]float64, head []textLine, c chunk) int {
+	const tol = 1.0
+	for _, l := range head {
+		for _, o := range l.chunks {
+			if o.box == c.box {
+				continue
+			}
+			if abs(o.box.X0-c.box.X0) > tol && abs(o.box.CenterX()-c.box.CenterX()) > tol && abs(o.box.X1-c.box.X1) > tol {
+				continue
+			}
+			if first, last := columnRange(cols, o.box); first == last && geom.Overlap1D(cols[first][0], cols[first][1], o.box.X0, o.box.X1) > 0 {
+				return first
+			}
+		}
+	}
+	return -1
 }
 
 // cellOf returns the column whose cell holds x: cells meet in the
@@ -721,7 +751,7 @@ func splitChunk(c chunk, cols [][2]float64) []chunk {
 			}
 		}
 		if j < 0 || j < prevCol {
-			return []chunk{c}
+			return splitRuns(c, cols)
 		}
 		if j != prevCol {
 			parts = append(parts, chunk{text: w.Text, box: w.Box, size: w.Size, words: []layout.Word{w}})
@@ -733,6 +763,46 @@ func splitChunk(c chunk, cols [][2]float64) []chunk {
 		p.box = p.box.Union(w.Box)
 		p.size = max(p.size, w.Size)
 		p.words = append(p.words, w)
+	}
+	return parts
+}
+
+// splitRuns splits a chunk across columns where its words were placed
+// apart (a new text placement between them), when each part then falls
+// in one column of its own, left to right: the last line of a wrapped
+// cell, ending in a space, runs into the text of the next cell.
+func splitRuns(c chunk, cols [][2]float64) []chunk {
+	parts := runParts(c)
+	if len(parts) < 2 {
+		return []chunk{c}
+	}
+	prev := -1
+	for _, p := range parts {
+		first, last := columnRange(cols, p.box)
+		if first != last || first <= prev {
+			return []chunk{c}
+		}
+		prev = first
+	}
+	return parts
+}
+
+// runParts splits a chunk where its words were placed apart.
+func runParts(c chunk) []chunk {
+	var parts []chunk
+	for i, w := range c.words {
+		if i == 0 || c.words[i-1].EndRun != w.Run {
+			parts = append(parts, chunk{text: w.Text, box: w.Box, size: w.Size, words: []layout.Word{w}})
+			continue
+		}
+		p := &parts[len(parts)-1]
+		p.text += " " + w.Text
+		p.box = p.box.Union(w.Box)
+		p.size = max(p.size, w.Size)
+		p.words = append(p.words, w)
+	}
+	if len(parts) == 0 {
+		return []chunk{c}
 	}
 	return parts
 }
