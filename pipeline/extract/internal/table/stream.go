@@ -564,8 +564,16 @@ func columns(blk []textLine) [][2]float64 {
 	for head < len(blk) && blk[head].box.Y0-blk[head-1].box.Y1 <= wrapGap*max(blk[head].size, blk[head-1].size) {
 		head++
 	}
+	body := 0
+	for _, l := range blk[head:] {
+		if len(l.chunks) > 1 {
+			body++
+		}
+	}
 	cols := layColumns(nil, blk[head:])
-	if len(cols) < 2 {
+	if len(cols) < 2 || body < 2 {
+		// Too few rows to place the header by: its cells make the
+		// columns (a table's last page holding one row under it).
 		return layColumns(nil, blk)
 	}
 	for _, l := range blk[:head] {
