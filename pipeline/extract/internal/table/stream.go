@@ -3,6 +3,7 @@ package table
 import (
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/quarry-dev/quarry/pipeline/extract/internal/content"
@@ -505,7 +506,8 @@ func rowHasValue(row []string) bool {
 
 // prose reports whether rows read as text set in columns rather than as
 // a table: a third of the rows are lines of a paragraph (one cell of eight
-// words or more), or every column holds sentences (five words a cell or
+// words or more), lines end in words broken by hyphens in cells of four
+// words or more on average, or every column holds sentences (five words a cell or
 // more on average) or only markers (bullets, list numbers), as bulleted
 // lists and pages of two or three text columns do.
 func prose(rows [][]string) bool {
@@ -527,6 +529,24 @@ func prose(rows [][]string) bool {
 		}
 	}
 	if 3*lines > len(rows) {
+		return true
+	}
+	// Lines of text columns: words broken at the line's end, in cells
+	// four words long or more on average.
+	hyphens, cells, words := 0, 0, 0
+	for _, r := range rows {
+		for _, c := range r {
+			if c == "" {
+				continue
+			}
+			cells++
+			words += len(strings.Fields(c))
+			if n := len(c); n >= 2 && c[n-1] == '-' && unicode.IsLetter(rune(c[n-2])) {
+				hyphens++
+			}
+		}
+	}
+	if hyphens >= 2 && words >= 4*cells {
 		return true
 	}
 	sentences := false
