@@ -195,18 +195,35 @@ func shift(d string, n int) string {
 	return intPart[:len(intPart)-n] + "." + intPart[len(intPart)-n:] + frac
 }
 
-// dateLayouts are the date formats spreadsheets print by default or
-// commonly, US order first.
-var dateLayouts = []string{
-	"01/02/2006", "1/2/2006", "2006-01-02", "02-Jan-2006", "2-Jan-2006",
-	"January 2, 2006", "Jan 2, 2006", "2 January 2006", "02 Jan 2006", "Jan. 2, 2006",
-}
+// Date formats spreadsheets print by default or commonly, US order
+// first, grouped by what the text looks like so that most text is
+// turned down without trying them.
+var (
+	slashDates = []string{"01/02/2006", "1/2/2006"}
+	dashDates  = []string{"2006-01-02", "02-Jan-2006", "2-Jan-2006"}
+	spaceDates = []string{"2 January 2006", "02 Jan 2006"}
+	nameDates  = []string{"January 2, 2006", "Jan 2, 2006", "Jan. 2, 2006"}
+)
 
 func parseDate(s string) (time.Time, bool) {
-	if len(s) < 8 || !strings.ContainsAny(s, "0123456789") {
+	if len(s) < 8 || len(s) > 20 {
 		return time.Time{}, false
 	}
-	for _, l := range dateLayouts {
+	var layouts []string
+	switch c := s[0]; {
+	case c >= '0' && c <= '9':
+		switch {
+		case strings.IndexByte(s, '/') >= 0:
+			layouts = slashDates
+		case strings.IndexByte(s, '-') >= 0:
+			layouts = dashDates
+		case strings.IndexByte(s, ' ') >= 0:
+			layouts = spaceDates
+		}
+	case c >= 'A' && c <= 'Z' && strings.IndexByte(s, ',') >= 0:
+		layouts = nameDates
+	}
+	for _, l := range layouts {
 		if t, err := time.Parse(l, s); err == nil {
 			return t, true
 		}

@@ -90,3 +90,20 @@ func FuzzParse(f *testing.F) {
 func formatPlain(f float64) string {
 	return strconv.FormatFloat(f, 'f', -1, 64)
 }
+
+func TestParseDateForms(t *testing.T) {
+	for _, s := range []string{"1/5/2024", "5-Jan-2024", "5 January 2024", "05 Jan 2024", "Jan 5, 2024", "Jan. 5, 2024"} {
+		if v, ok := Parse(s); !ok || v.Kind != Date || v.Date.Day() != 5 || v.Date.Month() != time.January {
+			t.Errorf("Parse(%q) = %+v, %v", s, v, ok)
+		}
+	}
+}
+
+func BenchmarkParseText(b *testing.B) {
+	cells := []string{"Pecos Basin Oper. Co.", "Shut in pending pipeline connection.", "42-301-42854", "Oil & Gas", "1,234.50", "March 15, 2024"}
+	for b.Loop() {
+		for _, c := range cells {
+			Parse(c)
+		}
+	}
+}
