@@ -28,6 +28,10 @@ import (
 // QUARRY_NOTIFY_FROM says otherwise.
 const devSender = "Quarry <results@quarry.example>"
 
+// devUnknownQuiet is how long quarry dev waits for an SES event of a send
+// whose outcome is unknown before it settles the send as not made.
+const devUnknownQuiet = 5 * time.Second
+
 // devOptions are `quarry dev`'s flags, and what tests adjust.
 type devOptions struct {
 	addr, stateDir, out string
@@ -201,6 +205,12 @@ func (d *devRun) startLog(a *app) error {
 	dev := *a
 	dev.cfg.FetchAllowPrivate = true
 	dev.cfg.NotifyFrom = cmp.Or(dev.cfg.NotifyFrom, devSender)
+	// The embedded endpoint publishes a send's events at once, so a send
+	// whose answer was lost (--chaos) is settled after a short quiet
+	// period rather than AWS's 15 minutes, unless configured otherwise.
+	if _, set := os.LookupEnv("QUARRY_NOTIFY_UNKNOWN_QUIET"); !set {
+		dev.cfg.NotifyUnknownQuiet = devUnknownQuiet
+	}
 	d.a = &dev
 	out := a.stdout
 	if d.o.asJSON {

@@ -124,16 +124,13 @@ func TestDevBurst(t *testing.T) {
 		}
 	}
 	// A send answered with an injected 500 may have reached SES: it is
-	// listed unknown and never repeated. The endpoint's faults answer
-	// without sending, so such a recipient has no mail.
-	for _, u := range rep.UnknownEffects {
-		addr := strings.TrimPrefix(u.Name, "email:")
-		if rep.MailsByRecipient[addr] != 0 || !strings.Contains(u.Reason, "injected fault") {
-			t.Errorf("unknown effect %s of job %s: %d mails, reason %q", u.Name, u.Key, rep.MailsByRecipient[addr], u.Reason)
-		}
+	// unknown until an SES event names it or the quiet period passes
+	// without one; then it is sent. Either way once, and none is left.
+	if len(rep.UnknownEffects) != 0 {
+		t.Errorf("unknown effects left: %+v", rep.UnknownEffects)
 	}
-	if got := rep.MailsSent + len(rep.UnknownEffects); got > wantMails || got < wantMails-rep.DeadLettered {
-		t.Errorf("mails sent %d and unknown %d, want %d together (less at most the %d dead-lettered jobs)", rep.MailsSent, len(rep.UnknownEffects), wantMails, rep.DeadLettered)
+	if rep.MailsSent > wantMails || rep.MailsSent < wantMails-rep.DeadLettered {
+		t.Errorf("mails sent %d, want %d (less at most the %d dead-lettered jobs)", rep.MailsSent, wantMails, rep.DeadLettered)
 	}
 
 	// No claim is left in progress.

@@ -24,6 +24,7 @@ type extractFlags struct {
 	format   string
 	out      string
 	progress bool
+	types    bool
 }
 
 func newExtractCommand(a *app) *cobra.Command {
@@ -42,6 +43,12 @@ a sheet per table. With --out DIR each file NAME.pdf gives DIR/NAME-t1.csv,
 DIR/NAME-t2.csv, … (csv), DIR/NAME.json or DIR/NAME.xlsx, and the paths
 written are listed on stdout.
 
+--types (with --format json) adds, beside each table's "rows" as printed, a
+"types" grid (number, percent, currency, date, text, empty) and a "values"
+grid: numbers as JSON numbers (1,234.50 is 1234.5, (1,234) is -1234, 12.5% is
+0.125, $1,234 is 1234), dates as "YYYY-MM-DD", text as printed, empty cells
+as null.
+
 --pages selects pages as "1-3,5,8-" (8- is 8 to the end). A page that cannot
 be read is reported on stderr with its number and the other pages are still
 extracted; a file that cannot be read is reported with its name and the other
@@ -58,6 +65,7 @@ With several files a progress bar goes to stderr when stderr is a terminal
 	fl.StringVar(&f.pages, "pages", "", `pages to extract, such as "1-3,5,8-" (default: all)`)
 	fl.StringVar(&f.format, "format", messages.FormatCSV, "output format: csv, json or xlsx")
 	fl.StringVarP(&f.out, "out", "o", "", "write one output per file (per table for csv) into this directory instead of stdout")
+	fl.BoolVar(&f.types, "types", false, "with --format json, add each cell's type and parsed value (numbers, percentages, currency, dates)")
 	fl.BoolVar(&f.progress, "progress", false, "show the progress bar even when stderr is not a terminal")
 	return cmd
 }
@@ -76,6 +84,9 @@ func runExtract(ctx context.Context, a *app, f extractFlags, files []string) err
 	case messages.FormatCSV, messages.FormatJSON, messages.FormatXLSX:
 	default:
 		return fmt.Errorf("--format %q: want csv, json or xlsx", f.format)
+	}
+	if f.types && f.format != messages.FormatJSON {
+		return fmt.Errorf("--types adds typed values to JSON output: give --format json (not %s)", f.format)
 	}
 	ranges, err := messages.ParsePages(f.pages)
 	if err != nil {
@@ -214,7 +225,7 @@ func (r *extractRun) write(file string, res extract.Result) error {
 		}
 	case messages.FormatJSON:
 		path := filepath.Join(r.flags.out, name+".json")
-		return r.writeFile(path, func(w io.Writer) error { return extract.WriteJSON(w, res) })
+		return r.writeFile(path, func(w io.Writer) error { return r.writeJSON(w, res) })
 	case messages.FormatXLSX:
 		path := filepath.Join(r.flags.out, name+".xlsx")
 		return r.writeFile(path, func(w io.Writer) error { return extract.WriteXLSX(w, res) })
@@ -237,7 +248,7 @@ func (r *extractRun) writeStdout(res extract.Result) error {
 			r.tables++
 		}
 	case messages.FormatJSON:
-		if err := extract.WriteJSON(r.a.stdout, res); err != nil {
+		if err := r.writeJSON(r.a.stdout, res); err != nil {
 			return fmt.Errorf("writing stdout: %w", err)
 		}
 	case messages.FormatXLSX:
@@ -246,6 +257,14 @@ func (r *extractRun) writeStdout(res extract.Result) error {
 		}
 	}
 	return nil
+}
+
+// writeJSON writes res as JSON, typed with --types.
+func (r *extractRun) writeJSON(w io.Writer, res extract.Result) error {
+	if r.flags.types {
+		return extract.WriteTypedJSON(w, res)
+	}
+	return extract.WriteJSON(w, res)
 }
 
 // writeFile writes path through a temporary file in the same directory,

@@ -250,12 +250,50 @@ func TestExtractRejectsBadFlags(t *testing.T) {
 		{[]string{corpusPDF("price_list"), "--pages", "3-1"}, "--pages"},
 		{[]string{corpusPDF("price_list"), corpusPDF("borderless"), "--format", "xlsx"}, "--out"},
 		{[]string{"a/x.pdf", "b/x.pdf", "--out", dir}, "a/x.pdf and b/x.pdf"},
+		{[]string{corpusPDF("price_list"), "--types"}, "--types"},
 		{nil, "requires at least 1 arg"},
 	} {
 		_, _, err := runExtractCmd(t, tc.args...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: err = %v, want one mentioning %q", tc.args, err, tc.want)
 		}
+	}
+}
+
+// TestExtractTypesJSON checks --types on the ledger of the spreadsheet
+// corpus: the printed cells stay as they are and each gets its value.
+func TestExtractTypesJSON(t *testing.T) {
+	t.Parallel()
+	out, _, err := runExtractCmd(t, corpusPDF("numbers_dates"), "--format", "json", "--types")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Tables []struct {
+			Rows   [][]string `json:"rows"`
+			Values [][]any    `json:"values"`
+			Types  [][]string `json:"types"`
+		} `json:"tables"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if len(doc.Tables) != 1 {
+		t.Fatalf("%d tables", len(doc.Tables))
+	}
+	tb := doc.Tables[0]
+	if want := corpusTables(t, "numbers_dates")[0]; !reflect.DeepEqual(tb.Rows, want) {
+		t.Fatalf("rows %q, want %q", tb.Rows, want)
+	}
+	// Lease bonus | 1,234,567.89 | (1,875.25) | 12.5% | $4,250.00 | 01/15/2024 | 14-Feb-2024 | February 9, 2024
+	wantValues := []any{"Lease bonus", 1234567.89, -1875.25, 0.125, 4250.0, "2024-01-15", "2024-02-14", "2024-02-09"}
+	wantTypes := []string{"text", "number", "number", "percent", "currency", "date", "date", "date"}
+	if !reflect.DeepEqual(tb.Values[1], wantValues) || !reflect.DeepEqual(tb.Types[1], wantTypes) {
+		t.Errorf("row 1 %q: values %v types %v, want %v %v", tb.Rows[1], tb.Values[1], tb.Types[1], wantValues, wantTypes)
+	}
+	last := len(tb.Rows) - 1
+	if tb.Types[last][2] != "empty" || tb.Values[last][2] != nil {
+		t.Errorf("total row %q: empty cell typed %q %v", tb.Rows[last], tb.Types[last][2], tb.Values[last][2])
 	}
 }
 

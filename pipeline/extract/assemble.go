@@ -43,13 +43,25 @@ func assemble(pages []pageTables, stitch bool) []Table {
 }
 
 // continues reports whether t looks like the continuation of prev: the
-// same kind and the same columns.
+// same kind and the same columns (the same rules; for unruled tables,
+// columns in the same places).
 func continues(prev, t *table.Table) bool {
 	if prev.Ruled != t.Ruled || len(prev.ColX) != len(t.ColX) || len(prev.Rows) == 0 || len(t.Rows) == 0 {
 		return false
 	}
 	if len(prev.Rows[0]) != len(t.Rows[0]) {
 		return false
+	}
+	if !prev.Ruled {
+		// Unruled columns are as wide as the text each page holds: each
+		// column's middle must fall inside the other's.
+		for i := 0; i+1 < len(prev.ColX); i++ {
+			pm, tm := (prev.ColX[i]+prev.ColX[i+1])/2, (t.ColX[i]+t.ColX[i+1])/2
+			if pm < t.ColX[i] || pm > t.ColX[i+1] || tm < prev.ColX[i] || tm > prev.ColX[i+1] {
+				return false
+			}
+		}
+		return true
 	}
 	for i := range prev.ColX {
 		d := prev.ColX[i] - t.ColX[i]

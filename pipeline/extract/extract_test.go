@@ -40,6 +40,57 @@ func TestDocumentRuledTable(t *testing.T) {
 	}
 }
 
+// TestWriteTypedJSON checks the typed view of printed numbers, dates and
+// text beside the cells as printed.
+func TestWriteTypedJSON(t *testing.T) {
+	res := Result{PageCount: 1, Tables: []Table{{Pages: []int{1}, Rows: [][]string{
+		{"Lease", "Oil (bbl)", "Net", "Change", "Revenue", "Spud"},
+		{"Nolan Unit", "1,234.50", "(1,234)", "12.5%", "$1,234", "03/15/2024"},
+		{"Total", "", "-98,765.43", "-0.9%", "-$1.05", "15-Mar-2024"},
+	}}}}
+	var buf bytes.Buffer
+	if err := WriteTypedJSON(&buf, res); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Tables []struct {
+			Rows   [][]string `json:"rows"`
+			Values [][]any    `json:"values"`
+			Types  [][]string `json:"types"`
+		} `json:"tables"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	tb := doc.Tables[0]
+	if !reflect.DeepEqual(tb.Rows, res.Tables[0].Rows) {
+		t.Errorf("rows %q, want them as printed", tb.Rows)
+	}
+	wantValues := [][]any{
+		{"Lease", "Oil (bbl)", "Net", "Change", "Revenue", "Spud"},
+		{"Nolan Unit", 1234.5, -1234.0, 0.125, 1234.0, "2024-03-15"},
+		{"Total", nil, -98765.43, -0.009, -1.05, "2024-03-15"},
+	}
+	wantTypes := [][]string{
+		{"text", "text", "text", "text", "text", "text"},
+		{"text", "number", "number", "percent", "currency", "date"},
+		{"text", "empty", "number", "percent", "currency", "date"},
+	}
+	if !reflect.DeepEqual(tb.Values, wantValues) {
+		t.Errorf("values %v\nwant %v", tb.Values, wantValues)
+	}
+	if !reflect.DeepEqual(tb.Types, wantTypes) {
+		t.Errorf("types %v\nwant %v", tb.Types, wantTypes)
+	}
+	buf.Reset()
+	if err := WriteJSON(&buf, res); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(buf.Bytes(), []byte(`"values"`)) || bytes.Contains(buf.Bytes(), []byte(`"types"`)) {
+		t.Errorf("untyped JSON carries the typed grids: %s", buf.Bytes())
+	}
+}
+
 func TestWriters(t *testing.T) {
 	res := Result{PageCount: 2, Tables: []Table{{
 		Pages: []int{1, 2}, BBox: [4]float64{1, 2, 3, 4},
@@ -64,6 +115,15 @@ func TestWriters(t *testing.T) {
 	want := `{"tables":[{"pages":[1,2],"bbox":[1,2,3,4],"rows":[["Location","","Status"],["Ector","35-C7, \"x\"","Permitted"]],"spans":[[0,0,1,2]],"ruled":false}],"page_count":2,"errors":[{"page":3,"error":"broken"}]}` + "\n"
 	if jsonBuf.String() != want {
 		t.Errorf("json\n%s\nwant\n%s", jsonBuf.String(), want)
+	}
+	var typedBuf bytes.Buffer
+	if err := WriteTypedJSON(&typedBuf, res); err != nil {
+		t.Fatal(err)
+	}
+	want = `{"tables":[{"pages":[1,2],"bbox":[1,2,3,4],"rows":[["Location","","Status"],["Ector","35-C7, \"x\"","Permitted"]],"spans":[[0,0,1,2]],"ruled":false,` +
+		`"values":[["Location",null,"Status"],["Ector","35-C7, \"x\"","Permitted"]],"types":[["text","empty","text"],["text","text","text"]]}],"page_count":2,"errors":[{"page":3,"error":"broken"}]}` + "\n"
+	if typedBuf.String() != want {
+		t.Errorf("typed json\n%s\nwant\n%s", typedBuf.String(), want)
 	}
 	var xlsxBuf bytes.Buffer
 	if err := WriteXLSX(&xlsxBuf, res); err != nil {

@@ -36,6 +36,10 @@ type Glyph struct {
 	Space bool
 	// Bold reports a bold font.
 	Bold bool
+	// Run numbers the placements of text on the page: it changes
+	// wherever the text position is set (BT, Td, TD, Tm, T*, ', "), so
+	// glyphs shown in one go after one placement share it.
+	Run uint32
 }
 
 // Segment is a visible straight line: a stroked path segment or the centre

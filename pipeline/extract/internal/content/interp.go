@@ -50,6 +50,7 @@ type interp struct {
 	ops   int
 
 	tm, tlm geom.Matrix
+	placed  uint32 // see Glyph.Run
 
 	path     []subpath
 	cur      *subpath
@@ -319,6 +320,7 @@ func (in *interp) do(op string, res Resources) error {
 	// Text.
 	case "BT":
 		in.tm, in.tlm = geom.Identity, geom.Identity
+		in.placed++
 	case "ET":
 	case "Tf":
 		in.setFont(res)

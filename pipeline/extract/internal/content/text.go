@@ -68,6 +68,7 @@ func (in *interp) textState(op string) {
 }
 
 func (in *interp) textMove(op string) {
+	in.placed++
 	switch op {
 	case "Td", "TD":
 		v, ok := in.nums(2)
@@ -94,6 +95,7 @@ func (in *interp) textMove(op string) {
 }
 
 func (in *interp) nextLine() {
+	in.placed++
 	in.tlm = geom.Translate(0, -in.gs.leading).Mul(in.tlm)
 	in.tm = in.tlm
 }
@@ -243,6 +245,7 @@ func (in *interp) emit(g font.Glyph, trm geom.Matrix, f *font.Font) {
 		Dir:   dir,
 		Space: space,
 		Bold:  f.Bold,
+		Run:   in.placed,
 	})
 }
 

@@ -29,6 +29,12 @@ type Word struct {
 	// SpaceAfter reports that an explicit space followed the word on
 	// its line (rather than only a gap).
 	SpaceAfter bool
+	// SpaceEnd is the right edge of the spaces after the word (with
+	// SpaceAfter): a word placed well past it was positioned apart.
+	SpaceEnd float64
+	// Run is the placement of the word's first glyph and EndRun that of
+	// its last glyph, or of the spaces after it (see content.Glyph.Run).
+	Run, EndRun uint32
 }
 
 // Line is a run of words on one baseline, left to right.
@@ -110,11 +116,16 @@ func uprightWords(gs []content.Glyph) []Word {
 				cur = cur[:0]
 			}
 		}
+		first := len(words) // the line's first word
 		var prev *content.Glyph
 		for i := range line {
 			g := line[i]
 			if g.Space {
 				flush(true)
+				if n := len(words); n > first && words[n-1].SpaceAfter {
+					words[n-1].SpaceEnd = max(words[n-1].SpaceEnd, g.Box.X1)
+					words[n-1].EndRun = g.Run
+				}
 				prev = nil
 				continue
 			}
@@ -159,6 +170,8 @@ func makeWord(gs []content.Glyph, spaceAfter bool) Word {
 		Baseline:   base / float64(len(gs)),
 		Bold:       bold*2 > len(gs),
 		SpaceAfter: spaceAfter,
+		Run:        gs[0].Run,
+		EndRun:     gs[len(gs)-1].Run,
 	}
 }
 

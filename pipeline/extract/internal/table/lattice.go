@@ -285,7 +285,7 @@ func searchInterval(bounds []float64, v float64) int {
 // chunk of its lines lies inside one column and the chunks occupy several
 // columns, the text is spread over the fine cells and true is returned.
 func unmerge(rows [][]string, gs []content.Glyph, xs, ys []float64, r0, c0, r1, c1 int) bool {
-	lines := chunkLines(layout.Lines(layout.Words(gs)))
+	lines := chunkLines(layout.Lines(layout.Words(gs)), false)
 	if len(lines) == 0 {
 		return false
 	}

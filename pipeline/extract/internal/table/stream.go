@@ -3,18 +3,22 @@ package table
 import (
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/quarry-dev/quarry/pipeline/extract/internal/content"
 	"github.com/quarry-dev/quarry/pipeline/extract/internal/geom"
 	"github.com/quarry-dev/quarry/pipeline/extract/internal/layout"
+	"github.com/quarry-dev/quarry/pipeline/extract/internal/numcell"
 )
 
 // chunk is a run of words on one line separated by less than a column
 // gap: the candidate text of one cell.
 type chunk struct {
-	text string
-	box  geom.Rect
-	size float64
+	text  string
+	box   geom.Rect
+	size  float64
+	words []layout.Word
 }
 
 // textLine is a line of chunks.
@@ -25,40 +29,76 @@ type textLine struct {
 	size     float64
 }
 
-// chunkGap is the gap, in font sizes, that separates two chunks.
-const chunkGap = 0.5
+const (
+	// chunkGap is the gap, in font sizes, that separates two chunks.
+	chunkGap = 0.5
+	// spacedGap is the widest gap, in font sizes, that an explicit space
+	// character bridges inside one chunk (a monospaced space is 0.6 em).
+	spacedGap = 0.8
+)
 
-func chunkLines(lines []layout.Line) []textLine {
+// explicitSpaces reports whether the text of a page writes the spaces
+// between the words of a phrase as space characters, as spreadsheets and
+// word processors do: then two words on a line without a space between
+// them were placed apart, as the texts of two cells are, however close
+// they sit (a right-aligned number and the left-aligned text of the next
+// column are often only a space apart).
+func explicitSpaces(lines []layout.Line) bool {
+	pairs, spaced := 0, 0
+	for _, l := range lines {
+		for i := 1; i < len(l.Words); i++ {
+			a, b := l.Words[i-1], l.Words[i]
+			if b.Box.X0-a.Box.X1 > spacedGap*max(a.Size, b.Size) {
+				continue
+			}
+			pairs++
+			if a.SpaceAfter {
+				spaced++
+			}
+		}
+	}
+	return spaced >= 5 && 5*spaced >= pairs
+}
+
+// chunkLines splits lines into chunks at column gaps; with explicit
+// (see explicitSpaces) also wherever two words have no space character
+// between them.
+func chunkLines(lines []layout.Line, explicit bool) []textLine {
 	out := make([]textLine, 0, len(lines))
 	for _, l := range lines {
 		tl := textLine{box: l.Box, baseline: l.Baseline, size: l.Size}
-		var cur []layout.Word
-		flush := func() {
-			if len(cur) == 0 {
+		start := 0
+		flush := func(end int) {
+			if end <= start {
 				return
 			}
-			parts := make([]string, len(cur))
-			box := cur[0].Box
+			ws := l.Words[start:end]
+			parts := make([]string, len(ws))
+			box := ws[0].Box
 			size := 0.0
-			for i, w := range cur {
+			for i, w := range ws {
 				parts[i] = w.Text
 				box = box.Union(w.Box)
 				size = max(size, w.Size)
 			}
-			tl.chunks = append(tl.chunks, chunk{text: strings.Join(parts, " "), box: box, size: size})
-			cur = cur[:0]
+			tl.chunks = append(tl.chunks, chunk{text: strings.Join(parts, " "), box: box, size: size, words: ws})
+			start = end
 		}
-		for i, w := range l.Words {
-			if i > 0 {
-				prev := l.Words[i-1]
-				gap := w.Box.X0 - prev.Box.X1
-				if gap > chunkGap*max(w.Size, prev.Size) {
-					flush()
-				}
+		for i := 1; i < len(l.Words); i++ {
+			prev, w := l.Words[i-1], l.Words[i]
+			gap := w.Box.X0 - prev.Box.X1
+			size := max(w.Size, prev.Size)
+			split := gap > chunkGap*size
+			if explicit {
+				// The space must lead to the word: a space ending a
+				// wrapped line of one cell does not join the next cell.
+				split = !prev.SpaceAfter || gap > spacedGap*size || w.Box.X0-prev.SpaceEnd > 0.3*size
 			}
-			cur = append(cur, w)
+			if split {
+				flush(i)
+			}
 		}
-		flush()
+		flush(len(l.Words))
 		out = append(out, tl)
 	}
 	return out
@@ -70,7 +110,8 @@ func streamTables(glyphs []content.Glyph, rs rulings, ruled []Table) []Table {
 	if len(glyphs) == 0 {
 		return nil
 	}
-	lines := chunkLines(layout.Lines(layout.Words(glyphs)))
+	ll := layout.Lines(layout.Words(glyphs))
+	lines := chunkLines(ll, explicitSpaces(ll))
 	var out []Table
 	for _, blk := range blocks(lines) {
 		if t, ok := blockTable(blk); ok {
@@ -120,55 +161,104 @@ func bridges(l textLine, cols [][2]float64) bool {
 	return false
 }
 
+// Gaps between lines, in font sizes.
+const (
+	// blockGap ends a block: a gap of two blank lines.
+	blockGap = 2.0
+	// wrapGap is the largest gap between two lines of one cell (the
+	// leading of the font), below the gap between two rows.
+	wrapGap = 0.25
+)
+
 // blocks splits the lines into runs that look like table rows: lines of
-// several chunks whose columns agree, allowing single-chunk lines between
-// them. A multi-chunk line whose chunks cross the gaps the block's lines
-// leave ends the block.
+// several chunks whose columns agree, allowing lines of one chunk between
+// them (rows with empty cells, lines of wrapped cells). A table ends
+// where its column structure ends: at a multi-chunk line whose chunks
+// cross the gaps the block's lines leave, at a single line across those
+// gaps set off by a wider gap than the rows (a caption, a note, a
+// paragraph), or after a gap of two blank lines. Lines of one chunk just
+// above the first row, closer than rows are (the first lines of wrapped
+// header cells), belong to the block.
 func blocks(lines []textLine) [][]textLine {
 	var out [][]textLine
-	var cur []textLine
-	multi, singles := 0, 0
+	var cur, pending []textLine
+	var gaps []float64
+	multi, singles, spanning := 0, 0, 0
 	flush := func() {
-		// Trailing single-chunk lines do not belong to the table.
-		for len(cur) > 0 && len(cur[len(cur)-1].chunks) < 2 {
+		// Trailing single-chunk lines do not belong to the table, unless
+		// they continue the last row's wrapped cells.
+		for len(cur) > 1 && len(cur[len(cur)-1].chunks) < 2 {
+			last, prev := cur[len(cur)-1], cur[len(cur)-2]
+			gap := last.box.Y0 - prev.box.Y1
+			if !breaksColumns(last, cur[:len(cur)-1]) &&
+				(gap <= wrapGap*max(last.size, prev.size) ||
+					(len(cur) > 2 && len(prev.chunks) > 1 && gap <= 1.5*rowGap(cur[:len(cur)-1]) && last.size <= prev.size*1.05)) {
+				break
+			}
 			cur = cur[:len(cur)-1]
 		}
 		if multi >= 2 && len(cur) >= 2 {
 			out = append(out, cur)
 		}
-		cur, multi, singles = nil, 0, 0
+		cur, gaps, multi, singles, spanning = nil, nil, 0, 0, 0
 	}
 	for _, l := range lines {
 		if len(cur) > 0 {
 			prev := cur[len(cur)-1]
 			gap := l.box.Y0 - prev.box.Y1
-			if gap > 2.0*max(l.size, prev.size) {
+			if gap > blockGap*max(l.size, prev.size) {
 				flush()
+			} else {
+				gaps = append(gaps, gap)
 			}
 		}
 		if len(l.chunks) >= 2 {
-			if multi >= 1 {
-				cols := intervals(cur, 2)
-				if len(cols) >= 2 && bridges(l, cols) {
+			if len(cur) > 0 && minSize(cur) > 1.15*l.size {
+				// Lines in a larger font above the first row: a title.
+				cur, gaps, multi, singles, spanning = nil, nil, 0, 0, 0
+			}
+			if multi >= 1 && !firstRowAfterHeader(l, cur) {
+				if breaksColumns(l, cur) {
 					if multi >= 3 {
 						flush()
 					} else {
 						// Two lines that disagree are prose, not a table:
 						// start again from this line.
-						cur, multi, singles = nil, 0, 0
+						cur, gaps, multi, singles, spanning = nil, nil, 0, 0, 0
 					}
 				}
 			}
+			if len(cur) == 0 {
+				cur = leadingLines(pending, l)
+			}
+			pending = nil
 			cur = append(cur, l)
 			multi++
-			singles = 0
+			singles, spanning = 0, 0
 			continue
 		}
 		if len(cur) == 0 {
+			if len(pending) > 0 && l.box.Y0-pending[len(pending)-1].box.Y1 > wrapGap*l.size {
+				pending = pending[:0]
+			}
+			pending = append(pending, l)
+			continue
+		}
+		prev := cur[len(cur)-1]
+		gap := l.box.Y0 - prev.box.Y1
+		across := breaksColumns(l, cur)
+		if across && gap > 1.5*median(gaps) && gap > wrapGap*l.size {
+			flush()
+			pending = append(pending[:0], l)
 			continue
 		}
 		singles++
-		if singles > 1 {
+		if across {
+			spanning++
+		}
+		// Up to three rows with one cell each, or one line across the
+		// columns (a section heading); more is a paragraph.
+		if singles > 3 || spanning > 1 {
 			flush()
 			continue
 		}
@@ -178,22 +268,114 @@ func blocks(lines []textLine) [][]textLine {
 	return out
 }
 
+// minSize returns the smallest font size of lines.
+func minSize(lines []textLine) float64 {
+	m := lines[0].size
+	for _, l := range lines[1:] {
+		m = min(m, l.size)
+	}
+	return m
+}
+
+// firstRowAfterHeader reports whether l is the first row under a header
+// of several lines (cur, all as close as lines of one cell) and has at
+// least as many cells as any of them: a header's cells are centred or
+// wrapped and need not line up with the values.
+func firstRowAfterHeader(l textLine, cur []textLine) bool {
+	if len(cur) < 2 {
+		return false
+	}
+	most := 0
+	for i, c := range cur {
+		if i > 0 && c.box.Y0-cur[i-1].box.Y1 > wrapGap*max(c.size, cur[i-1].size) {
+			return false
+		}
+		most = max(most, len(c.chunks))
+	}
+	return len(l.chunks) >= most
+}
+
+// breaksColumns reports whether l crosses the gaps between the columns
+// of the block cur: those of all its lines and those of the lines below
+// its first row (whose header cells may sit apart from their columns'
+// values), once there are such lines.
+func breaksColumns(l textLine, cur []textLine) bool {
+	all := intervals(cur, 2)
+	if len(all) < 2 || !bridges(l, all) {
+		return false
+	}
+	head := 1
+	for head < len(cur) && cur[head].box.Y0-cur[head-1].box.Y1 <= wrapGap*max(cur[head].size, cur[head-1].size) {
+		head++
+	}
+	body := intervals(cur[head:], 2)
+	return len(body) < 2 || bridges(l, body)
+}
+
+// leadingLines returns the lines of pending (single-chunk lines just
+// above first) that are as close to first as lines of one cell are, in
+// the same font size, each within one cell of first.
+func leadingLines(pending []textLine, first textLine) []textLine {
+	k := len(pending)
+	next := first
+	for k > 0 {
+		p := pending[k-1]
+		if next.box.Y0-p.box.Y1 > wrapGap*max(p.size, next.size) || p.size > 1.15*first.size {
+			break
+		}
+		// A line across two cells of the first row is a title, unless
+		// its words were placed apart where it crosses them (the ends of
+		// two wrapped cells' lines run together).
+		across := false
+		for _, part := range runParts(p.chunks[0]) {
+			n := 0
+			for _, c := range first.chunks {
+				if geom.Overlap1D(c.box.X0, c.box.X1, part.box.X0, part.box.X1) > 0 {
+					n++
+				}
+			}
+			across = across || n > 1
+		}
+		if across {
+			break
+		}
+		k--
+		next = p
+	}
+	return slices.Clone(pending[k:])
+}
+
+// median returns the median of vs, or 0 for none.
+func median(vs []float64) float64 {
+	if len(vs) == 0 {
+		return 0
+	}
+	s := slices.Clone(vs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
 // blockTable builds a table from a block of lines. Columns are the x
 // ranges the chunks of the fullest lines occupy; chunks of other lines
 // that cover several columns become spans starting at their first column.
 func blockTable(blk []textLine) (Table, bool) {
-	maxChunks := 0
-	for _, l := range blk {
-		maxChunks = max(maxChunks, len(l.chunks))
-	}
-	minChunks := max(2, (maxChunks+1)/2)
-	cols := intervals(blk, minChunks)
-	if len(cols) < 2 {
-		cols = intervals(blk, 2)
+	cols := columns(blk)
+	// A line above the first row across several columns is a title or a
+	// caption, not a wrapped header cell.
+	for len(blk) > 2 && len(blk[0].chunks) == 1 && len(cols) >= 2 {
+		if first, last := columnRange(cols, blk[0].chunks[0].box); first == last || len(splitRuns(blk[0].chunks[0], cols)) > 1 {
+			break
+		}
+		blk = blk[1:]
+		cols = columns(blk)
 	}
 	if len(cols) < 2 {
 		return Table{}, false
 	}
+	if paragraph(blk) {
+		return Table{}, false
+	}
+	blk = splitMerged(blk, cols)
 	blk = mergeWrapped(blk, cols)
 	rows := make([][]string, 0, len(blk))
 	var spans []Span
@@ -213,6 +395,10 @@ func blockTable(blk []textLine) (Table, bool) {
 		rows = append(rows, row)
 		box = box.Union(l.box)
 	}
+	if prose(rows) {
+		return Table{}, false
+	}
+	spans = raiseHeaderCells(rows, spans)
 	colX := make([]float64, 0, len(cols)+1)
 	colX = append(colX, box.X0)
 	for j := 1; j < len(cols); j++ {
@@ -220,6 +406,433 @@ func blockTable(blk []textLine) (Table, bool) {
 	}
 	colX = append(colX, box.X1)
 	return Table{BBox: box, Rows: rows, Spans: spans, ColX: colX}, true
+}
+
+// paragraph reports whether a third of a block's lines are lines of a
+// paragraph: one chunk of eight words or more.
+func paragraph(blk []textLine) bool {
+	n := 0
+	for _, l := range blk {
+		if len(l.chunks) == 1 && len(strings.Fields(l.chunks[0].text)) >= 8 {
+			n++
+		}
+	}
+	return 3*n > len(blk)
+}
+
+// raiseHeaderCells finds a header of several rows (the rows above the
+// first that holds a number or a date, when the first of them has two
+// cells or more) and moves each header cell of a column of text with
+// nothing above it up to the header's first row, as a cell spanning the header rows
+// down to where it was printed (a stub or a column heading centred or set
+// at the bottom of a header whose other headings take two rows). It
+// returns the spans, updated.
+func raiseHeaderCells(rows [][]string, spans []Span) []Span {
+	hdr := 0
+	for hdr < len(rows)-1 && hdr < 4 && !rowHasValue(rows[hdr]) {
+		hdr++
+	}
+	if hdr < 2 || hdr == len(rows)-1 {
+		return spans
+	}
+	filled := 0
+	for _, c := range rows[0] {
+		if c != "" {
+			filled++
+		}
+	}
+	if filled < 2 {
+		return spans
+	}
+	for j := range rows[0] {
+		// Headings over numbers may sit under a heading spanning their
+		// columns: only text columns' headings are raised.
+		numbers := false
+		for _, r := range rows[hdr:] {
+			numbers = numbers || numcell.IsValue(r[j])
+		}
+		for i := 1; i < hdr && !numbers; i++ {
+			if rows[i][j] == "" {
+				continue
+			}
+			above := false
+			for k := 0; k < i; k++ {
+				above = above || rows[k][j] != "" || covered(spans, k, j)
+			}
+			if above {
+				break
+			}
+			rows[0][j], rows[i][j] = rows[i][j], ""
+			moved := false
+			for k := range spans {
+				if spans[k].Row == i && spans[k].Col == j {
+					spans[k].Row, spans[k].RowSpan, moved = 0, i+1, true
+				}
+			}
+			if !moved {
+				spans = append(spans, Span{Row: 0, Col: j, RowSpan: i + 1, ColSpan: 1})
+			}
+			break
+		}
+	}
+	slices.SortFunc(spans, func(a, b Span) int {
+		if a.Row != b.Row {
+			return a.Row - b.Row
+		}
+		return a.Col - b.Col
+	})
+	return spans
+}
+
+// covered reports whether a span covers the cell (i, j).
+func covered(spans []Span, i, j int) bool {
+	for _, s := range spans {
+		if i >= s.Row && i < s.Row+s.RowSpan && j >= s.Col && j < s.Col+s.ColSpan {
+			return true
+		}
+	}
+	return false
+}
+
+// rowHasValue reports whether a row holds a number or a date.
+func rowHasValue(row []string) bool {
+	for _, c := range row {
+		if numcell.IsValue(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// prose reports whether rows read as text set in columns rather than as
+// a table: a third of the rows are lines of a paragraph (one cell of eight
+// words or more), lines end in words broken by hyphens in cells of four
+// words or more on average, or every column holds sentences (five words a cell or
+// more on average) or only markers (bullets, list numbers), as bulleted
+// lists and pages of two or three text columns do.
+func prose(rows [][]string) bool {
+	if len(rows) == 0 {
+		return false
+	}
+	// Paragraph lines: rows whose one cell holds a sentence.
+	lines := 0
+	for _, r := range rows {
+		filled, words := 0, 0
+		for _, c := range r {
+			if c != "" {
+				filled++
+				words += len(strings.Fields(c))
+			}
+		}
+		if filled == 1 && words >= 8 {
+			lines++
+		}
+	}
+	if 3*lines > len(rows) {
+		return true
+	}
+	// Lines of text columns: words broken at the line's end, in cells
+	// four words long or more on average.
+	hyphens, cells, words := 0, 0, 0
+	for _, r := range rows {
+		for _, c := range r {
+			if c == "" {
+				continue
+			}
+			cells++
+			words += len(strings.Fields(c))
+			if n := len(c); n >= 2 && c[n-1] == '-' && unicode.IsLetter(rune(c[n-2])) {
+				hyphens++
+			}
+		}
+	}
+	if hyphens >= 2 && words >= 4*cells {
+		return true
+	}
+	sentences := false
+	for j := range rows[0] {
+		n, words, marker := 0, 0, true
+		for _, r := range rows {
+			if r[j] == "" {
+				continue
+			}
+			n++
+			words += len(strings.Fields(r[j]))
+			marker = marker && utf8.RuneCountInString(r[j]) <= 3
+		}
+		switch {
+		case n == 0 || marker:
+		case words >= 5*n:
+			sentences = true
+		default:
+			return false
+		}
+	}
+	return sentences
+}
+
+// columns returns the x ranges of a block's columns. The body's lines
+// with the most chunks are laid down first, each chunk widening the
+// column it falls in or starting a new one; a line with a chunk across
+// two columns already laid down (a subtitle or a note spanning columns,
+// two cells run together) or with two chunks in one column is left out.
+// The first row (the header) comes last: a header cell centred over its
+// column, or aligned on the other side, may not touch the column's
+// values, so it joins the nearest column.
+func columns(blk []textLine) [][2]float64 {
+	head := 1
+	for head < len(blk) && blk[head].box.Y0-blk[head-1].box.Y1 <= wrapGap*max(blk[head].size, blk[head-1].size) {
+		head++
+	}
+	body := 0
+	for _, l := range blk[head:] {
+		if len(l.chunks) > 1 {
+			body++
+		}
+	}
+	cols := layColumns(nil, blk[head:])
+	if len(cols) < 2 || body < 2 {
+		// Too few rows to place the header by: its cells make the
+		// columns (a table's last page holding one row under it).
+		return layColumns(nil, blk)
+	}
+	for _, l := range blk[:head] {
+		taken := map[int]bool{}
+		var add [][2]float64
+		for _, c := range l.chunks {
+			first, n := -1, 0
+			for j, col := range cols {
+				if c.box.X0 <= col[1] && c.box.X1 >= col[0] {
+					if first < 0 {
+						first = j
+					}
+					n++
+				}
+			}
+			switch {
+			case n > 1:
+				continue
+			case n == 0:
+				first = alignedColumn(cols, blk[:head], c)
+				if first < 0 {
+					first = cellOf(cols, c.box.CenterX())
+				}
+			}
+			if taken[first] && first+1 < len(cols) && !taken[first+1] && c.box.X1 < cols[first+1][0] {
+				// Two header cells over one column: the second belongs
+				// to the next column, whose values sit further right.
+				first++
+			}
+			if taken[first] {
+				add = append(add, [2]float64{c.box.X0, c.box.X1})
+				continue
+			}
+			taken[first] = true
+			lo, hi := min(c.box.X0, cols[first][0]), max(c.box.X1, cols[first][1])
+			if (first > 0 && lo <= cols[first-1][1]) || (first+1 < len(cols) && hi >= cols[first+1][0]) {
+				continue // it would join two columns: a title, not a header
+			}
+			add = append(add, [2]float64{lo, hi})
+		}
+		for _, a := range add {
+			cols = addInterval(cols, a[0], a[1])
+		}
+	}
+	return cols
+}
+
+// alignedColumn returns the column of a header line's chunk touching
+// only that column and aligned with c (the same left edge, centre or
+// right edge: another line of the same wrapped header cell), or -1.
+func alignedColumn(cols [][2]float64, head []textLine, c chunk) int {
+	const tol = 1.0
+	for _, l := range head {
+		for _, o := range l.chunks {
+			if o.box == c.box {
+				continue
+			}
+			if abs(o.box.X0-c.box.X0) > tol && abs(o.box.CenterX()-c.box.CenterX()) > tol && abs(o.box.X1-c.box.X1) > tol {
+				continue
+			}
+			if first, last := columnRange(cols, o.box); first == last && geom.Overlap1D(cols[first][0], cols[first][1], o.box.X0, o.box.X1) > 0 {
+				return first
+			}
+		}
+	}
+	return -1
+}
+
+// cellOf returns the column whose cell holds x: cells meet in the
+// middle of the gaps between columns.
+func cellOf(cols [][2]float64, x float64) int {
+	for j := 0; j+1 < len(cols); j++ {
+		if x < (cols[j][1]+cols[j+1][0])/2 {
+			return j
+		}
+	}
+	return len(cols) - 1
+}
+
+// layColumns lays the chunks of lines (the fullest first) into cols.
+func layColumns(cols [][2]float64, lines []textLine) [][2]float64 {
+	order := make([]int, 0, len(lines))
+	for i, l := range lines {
+		if len(l.chunks) >= 2 {
+			order = append(order, i)
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return len(lines[b].chunks) - len(lines[a].chunks) })
+	hit := make([]int, 0, 16)
+	for _, i := range order {
+		l := lines[i]
+		ok := true
+		seen := map[int]bool{}
+		for _, c := range l.chunks {
+			hit = hit[:0]
+			for j, col := range cols {
+				if c.box.X0 <= col[1] && c.box.X1 >= col[0] {
+					hit = append(hit, j)
+				}
+			}
+			if len(hit) > 1 || (len(hit) == 1 && seen[hit[0]]) {
+				ok = false
+				break
+			}
+			if len(hit) == 1 {
+				seen[hit[0]] = true
+			}
+		}
+		if !ok {
+			continue
+		}
+		for _, c := range l.chunks {
+			cols = addInterval(cols, c.box.X0, c.box.X1)
+		}
+	}
+	return cols
+}
+
+// addInterval adds [x0, x1] to the sorted disjoint intervals cols, joining
+// those it overlaps.
+func addInterval(cols [][2]float64, x0, x1 float64) [][2]float64 {
+	out := cols[:0:0]
+	placed := false
+	for _, c := range cols {
+		switch {
+		case c[1] < x0:
+			out = append(out, c)
+		case c[0] > x1:
+			if !placed {
+				out = append(out, [2]float64{x0, x1})
+				placed = true
+			}
+			out = append(out, c)
+		default:
+			x0, x1 = min(x0, c[0]), max(x1, c[1])
+		}
+	}
+	if !placed {
+		out = append(out, [2]float64{x0, x1})
+	}
+	return out
+}
+
+// splitMerged splits a chunk that covers several columns at the column
+// gaps when its words fall apart into those columns: the texts of two
+// cells run together on a page without explicit spaces.
+func splitMerged(blk []textLine, cols [][2]float64) []textLine {
+	out := make([]textLine, len(blk))
+	for i, l := range blk {
+		out[i] = l
+		var chunks []chunk
+		changed := false
+		for _, c := range l.chunks {
+			parts := splitChunk(c, cols)
+			if len(parts) > 1 {
+				changed = true
+			}
+			chunks = append(chunks, parts...)
+		}
+		if changed {
+			out[i].chunks = chunks
+		}
+	}
+	return out
+}
+
+func splitChunk(c chunk, cols [][2]float64) []chunk {
+	if len(c.words) < 2 {
+		return []chunk{c}
+	}
+	first, last := columnRange(cols, c.box)
+	if first == last {
+		return []chunk{c}
+	}
+	var parts []chunk
+	prevCol := -1
+	for _, w := range c.words {
+		j := -1
+		for k, col := range cols {
+			if w.Box.X0 >= col[0]-1 && w.Box.X1 <= col[1]+1 {
+				j = k
+				break
+			}
+		}
+		if j < 0 || j < prevCol {
+			return splitRuns(c, cols)
+		}
+		if j != prevCol {
+			parts = append(parts, chunk{text: w.Text, box: w.Box, size: w.Size, words: []layout.Word{w}})
+			prevCol = j
+			continue
+		}
+		p := &parts[len(parts)-1]
+		p.text += " " + w.Text
+		p.box = p.box.Union(w.Box)
+		p.size = max(p.size, w.Size)
+		p.words = append(p.words, w)
+	}
+	return parts
+}
+
+// splitRuns splits a chunk across columns where its words were placed
+// apart (a new text placement between them), when each part then falls
+// in one column of its own, left to right: the last line of a wrapped
+// cell, ending in a space, runs into the text of the next cell.
+func splitRuns(c chunk, cols [][2]float64) []chunk {
+	parts := runParts(c)
+	if len(parts) < 2 {
+		return []chunk{c}
+	}
+	prev := -1
+	for _, p := range parts {
+		first, last := columnRange(cols, p.box)
+		if first != last || first <= prev {
+			return []chunk{c}
+		}
+		prev = first
+	}
+	return parts
+}
+
+// runParts splits a chunk where its words were placed apart.
+func runParts(c chunk) []chunk {
+	var parts []chunk
+	for i, w := range c.words {
+		if i == 0 || c.words[i-1].EndRun != w.Run {
+			parts = append(parts, chunk{text: w.Text, box: w.Box, size: w.Size, words: []layout.Word{w}})
+			continue
+		}
+		p := &parts[len(parts)-1]
+		p.text += " " + w.Text
+		p.box = p.box.Union(w.Box)
+		p.size = max(p.size, w.Size)
+		p.words = append(p.words, w)
+	}
+	if len(parts) == 0 {
+		return []chunk{c}
+	}
+	return parts
 }
 
 // columnRange returns the first and last column a chunk covers: the
@@ -257,17 +870,31 @@ func mergeWrapped(blk []textLine, cols [][2]float64) []textLine {
 	for i := 1; i < len(blk); i++ {
 		gaps = append(gaps, blk[i].box.Y0-blk[i-1].box.Y1)
 	}
-	sorted := slices.Clone(gaps)
-	slices.Sort(sorted)
-	median := sorted[len(sorted)/2]
-	size := blk[0].size
-	if median < 0.4*size {
+	median := rowGap(blk)
+	leading := leadingGap(gaps)
+	if median < 0.2*blk[0].size && leading < 0 {
 		return blk
 	}
+	split := rowStarts(blk, gaps, leading)
 	out := []textLine{blk[0]}
 	for i := 1; i < len(blk); i++ {
 		prev := &out[len(out)-1]
-		if gaps[i-1] < 0.5*median && compatible(*prev, blk[i], cols) {
+		g := gaps[i-1]
+		if split[i] {
+			out = append(out, blk[i])
+			continue
+		}
+		size := max(prev.size, blk[i].size)
+		// A line nearer to the line below it than to the one above
+		// belongs below (the first line of a bottom-aligned wrapped cell).
+		nearerBelow := i < len(gaps) && gaps[i] < 0.85*g
+		// Lines as close as the lines of one cell are one row, whatever
+		// columns they fill (a header whose cells wrap); lines one
+		// leading apart, while the row so far leaves columns empty.
+		wrapped := (g < 0.75*median && g <= wrapGap*size) ||
+			(g <= leading && g <= wrapGap*size && (compatible(*prev, blk[i], cols) || len(occupied(*prev, cols)) < len(cols)))
+		if !nearerBelow && !valuesClash(*prev, blk[i], cols) &&
+			((g < 0.5*median && compatible(*prev, blk[i], cols)) || wrapped) {
 			prev.chunks = append(prev.chunks, blk[i].chunks...)
 			prev.box = prev.box.Union(blk[i].box)
 			continue
@@ -279,6 +906,110 @@ func mergeWrapped(blk []textLine, cols [][2]float64) []textLine {
 		out[i].chunks = joinSameColumn(out[i].chunks, cols)
 	}
 	return out
+}
+
+// rowStarts marks the lines that start a row inside runs of lines one
+// leading apart (rows whose wrapped cells leave no wider gap between
+// them). The runs holding one line of several chunks (the row's other
+// cells) tell how the block's cells are aligned: that line comes last
+// when wrapped cells run up from it (aligned at the bottom, as
+// spreadsheets print by default), first when they run down. Then a line
+// of one chunk right after a line of several starts a row (bottom), or a
+// line of several right after a line of one does (top, below the first
+// run, which may be a header).
+func rowStarts(blk []textLine, gaps []float64, leading float64) []bool {
+	starts := make([]bool, len(blk))
+	if leading < 0 {
+		return starts
+	}
+	bottom, top := 0, 0
+	for i := 0; i < len(blk); {
+		j := i + 1
+		for j < len(blk) && gaps[j-1] <= leading {
+			j++
+		}
+		multi, at := 0, -1
+		for k := i; k < j; k++ {
+			if len(blk[k].chunks) > 1 {
+				multi++
+				at = k
+			}
+		}
+		if j-i > 1 && multi == 1 {
+			switch at {
+			case j - 1:
+				bottom++
+			case i:
+				top++
+			}
+		}
+		i = j
+	}
+	first := true
+	for i := 1; i < len(blk); i++ {
+		if gaps[i-1] > leading {
+			first = false
+			continue
+		}
+		one, several := len(blk[i].chunks) == 1, len(blk[i-1].chunks) > 1
+		switch {
+		case bottom > top && one && several:
+			starts[i] = true
+		case top > bottom && !first && !one && len(blk[i-1].chunks) == 1:
+			starts[i] = true
+		}
+	}
+	return starts
+}
+
+// leadingGap returns the largest gap between two lines of one cell in a
+// block, from its smallest gap (the font's leading) with a little
+// tolerance, when some gaps are clearly wider (rows apart); otherwise -1.
+func leadingGap(gaps []float64) float64 {
+	lo, hi := gaps[0], gaps[0]
+	for _, g := range gaps {
+		lo, hi = min(lo, g), max(hi, g)
+	}
+	if lo < 0.5 || hi < 1.25*lo+0.3 {
+		return -1 // lines that touch: no leading to tell rows by
+	}
+	return lo*1.15 + 0.2
+}
+
+// rowGap estimates the gap between the rows of a block from the gaps
+// between its lines: the median of those wider than the lines of one
+// cell are apart, when they are a third or more of the gaps (many rows
+// may hold wrapped cells), or of all.
+func rowGap(blk []textLine) float64 {
+	var all, wide []float64
+	for i := 1; i < len(blk); i++ {
+		g := blk[i].box.Y0 - blk[i-1].box.Y1
+		all = append(all, g)
+		if g > wrapGap*max(blk[i].size, blk[i-1].size) {
+			wide = append(wide, g)
+		}
+	}
+	if 3*len(wide) < len(all) {
+		return median(all)
+	}
+	return median(wide)
+}
+
+// valuesClash reports whether a and b both hold a number or a date in
+// one column: numbers do not wrap, so they are two rows.
+func valuesClash(a, b textLine, cols [][2]float64) bool {
+	var in [64]bool
+	for _, c := range a.chunks {
+		if j, _ := columnRange(cols, c.box); j < len(in) && numcell.IsValue(c.text) {
+			in[j] = true
+		}
+	}
+	for _, c := range b.chunks {
+		if j, _ := columnRange(cols, c.box); j < len(in) && in[j] && numcell.IsValue(c.text) {
+			return true
+		}
+	}
+	return false
 }
 
 // compatible reports whether b may join a as part of the same row: they

@@ -122,3 +122,100 @@ func TestFrameWithoutColumnsIsNotRuled(t *testing.T) {
 		t.Errorf("rows %q", ts[0].Rows)
 	}
 }
+
+func TestRaiseHeaderCells(t *testing.T) {
+	rows := [][]string{
+		{"", "Clave", "", "Clave"},
+		{"Entidad", "Entidad", "Nombre", "Municipio"},
+		{"Aguascalientes", "1", "Asientos", "2"},
+		{"Aguascalientes", "1", "Calvillo", "3"},
+	}
+	spans := raiseHeaderCells(rows, nil)
+	want := [][]string{
+		{"Entidad", "Clave", "Nombre", "Clave"},
+		{"", "Entidad", "", "Municipio"},
+		{"Aguascalientes", "1", "Asientos", "2"},
+		{"Aguascalientes", "1", "Calvillo", "3"},
+	}
+	if !reflect.DeepEqual(rows, want) {
+		t.Errorf("rows %q, want %q", rows, want)
+	}
+	if wantSpans := []Span{{0, 0, 2, 1}, {0, 2, 2, 1}}; !reflect.DeepEqual(spans, wantSpans) {
+		t.Errorf("spans %v, want %v", spans, wantSpans)
+	}
+	// A heading over a number column may sit under a heading spanning
+	// it and its neighbour: it stays.
+	rows = [][]string{
+		{"Item", "All items", ""},
+		{"", "Number", "Percent"},
+		{"Total", "135", "100"},
+		{"Reading", "60", "44"},
+	}
+	if spans := raiseHeaderCells(rows, nil); len(spans) != 0 || rows[1][1] != "Number" {
+		t.Errorf("number heading raised: %q %v", rows, spans)
+	}
+}
+
+func TestProse(t *testing.T) {
+	for _, tc := range []struct {
+		rows [][]string
+		want bool
+	}{
+		{[][]string{{"•", "the facility falls under at least one of the activities"}, {"", "reported using a classification"}, {"•", "the facility has a capacity exceeding a threshold"}}, true},
+		{[][]string{{"(1) Unallowable costs per OMB Circular A-122 include entertainment expense", ""}, {"accounts,", "fines"}, {"(2) Various direct costs are excluded from the base because", ""}}, true},
+		{[][]string{{"Lease", "Remarks", "Oil (bbl)"}, {"Nolan Unit", "Shut in pending pipeline connection.", "1,234"}, {"Hutto", "OK", "56"}}, false},
+	} {
+		if got := prose(tc.rows); got != tc.want {
+			t.Errorf("prose(%q) = %v, want %v", tc.rows, got, tc.want)
+		}
+	}
+}
+
+// tl makes a text line of 10-point chunks at the given x ranges, its top
+// at y.
+func tl(y float64, xs ...float64) textLine {
+	l := textLine{size: 10}
+	for i := 0; i+1 < len(xs); i += 2 {
+		b := geom.Rect{X0: xs[i], Y0: y, X1: xs[i+1], Y1: y + 10}
+		l.chunks = append(l.chunks, chunk{text: "x", box: b, size: 10})
+		if i == 0 {
+			l.box = b
+		}
+		l.box = l.box.Union(b)
+	}
+	return l
+}
+
+func TestRowStartsBottomAligned(t *testing.T) {
+	// Rows of a sheet whose remarks column (x 200-300) wraps, cells
+	// aligned at the bottom: the wrapped lines run up from each row's
+	// line of several cells, and the next row's first wrapped line sits
+	// just one leading (1.7) below it.
+	blk := []textLine{
+		tl(0, 0, 50, 100, 150, 200, 300),    // header
+		tl(12.8, 0, 50, 100, 150, 200, 300), // row 1, one line
+		tl(25.6, 200, 300),                  // row 2, wrapped line
+		tl(37.3, 0, 50, 100, 150, 200, 300), // row 2
+		tl(49.0, 200, 300),                  // row 3, wrapped line
+		tl(60.7, 200, 300),                  // row 3, wrapped line
+		tl(72.4, 0, 50, 100, 150, 200, 300), // row 3
+		tl(85.2, 200, 300),                  // row 4, wrapped line
+		tl(96.9, 0, 50, 100, 150, 200, 300), // row 4
+	}
+	var gaps []float64
+	for i := 1; i < len(blk); i++ {
+		gaps = append(gaps, blk[i].box.Y0-blk[i-1].box.Y1)
+	}
+	leading := leadingGap(gaps)
+	if leading < 1.7 || leading > 2.5 {
+		t.Fatalf("leading %v", leading)
+	}
+	starts := rowStarts(blk, gaps, leading)
+	if want := []bool{false, false, false, false, true, false, false, false, false}; !reflect.DeepEqual(starts, want) {
+		t.Errorf("starts %v, want %v", starts, want)
+	}
+	cols := [][2]float64{{0, 50}, {100, 150}, {200, 300}}
+	if got := mergeWrapped(blk, cols); len(got) != 5 {
+		t.Errorf("%d rows, want 5", len(got))
+	}
+}

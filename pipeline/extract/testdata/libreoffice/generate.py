@@ -47,13 +47,21 @@ _HELV_BOLD = [
 ]
 
 
-def text_width_pt(s, bold=False, size=FONT_SIZE):
+# How much wider than Helvetica a font's text may print, at most: the
+# monospaced fonts are measured per character instead.
+_FONT_SCALE = {"Liberation Sans": 1.0, "Liberation Serif": 1.05, "DejaVu Sans": 1.2,
+               "DejaVu Serif": 1.25, "DejaVu Sans Condensed": 1.08}
+
+
+def text_width_pt(s, bold=False, size=FONT_SIZE, font=FONT):
+    if "Mono" in font:
+        return 0.602 * len(s) * size
     table = _HELV_BOLD if bold else _HELV
     w = 0
     for ch in s:
         o = ord(ch)
         w += table[o - 32] if 32 <= o <= 126 else 1000
-    return w * size / 1000.0
+    return w * size / 1000.0 * _FONT_SCALE[font]
 
 
 # ---------------------------------------------------------------------------
@@ -84,14 +92,19 @@ def fmt_value(fmt, v):
         return _grouped(v, 1)
     if fmt == "dec2":           # #,##0.00
         return _grouped(v, 2)
+    if fmt == "paren0":         # #,##0;(#,##0)
+        return f"({_grouped(-v, 0)})" if v < 0 else _grouped(v, 0)
     if fmt == "paren2":         # #,##0.00;(#,##0.00)
         return f"({_grouped(-v, 2)})" if v < 0 else _grouped(v, 2)
-    if fmt == "pct1":           # 0.0%
-        return f"{_round(Decimal(repr(v)) * 100, 1)}%"
+    if fmt == "pct1":           # 0.0% (a value rounding to zero prints unsigned)
+        return f"{abs(_round(Decimal(repr(v)) * 100, 1)) or 0:.1f}%" if _round(Decimal(repr(v)) * 100, 1) == 0 \
+            else f"{_round(Decimal(repr(v)) * 100, 1)}%"
     if fmt == "pct0":           # 0%
         return f"{_round(Decimal(repr(v)) * 100, 0)}%"
     if fmt == "usd":            # $#,##0.00;-$#,##0.00
         return f"-${_grouped(-v, 2)}" if v < 0 else f"${_grouped(v, 2)}"
+    if fmt == "usd0":           # $#,##0;-$#,##0
+        return f"-${_grouped(-v, 0)}" if v < 0 else f"${_grouped(v, 0)}"
     if fmt == "date_mdy":       # MM/DD/YYYY
         return v.strftime("%m/%d/%Y")
     if fmt == "date_iso":       # YYYY-MM-DD
@@ -124,6 +137,20 @@ DATA_STYLES = {
                f'{_num(2, True)}<number:text>)</number:text>'
                '<style:map style:condition="value()&gt;=0" style:apply-style-name="N_paren2P0"/>'
                '</number:number-style>'),
+    "paren0": (f'<number:number-style style:name="N_paren0P0" style:volatile="true" {_LANG}>'
+               f'{_num(0, True)}</number:number-style>'
+               f'<number:number-style style:name="N_paren0" {_LANG}><number:text>(</number:text>'
+               f'{_num(0, True)}<number:text>)</number:text>'
+               '<style:map style:condition="value()&gt;=0" style:apply-style-name="N_paren0P0"/>'
+               '</number:number-style>'),
+    "usd0": (f'<number:currency-style style:name="N_usd0P0" style:volatile="true" {_LANG}>'
+             '<number:currency-symbol number:language="en" number:country="US">$</number:currency-symbol>'
+             f'{_num(0, True)}</number:currency-style>'
+             f'<number:currency-style style:name="N_usd0" {_LANG}><number:text>-</number:text>'
+             '<number:currency-symbol number:language="en" number:country="US">$</number:currency-symbol>'
+             f'{_num(0, True)}'
+             '<style:map style:condition="value()&gt;=0" style:apply-style-name="N_usd0P0"/>'
+             '</number:currency-style>'),
     "pct1": f'<number:percentage-style style:name="N_pct1" {_LANG}>{_num(1, False)}'
             '<number:text>%</number:text></number:percentage-style>',
     "pct0": f'<number:percentage-style style:name="N_pct0" {_LANG}>{_num(0, False)}'
@@ -201,6 +228,8 @@ class Sheet:
         self.col_widths = {}     # col -> inches (fixed); others are computed
         self.repeat_rows = None  # (first, last) rows printed on every page
         self.pad = 9.0           # pt added to the widest text of a column
+        self.font = FONT         # default font of every cell
+        self.font_size = FONT_SIZE
 
     def put(self, r, c, cell):
         self.cells[(r, c)] = cell
@@ -239,7 +268,7 @@ class Sheet:
             for (r, cc), cell in self.cells.items():
                 if cc != c or cell.colspan != 1 or cell.overflow or cell.wrap:
                     continue
-                w = text_width_pt(cell.text, cell.bold, cell.size or FONT_SIZE)
+                w = text_width_pt(cell.text, cell.bold, cell.size or self.font_size, self.font)
                 need = max(need, w)
             # LibreOffice pads a cell by about 1.4 pt each side.
             out.append(round(max(need + self.pad, 28.0) / 72.0 + 0.005, 2))
@@ -248,12 +277,13 @@ class Sheet:
             if cell.overflow:
                 continue
             avail = sum(out[c:c + cell.colspan]) * 72.0 - 6.0
-            size = cell.size or FONT_SIZE
+            size = cell.size or self.font_size
             if cell.wrap:
-                longest = max((text_width_pt(w, cell.bold, size) for w in cell.text.split()), default=0)
+                longest = max((text_width_pt(w, cell.bold, size, self.font) for w in cell.text.split()),
+                              default=0)
                 assert longest <= avail, (self.name, r, c, cell.text)
             else:
-                assert text_width_pt(cell.text, cell.bold, size) <= avail, (r, c, cell.text, avail)
+                assert text_width_pt(cell.text, cell.bold, size, self.font) <= avail, (r, c, cell.text, avail)
         return out
 
 
@@ -381,7 +411,7 @@ def cell_xml(cell, style):
         attrs.append(f'office:value-type="date" office:date-value="{v.isoformat()}"')
     elif cell.fmt in ("pct0", "pct1"):
         attrs.append(f'office:value-type="percentage" office:value="{v!r}"')
-    elif cell.fmt == "usd":
+    elif cell.fmt in ("usd", "usd0"):
         attrs.append(f'office:value-type="currency" office:currency="USD" office:value="{v!r}"')
     else:
         attrs.append(f'office:value-type="float" office:value="{v!r}"')
@@ -465,13 +495,14 @@ def write_fods(case, path):
     else:
         footer = '<style:header style:display="false"/><style:footer style:display="false"/>'
 
+    font, font_size = sh.font, sh.font_size
     nsdecl = " ".join(f'xmlns:{k}="{v}"' for k, v in NS.items())
     doc = f'''<?xml version="1.0" encoding="UTF-8"?>
 <office:document {nsdecl} office:version="1.3" office:mimetype="application/vnd.oasis.opendocument.spreadsheet">
-<office:font-face-decls><style:font-face style:name="{FONT}" svg:font-family="&apos;{FONT}&apos;" style:font-family-generic="swiss" style:font-pitch="variable"/></office:font-face-decls>
+<office:font-face-decls><style:font-face style:name="{font}" svg:font-family="&apos;{font}&apos;" style:font-family-generic="{"roman" if "Serif" in font else "modern" if "Mono" in font else "swiss"}" style:font-pitch="{"fixed" if "Mono" in font else "variable"}"/></office:font-face-decls>
 <office:styles>
-<style:default-style style:family="table-cell"><style:paragraph-properties style:tab-stop-distance="0.5in"/><style:text-properties style:font-name="{FONT}" fo:font-size="{FONT_SIZE:g}pt" fo:language="en" fo:country="US" style:font-name-asian="{FONT}" style:font-name-complex="{FONT}"/></style:default-style>
-<style:style style:name="Default" style:family="table-cell"><style:text-properties style:font-name="{FONT}" fo:font-size="{FONT_SIZE:g}pt"/></style:style>
+<style:default-style style:family="table-cell"><style:paragraph-properties style:tab-stop-distance="0.5in"/><style:text-properties style:font-name="{font}" fo:font-size="{font_size:g}pt" fo:language="en" fo:country="US" style:font-name-asian="{font}" style:font-name-complex="{font}"/></style:default-style>
+<style:style style:name="Default" style:family="table-cell"><style:text-properties style:font-name="{font}" fo:font-size="{font_size:g}pt"/></style:style>
 </office:styles>
 <office:automatic-styles>
 {chr(10).join(auto)}
