@@ -37,7 +37,7 @@ brought in line; running it twice changes nothing.`,
 		},
 	}
 	apply.Flags().StringVar(&endpoint, "endpoint-url", "", "AWS endpoint (default: AWS_ENDPOINT_URL, else AWS)")
-	cmd.AddCommand(apply)
+	cmd.AddCommand(apply, newInfraRenderCommand(a), newInfraCheckCommand(a))
 	return cmd
 }
 
