@@ -42,6 +42,7 @@ AWS settings (AWS_REGION, AWS_ENDPOINT_URL, credentials) as the AWS SDK reads th
 	root.SetErr(stderr)
 	root.AddCommand(newVersionCommand(a), newLocalAWSCommand(a), newInfraCommand(a),
 		newWorkerCommand(a), newPublishCommand(a), newDLQCommand(a), newBenchCommand(a),
-		newFetchCommand(a), newExtractCommand(a), newDevCommand(a), newSuppressCommand(a), newEffectsCommand(a))
+		newFetchCommand(a), newExtractCommand(a), newDevCommand(a), newSuppressCommand(a), newEffectsCommand(a),
+		newAutoscaleCommand(a))
 	return root
 }
