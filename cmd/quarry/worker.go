@@ -30,6 +30,7 @@ func newWorkerCommand(a *app) *cobra.Command {
 		concurrency int
 		metricsAddr string
 		softStop    time.Duration
+		scaling     string
 	)
 	cmd := &cobra.Command{
 		Use:   "worker --roles fetch,extract,notify,ses-events",
@@ -46,7 +47,7 @@ to its soft-stop plus those 10s. /metrics (Prometheus) and /healthz are served o
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runWorkers(cmd.Context(), a, workerOptions{
 				endpoint: endpoint, roles: strings.Split(roles, ","), concurrency: concurrency,
-				metricsAddr: metricsAddr, softStop: softStop,
+				metricsAddr: metricsAddr, softStop: softStop, scalingMetrics: scaling,
 			})
 		},
 	}
@@ -56,6 +57,7 @@ to its soft-stop plus those 10s. /metrics (Prometheus) and /healthz are served o
 	f.IntVar(&concurrency, "concurrency", 0, "jobs at once per role (default: the topology's per-role value)")
 	f.StringVar(&metricsAddr, "metrics-addr", "127.0.0.1:9090", "address of /metrics and /healthz (empty: off)")
 	f.DurationVar(&softStop, "soft-stop", ecstask.DefaultSoftStop, "how long in-flight jobs may finish after SIGTERM (plus 10s to give the rest back must fit ECS's stopTimeout)")
+	f.StringVar(&scaling, "scaling-metrics", scalingMetricsOff, "publish jobs processed, processing time and in-flight per queue each minute as CloudWatch EMF lines on stdout (emf) or not (off)")
 	_ = cmd.MarkFlagRequired("roles")
 	return cmd
 }
@@ -66,6 +68,8 @@ type workerOptions struct {
 	concurrency int
 	metricsAddr string
 	softStop    time.Duration
+	// scalingMetrics is off or emf.
+	scalingMetrics string
 }
 
 func runWorkers(ctx context.Context, a *app, o workerOptions) error {
@@ -89,6 +93,11 @@ func runWorkers(ctx context.Context, a *app, o workerOptions) error {
 	if err != nil {
 		return err
 	}
+	stop, err := startScalingInputs(ctx, a, f, cmp.Or(o.scalingMetrics, scalingMetricsOff))
+	if err != nil {
+		return err
+	}
+	defer stop()
 	return f.run(ctx, o.metricsAddr)
 }
 

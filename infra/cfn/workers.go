@@ -152,7 +152,7 @@ func renderService(t *cloudformation.Template, top infra.Topology, env Environme
 		conc = q.Concurrency
 	}
 	command := []string{"worker", "--roles", q.Role, "--concurrency", strconv.Itoa(conc),
-		"--soft-stop", s.SoftStop.String(), "--metrics-addr", ":9090"}
+		"--soft-stop", s.SoftStop.String(), "--metrics-addr", ":9090", "--scaling-metrics", "emf"}
 	envVars := []ecs.TaskDefinition_KeyValuePair{
 		{Name: ptr("QUARRY_REDIS_URL"), Value: ptr(redisURL())},
 		{Name: ptr("QUARRY_BLOB_BUCKET"), Value: ptr(cloudformation.Ref("BlobBucket"))},
