@@ -283,3 +283,30 @@ func toStrings(v any) []string {
 	}
 	return out
 }
+
+// TestTaskPoliciesFollowTheStages: each role's task role allows what its
+// stage calls and nothing more.
+func TestTaskPoliciesFollowTheStages(t *testing.T) {
+	files := render(t, infra.DefaultTopology(), "default")
+	var wk struct{ Resources map[string]map[string]any }
+	if err := json.Unmarshal(files["workers.json"], &wk); err != nil {
+		t.Fatal(err)
+	}
+	base := "ConsumeQueue DeadLetter TaskProtection FindTopic"
+	for id, want := range map[string]string{
+		"Fetch":     base + " PublishJobs Blobs",
+		"Extract":   base + " PublishJobs Blobs",
+		"Notify":    base + " Blobs SendMail SendQuota",
+		"SesEvents": base,
+	} {
+		p := wk.Resources[id+"TaskRole"]["Properties"].(map[string]any)
+		pol := p["Policies"].([]any)[0].(map[string]any)["PolicyDocument"].(map[string]any)
+		var sids []string
+		for _, s := range pol["Statement"].([]any) {
+			sids = append(sids, s.(map[string]any)["Sid"].(string))
+		}
+		if got := strings.Join(sids, " "); got != want {
+			t.Errorf("%s task role: statements %q, want %q", id, got, want)
+		}
+	}
+}

@@ -296,14 +296,13 @@ func taskPolicy(top infra.Topology, env Environment, q infra.Queue) policyDocume
 		allow("ConsumeQueue", []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}, arn("sqs", q.Name)),
 		allow("DeadLetter", []string{"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}, arn("sqs", q.DLQName())),
 		allow("TaskProtection", []string{"ecs:GetTaskProtection", "ecs:UpdateTaskProtection"}, arn("ecs", fmt.Sprintf("task/%s/*", env.Cluster))),
+		// Every worker finds the jobs topic's ARN at start; ListTopics
+		// has no resource-level permissions.
+		allow("FindTopic", []string{"sns:ListTopics"}, "*"),
 	}
 	n := needsOfRole[q.Role]
 	if n.publishJobs {
-		st = append(st,
-			allow("PublishJobs", []string{"sns:Publish"}, arn("sns", top.JobsTopic)),
-			// ListTopics (finding the jobs topic's ARN) has no
-			// resource-level permissions.
-			allow("FindTopic", []string{"sns:ListTopics"}, "*"))
+		st = append(st, allow("PublishJobs", []string{"sns:Publish"}, arn("sns", top.JobsTopic)))
 	}
 	if len(n.blobActions) > 0 {
 		st = append(st, allow("Blobs", n.blobActions, cloudformation.Sub("arn:${AWS::Partition}:s3:::${BlobBucket}/*")))
