@@ -8,7 +8,7 @@ BIN           := bin/quarry
 # The whole suite must stay under 10 minutes on 2 cores.
 TEST_TIMEOUT  ?= 10m
 
-.PHONY: run test chaos bench lint build fuzz clean
+.PHONY: run test chaos bench lint build fuzz clean image
 
 ## run: quarry dev: the whole fleet in one process on a sample batch; the
 ## outputs (PDFs, tables, mails) land in ./quarry-out; Ctrl-C stops it
@@ -33,6 +33,13 @@ bench:
 ## build: the quarry binary in bin/
 build:
 	$(GO) build -o $(BIN) ./cmd/quarry
+
+## image: the container image ECS runs (Dockerfile: static binary,
+## distroless, non-root); IMAGE names it, VERSION stamps quarry version
+IMAGE   ?= quarry:$(VERSION)
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+image:
+	docker build --build-arg VERSION=$(VERSION) -t $(IMAGE) .
 
 ## lint: go vet, then golangci-lint (with depguard enforcing DESIGN.md's import table)
 lint: $(GOLANGCI_LINT)

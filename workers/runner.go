@@ -214,6 +214,10 @@ func waitTimeout(wg *sync.WaitGroup, d time.Duration) bool {
 	}
 }
 
+// InFlight is how many messages the runner holds: received and not yet
+// settled. Task scale-in protection follows it.
+func (r *Runner) InFlight() int { return r.inflightCount() }
+
 func (r *Runner) inflightCount() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()

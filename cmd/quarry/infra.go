@@ -42,7 +42,7 @@ bucket), by which workers detect a Redis that lost its data.`,
 		},
 	}
 	apply.Flags().StringVar(&endpoint, "endpoint-url", "", "AWS endpoint (default: AWS_ENDPOINT_URL, else AWS)")
-	cmd.AddCommand(apply)
+	cmd.AddCommand(apply, newInfraRenderCommand(a), newInfraCheckCommand(a))
 	return cmd
 }
 

@@ -43,6 +43,6 @@ AWS settings (AWS_REGION, AWS_ENDPOINT_URL, credentials) as the AWS SDK reads th
 	root.AddCommand(newVersionCommand(a), newLocalAWSCommand(a), newInfraCommand(a),
 		newWorkerCommand(a), newPublishCommand(a), newDLQCommand(a), newBenchCommand(a),
 		newFetchCommand(a), newExtractCommand(a), newDevCommand(a), newSuppressCommand(a), newEffectsCommand(a), newStatusCommand(a),
-		newRedisCommand(a))
+		newRedisCommand(a), newAutoscaleCommand(a))
 	return root
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/quarry-dev/quarry/idempotency"
 	"github.com/quarry-dev/quarry/infra"
+	"github.com/quarry-dev/quarry/infra/ecstask"
 	"github.com/quarry-dev/quarry/workers"
 )
 
@@ -29,20 +30,24 @@ func newWorkerCommand(a *app) *cobra.Command {
 		concurrency int
 		metricsAddr string
 		softStop    time.Duration
+		scaling     string
 	)
 	cmd := &cobra.Command{
 		Use:   "worker --roles fetch,extract,notify,ses-events",
 		Short: "Run workers for one or more roles until SIGTERM",
 		Long: `worker consumes the queues of the given roles. On SIGTERM it stops receiving
-at once, lets in-flight jobs finish within --soft-stop (keep it below ECS's
-stopTimeout), gives the rest back to SQS and releases their claims, flushes
-deletes and exits 0. /metrics (Prometheus) and /healthz are served on
+at once, lets in-flight jobs finish within --soft-stop, gives the rest back to
+SQS and releases their claims, flushes deletes and exits 0. ECS sends SIGKILL
+stopTimeout after SIGTERM (30s unless the task definition says otherwise, at
+most 120s on Fargate): the default soft-stop of 20s leaves 10s to give jobs
+back within ECS's default; quarry infra render sets each role's stopTimeout
+to its soft-stop plus those 10s. /metrics (Prometheus) and /healthz are served on
 --metrics-addr.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runWorkers(cmd.Context(), a, workerOptions{
 				endpoint: endpoint, roles: strings.Split(roles, ","), concurrency: concurrency,
-				metricsAddr: metricsAddr, softStop: softStop,
+				metricsAddr: metricsAddr, softStop: softStop, scalingMetrics: scaling,
 			})
 		},
 	}
@@ -51,7 +56,8 @@ deletes and exits 0. /metrics (Prometheus) and /healthz are served on
 	f.StringVar(&roles, "roles", "", "comma-separated roles to run ("+strings.Join(roleNames(), ", ")+")")
 	f.IntVar(&concurrency, "concurrency", 0, "jobs at once per role (default: the topology's per-role value)")
 	f.StringVar(&metricsAddr, "metrics-addr", "127.0.0.1:9090", "address of /metrics and /healthz (empty: off)")
-	f.DurationVar(&softStop, "soft-stop", workers.DefaultSoftStopTimeout, "how long in-flight jobs may finish after SIGTERM")
+	f.DurationVar(&softStop, "soft-stop", ecstask.DefaultSoftStop, "how long in-flight jobs may finish after SIGTERM (plus 10s to give the rest back must fit ECS's stopTimeout)")
+	f.StringVar(&scaling, "scaling-metrics", scalingMetricsOff, "publish jobs processed, processing time and in-flight per queue each minute as CloudWatch EMF lines on stdout (emf) or not (off)")
 	_ = cmd.MarkFlagRequired("roles")
 	return cmd
 }
@@ -62,6 +68,8 @@ type workerOptions struct {
 	concurrency int
 	metricsAddr string
 	softStop    time.Duration
+	// scalingMetrics is off or emf.
+	scalingMetrics string
 }
 
 func runWorkers(ctx context.Context, a *app, o workerOptions) error {
@@ -85,6 +93,11 @@ func runWorkers(ctx context.Context, a *app, o workerOptions) error {
 	if err != nil {
 		return err
 	}
+	stop, err := startScalingInputs(ctx, a, f, cmp.Or(o.scalingMetrics, scalingMetricsOff))
+	if err != nil {
+		return err
+	}
+	defer stop()
 	return f.run(ctx, o.metricsAddr)
 }
 
