@@ -29,11 +29,6 @@ type Environment struct {
 	OldestMessageAlarm time.Duration
 	// LogRetentionDays of the workers' log group.
 	LogRetentionDays int
-	// RedisNodeType is the MemoryDB node type when the stack creates the
-	// claims store (no RedisURL parameter given).
-	RedisNodeType string
-	// RedisReplicas per shard of the MemoryDB cluster.
-	RedisReplicas int
 	// Roles size each role's service; a role missing here gets
 	// DefaultRoleSettings.
 	Roles map[string]RoleSettings
@@ -73,11 +68,11 @@ func Environments() map[string]Environment {
 	return map[string]Environment{
 		"default": {
 			Name: "default", Cluster: "quarry", OldestMessageAlarm: 30 * time.Minute,
-			LogRetentionDays: 14, RedisNodeType: "db.t4g.small", RedisReplicas: 1,
+			LogRetentionDays: 14,
 		},
 		"production": {
 			Name: "production", Cluster: "quarry", Spot: true, OldestMessageAlarm: 15 * time.Minute,
-			LogRetentionDays: 30, RedisNodeType: "db.r7g.large", RedisReplicas: 1,
+			LogRetentionDays: 30,
 			Roles: map[string]RoleSettings{
 				// Fetch: I/O-bound, 8 portal sessions per task at ~5 s a
 				// document → 1.6 jobs/s; 5 minutes of latency → 480.

@@ -12,7 +12,6 @@ import (
 	"github.com/awslabs/goformation/v7/cloudformation/ecs"
 	"github.com/awslabs/goformation/v7/cloudformation/iam"
 	"github.com/awslabs/goformation/v7/cloudformation/logs"
-	"github.com/awslabs/goformation/v7/cloudformation/memorydb"
 	"github.com/awslabs/goformation/v7/cloudformation/ses"
 
 	"github.com/quarry-dev/quarry/infra"
@@ -39,19 +38,23 @@ func serviceName(role string) string { return "quarry-" + role }
 
 func renderWorkers(top infra.Topology, env Environment, o Options) (*cloudformation.Template, error) {
 	t := cloudformation.NewTemplate()
-	t.Description = fmt.Sprintf("Quarry %s: ECS cluster, one autoscaled Fargate service per role, the claims store", env.Name)
+	t.Description = fmt.Sprintf("Quarry %s: ECS cluster, one autoscaled Fargate service per role", env.Name)
 	t.Parameters["Image"] = cloudformation.Parameter{Type: "String", Description: ptr("The quarry container image (make image), e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com/quarry:v1")}
+	// Required: the claims store is a durable Redis on one primary (AOF on,
+	// maxmemory-policy noeviction). The stack creates none: MemoryDB runs
+	// in cluster mode, which refuses the effect scripts (they write an
+	// index and read the epoch record beside a job's keys, in other hash
+	// slots), and a cache node without persistence would lose claims.
 	t.Parameters["RedisURL"] = cloudformation.Parameter{
-		Type: "String", Default: "", NoEcho: ptr(true),
-		Description: ptr("An existing durable Redis for claims (AOF on, maxmemory-policy noeviction), e.g. rediss://user:pass@host:6379. Empty: this stack creates a MemoryDB cluster."),
+		Type: "String", NoEcho: ptr(true), AllowedPattern: ptr("^rediss?://.+"),
+		Description: ptr("The durable Redis for claims, on one primary (AOF on, maxmemory-policy noeviction; quarry redis check says whether it is fit), e.g. rediss://user:pass@host:6379"),
 	}
 	t.Parameters["BlobBucket"] = cloudformation.Parameter{Type: "String", Default: top.BlobBucket, Description: ptr("S3 bucket of fetched PDFs and extracted tables")}
 	t.Parameters["NotifyFrom"] = cloudformation.Parameter{Type: "String", Default: "", Description: ptr("From address of result mails (QUARRY_NOTIFY_FROM)")}
 	t.Parameters["VpcId"] = cloudformation.Parameter{Type: "AWS::EC2::VPC::Id"}
-	t.Parameters["Subnets"] = cloudformation.Parameter{Type: "List<AWS::EC2::Subnet::Id>", Description: ptr("Subnets of the tasks and the claims store (two AZs or more)")}
+	t.Parameters["Subnets"] = cloudformation.Parameter{Type: "List<AWS::EC2::Subnet::Id>", Description: ptr("Subnets of the tasks (two AZs or more)")}
 	t.Parameters["AssignPublicIp"] = cloudformation.Parameter{Type: "String", Default: "DISABLED", AllowedValues: []any{"ENABLED", "DISABLED"},
 		Description: ptr("ENABLED for public subnets without a NAT gateway")}
-	t.Conditions["CreateClaimsStore"] = map[string]any{"Fn::Equals": []any{map[string]any{"Ref": "RedisURL"}, ""}}
 
 	lg := logGroup(env)
 	t.Resources["LogGroup"] = &logs.LogGroup{LogGroupName: ptr(lg), RetentionInDays: ptr(env.LogRetentionDays)}
@@ -65,7 +68,6 @@ func renderWorkers(top infra.Topology, env Environment, o Options) (*cloudformat
 	t.Resources["TaskSecurityGroup"] = &ec2.SecurityGroup{
 		GroupDescription: "Quarry worker tasks (outbound only)", VpcId: ptr(cloudformation.Ref("VpcId")),
 	}
-	renderClaimsStore(t, env)
 
 	t.Resources["ExecutionRole"] = &iam.Role{
 		AssumeRolePolicyDocument: jsonValue(assumeECSTasks()),
@@ -96,45 +98,7 @@ func assumeECSTasks() policyDocument {
 	}}}
 }
 
-// renderClaimsStore adds the MemoryDB cluster the claims live in, created
-// unless the RedisURL parameter names an existing Redis. MemoryDB keeps a
-// multi-AZ transaction log, so an acknowledged write survives a node loss;
-// the claims are what make effects happen once.
-func renderClaimsStore(t *cloudformation.Template, env Environment) {
-	const cond = "CreateClaimsStore"
-	sg := &ec2.SecurityGroup{
-		GroupDescription: "Quarry claims store: Redis from the worker tasks only",
-		VpcId:            ptr(cloudformation.Ref("VpcId")),
-		SecurityGroupIngress: []ec2.SecurityGroup_Ingress{{
-			IpProtocol: "tcp", FromPort: ptr(6379), ToPort: ptr(6379),
-			SourceSecurityGroupId: ptr(cloudformation.Ref("TaskSecurityGroup")),
-		}},
-	}
-	sg.AWSCloudFormationCondition = cond
-	t.Resources["ClaimsSecurityGroup"] = sg
-	sn := &memorydb.SubnetGroup{SubnetGroupName: "quarry-" + env.Name + "-claims", SubnetIds: []string{cloudformation.Ref("Subnets")}}
-	sn.AWSCloudFormationCondition = cond
-	t.Resources["ClaimsSubnetGroup"] = sn
-	cl := &memorydb.Cluster{
-		ClusterName: "quarry-" + env.Name + "-claims", NodeType: env.RedisNodeType, ACLName: "open-access",
-		NumShards: ptr(1), NumReplicasPerShard: ptr(env.RedisReplicas), TLSEnabled: ptr(true),
-		SnapshotRetentionLimit: ptr(7),
-		SubnetGroupName:        ptr(cloudformation.Ref("ClaimsSubnetGroup")),
-		SecurityGroupIds:       []string{cloudformation.Ref("ClaimsSecurityGroup")},
-		Description:            ptr("Quarry claims, dedup keys and rate limits"),
-	}
-	cl.AWSCloudFormationCondition = cond
-	// Claims must outlive the stack's mistakes.
-	cl.AWSCloudFormationDeletionPolicy = "Snapshot"
-	cl.AWSCloudFormationUpdateReplacePolicy = "Snapshot"
-	t.Resources["ClaimsCluster"] = cl
-}
-
-func redisURL() string {
-	return cloudformation.If("CreateClaimsStore",
-		cloudformation.Sub("rediss://${ClaimsCluster.ClusterEndpoint.Address}:${ClaimsCluster.ClusterEndpoint.Port}"),
-		cloudformation.Ref("RedisURL"))
-}
+func redisURL() string { return cloudformation.Ref("RedisURL") }
 
 func renderService(t *cloudformation.Template, top infra.Topology, env Environment, q infra.Queue) error {
 	s := env.role(q.Role)
