@@ -40,20 +40,27 @@ func DefaultRecords() []Record {
 const MissingAPINumber = "42-000-00000"
 
 // loadDocuments reads each record's PDF from fsys, or generates a small PDF
-// per record when fsys is nil.
+// per record when fsys is nil. Records that name the same file share its
+// bytes: a catalog of thousands of records over a dozen PDFs holds a dozen
+// PDFs.
 func loadDocuments(fsys fs.FS, records []Record) (map[string][]byte, error) {
 	docs := make(map[string][]byte, len(records))
+	files := map[string][]byte{}
 	for _, r := range records {
 		if fsys == nil {
 			docs[r.ID] = minimalPDF("Sample records portal", r.Document, "API "+r.APINumber, r.Operator+" / "+r.Lease, "Filed "+r.Filed)
 			continue
 		}
-		b, err := fs.ReadFile(fsys, r.File)
-		if err != nil {
-			return nil, fmt.Errorf("samplesite: read document %s for %s: %w", r.File, r.APINumber, err)
-		}
-		if !strings.HasPrefix(string(b[:min(len(b), 5)]), "%PDF-") {
-			return nil, fmt.Errorf("samplesite: document %s for %s is not a PDF", r.File, r.APINumber)
+		b, ok := files[r.File]
+		if !ok {
+			var err error
+			if b, err = fs.ReadFile(fsys, r.File); err != nil {
+				return nil, fmt.Errorf("samplesite: read document %s for %s: %w", r.File, r.APINumber, err)
+			}
+			if !strings.HasPrefix(string(b[:min(len(b), 5)]), "%PDF-") {
+				return nil, fmt.Errorf("samplesite: document %s for %s is not a PDF", r.File, r.APINumber)
+			}
+			files[r.File] = b
 		}
 		docs[r.ID] = b
 	}
