@@ -52,8 +52,10 @@ func (e *awsEnv) dlqURL(ctx context.Context, name string) (string, error) {
 		return name, nil
 	}
 	base := strings.TrimSuffix(name, "-dlq")
-	if q, ok := e.topology.Queue(base); ok {
-		base = q.Name
+	for _, q := range e.topology.Queues {
+		if q.Role == base || q.Name == base {
+			return e.queueURL(ctx, q.DLQName())
+		}
 	}
 	return e.queueURL(ctx, base+"-dlq")
 }

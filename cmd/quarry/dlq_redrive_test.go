@@ -2,14 +2,18 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
@@ -163,4 +167,58 @@ func TestRedriveWithoutFlagsReturnsBothKinds(t *testing.T) {
 	f.publish(t, 2)
 	f.deadLetterByWorker(t, 4)
 	f.redriveAll(t, 4)
+}
+
+func TestDLQListShowsUnroutableJobs(t *testing.T) {
+	ctx := context.Background()
+	ep := localawstest.Start(t, localaws.Config{})
+	runQuarry(t, "infra", "apply", "--endpoint-url", ep.URL)
+	clients := infra.NewClients(ep.Config)
+	env := &awsEnv{clients: clients, topology: infra.DefaultTopology()}
+	arn, err := env.jobsTopicARN(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []*sns.PublishInput{
+		{TopicArn: aws.String(arn), Message: aws.String(`{"id":"j1"}`), MessageAttributes: map[string]snstypes.MessageAttributeValue{
+			"job_type": {DataType: aws.String("String"), StringValue: aws.String("bogus.type")}}},
+		{TopicArn: aws.String(arn), Message: aws.String(`{"id":"j2"}`)},
+	} {
+		if _, err := clients.SNS.Publish(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var found bool
+	for _, line := range strings.Split(strings.TrimSpace(runQuarry(t, "dlq", "list", "--json", "--endpoint-url", ep.URL)), "\n") {
+		var r dlqRow
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("dlq list --json line %q: %v", line, err)
+		}
+		if r.Queue == "quarry-unroutable" {
+			found = true
+			if !r.Unroutable || r.Messages != 2 || r.Role != "unroutable" {
+				t.Errorf("unroutable row = %+v, want 2 messages", r)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("dlq list --json has no quarry-unroutable row")
+	}
+	if text := runQuarry(t, "dlq", "list", "--endpoint-url", ep.URL); !strings.Contains(text, "quarry-unroutable") {
+		t.Errorf("dlq list:\n%s", text)
+	}
+	if text := runQuarry(t, "dlq", "peek", "unroutable", "--endpoint-url", ep.URL); strings.Count(text, "message ") != 2 {
+		t.Errorf("dlq peek unroutable:\n%s", text)
+	}
+}
+
+func TestRedriveOfTheUnroutableQueueSaysWhyNot(t *testing.T) {
+	ep := localawstest.Start(t, localaws.Config{})
+	runQuarry(t, "infra", "apply", "--endpoint-url", ep.URL)
+	cmd := newRootCommand(io.Discard, io.Discard)
+	cmd.SetArgs([]string{"dlq", "redrive", "unroutable", "--endpoint-url", ep.URL})
+	err := cmd.ExecuteContext(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "no queue to return them to") {
+		t.Fatalf("redrive unroutable: %v", err)
+	}
 }

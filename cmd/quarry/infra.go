@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"text/tabwriter"
@@ -16,13 +17,15 @@ func newInfraCommand(a *app) *cobra.Command {
 		Short: "Create and inspect Quarry's topics, queues and subscriptions",
 	}
 	var endpoint string
+	var asJSON bool
 	apply := &cobra.Command{
 		Use:   "apply",
 		Short: "Create the topology idempotently on the endpoint AWS_ENDPOINT_URL names (localaws or AWS)",
 		Long: `apply creates Quarry's SNS topics, SQS queues with their dead-letter queues
 and redrive policies, the subscriptions that route jobs by job_type, and the
-SES configuration set whose events return through SNS. Existing resources are
-brought in line; running it twice changes nothing.`,
+SES configuration set whose events return through SNS, and the unroutable
+queue that keeps jobs whose job_type no stage takes (see quarry dlq list).
+Existing resources are brought in line; running it twice changes nothing.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			env, err := a.awsEnv(cmd.Context(), endpoint)
@@ -33,21 +36,30 @@ brought in line; running it twice changes nothing.`,
 			if err != nil {
 				return err
 			}
-			return printResources(a, res, env.topology.SenderIdentity)
+			return printResources(a, res, env.topology.SenderIdentity, asJSON)
 		},
 	}
 	apply.Flags().StringVar(&endpoint, "endpoint-url", "", "AWS endpoint (default: AWS_ENDPOINT_URL, else AWS)")
+	apply.Flags().BoolVar(&asJSON, "json", false, "one JSON object per resource")
 	cmd.AddCommand(apply)
 	return cmd
 }
 
-func printResources(a *app, res infra.Resources, identity string) error {
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+// resourceRow is one line of `quarry infra apply`.
+type resourceRow struct {
+	Kind string `json:"kind"` // topic, queue, dlq, unroutable, ses-identity
+	Role string `json:"role"`
+	// Address is the ARN of a topic, the URL of a queue, the name of an
+	// identity.
+	Address string `json:"address"`
+}
+
+func resourceRows(res infra.Resources, identity string) []resourceRow {
+	var rows []resourceRow
 	if identity != "" {
-		fmt.Fprintf(tw, "ses-identity\tnotify\t%s\n", identity)
+		rows = append(rows, resourceRow{"ses-identity", "notify", identity})
 	}
-	fmt.Fprintf(tw, "topic\tjobs\t%s\n", res.JobsTopicARN)
-	fmt.Fprintf(tw, "topic\tses-events\t%s\n", res.EventsTopicARN)
+	rows = append(rows, resourceRow{"topic", "jobs", res.JobsTopicARN}, resourceRow{"topic", "ses-events", res.EventsTopicARN})
 	roles := make([]string, 0, len(res.Queues))
 	for r := range res.Queues {
 		roles = append(roles, r)
@@ -55,8 +67,29 @@ func printResources(a *app, res infra.Resources, identity string) error {
 	slices.Sort(roles)
 	for _, r := range roles {
 		q := res.Queues[r]
-		fmt.Fprintf(tw, "queue\t%s\t%s\n", r, q.URL)
-		fmt.Fprintf(tw, "dlq\t%s\t%s\n", r, q.DLQURL)
+		if q.DLQURL == q.URL {
+			rows = append(rows, resourceRow{"unroutable", r, q.URL})
+			continue
+		}
+		rows = append(rows, resourceRow{"queue", r, q.URL}, resourceRow{"dlq", r, q.DLQURL})
+	}
+	return rows
+}
+
+func printResources(a *app, res infra.Resources, identity string, asJSON bool) error {
+	rows := resourceRows(res, identity)
+	if asJSON {
+		enc := json.NewEncoder(a.stdout)
+		for _, r := range rows {
+			if err := enc.Encode(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Kind, r.Role, r.Address)
 	}
 	return tw.Flush()
 }
