@@ -32,7 +32,7 @@ Existing resources are brought in line; running it twice changes nothing.`,
 			if err != nil {
 				return err
 			}
-			res, err := infra.Apply(cmd.Context(), env.clients, env.topology)
+			res, err := infra.Apply(cmd.Context(), env.clients.ForBulk(), env.topology)
 			if err != nil {
 				return err
 			}
