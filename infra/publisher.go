@@ -186,5 +186,8 @@ func FindTopic(ctx context.Context, c *sns.Client, name string) (string, error) 
 			}
 		}
 	}
-	return "", fmt.Errorf("topic %s not found", name)
+	return "", fmt.Errorf("topic %s: %w", name, ErrTopicNotFound)
 }
+
+// ErrTopicNotFound is returned by FindTopic when no topic has the name.
+var ErrTopicNotFound = errors.New("topic not found")

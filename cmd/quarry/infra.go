@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"text/tabwriter"
@@ -30,6 +31,11 @@ Existing resources are brought in line; running it twice changes nothing.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			env, err := a.awsEnv(cmd.Context(), endpoint)
 			if err != nil {
+				return err
+			}
+			// One call with the ordinary retries finds out soon whether
+			// the endpoint answers at all; the rest ride out throttling.
+			if _, err := infra.FindTopic(cmd.Context(), env.clients.SNS, env.topology.JobsTopic); err != nil && !errors.Is(err, infra.ErrTopicNotFound) {
 				return err
 			}
 			res, err := infra.Apply(cmd.Context(), env.clients.ForBulk(), env.topology)

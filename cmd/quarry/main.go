@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -18,10 +17,6 @@ func main() {
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "quarry:", err)
-		code := 1
-		if e, ok := errors.AsType[*exitError](err); ok {
-			code = e.code
-		}
-		os.Exit(code)
+		os.Exit(exitCode(err))
 	}
 }

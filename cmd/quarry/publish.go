@@ -53,25 +53,30 @@ With --payload, --idempotency-key sets the job's idempotency key.`,
 			if (payload == "") == (file == "") {
 				return usageErrorf("give exactly one of --payload and --file")
 			}
-			env, err := a.awsEnv(ctx, endpoint)
-			if err != nil {
-				return err
-			}
-			env.clients = env.clients.ForBulk()
-			arn, err := env.jobsTopicARN(ctx)
-			if err != nil {
-				return err
-			}
-			pub := infra.NewPublisher(env.clients.SNS, arn)
+			var job messages.Job
 			if payload != "" {
 				var opts []messages.JobOption
 				if key != "" {
 					opts = append(opts, messages.WithIdempotencyKey(key))
 				}
-				job, err := messages.NewJob(typ, json.RawMessage(payload), opts...)
-				if err != nil {
+				var err error
+				if job, err = messages.NewJob(typ, json.RawMessage(payload), opts...); err != nil {
 					return err
 				}
+			}
+			env, err := a.awsEnv(ctx, endpoint)
+			if err != nil {
+				return err
+			}
+			// The first call, with the ordinary retries, finds out soon
+			// whether the endpoint answers at all; the publishing calls
+			// ride out throttling with the bulk ones.
+			arn, err := env.jobsTopicARN(ctx)
+			if err != nil {
+				return err
+			}
+			pub := infra.NewPublisher(env.clients.ForBulk().SNS, arn)
+			if payload != "" {
 				id, err := pub.Publish(ctx, job)
 				if err != nil {
 					return err

@@ -40,6 +40,9 @@ deletes and exits 0. /metrics (Prometheus) and /healthz are served on
 --metrics-addr.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.Flags().Changed("concurrency") && concurrency < 1 {
+				return usageErrorf("--concurrency %d: want at least 1 job at once (leave it out for each role's default)", concurrency)
+			}
 			return runWorkers(cmd.Context(), a, workerOptions{
 				endpoint: endpoint, roles: strings.Split(roles, ","), concurrency: concurrency,
 				metricsAddr: metricsAddr, softStop: softStop,
