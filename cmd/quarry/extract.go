@@ -71,7 +71,7 @@ type extractRun struct {
 	bar    *progressbar.ProgressBar // nil when no bar is shown
 	// pastEnd counts the files --pages asked pages past the end of.
 	pastEnd int
-	tables int                      // tables written to stdout so far, for CSV separators
+	tables  int // tables written to stdout so far, for CSV separators
 }
 
 func runExtract(ctx context.Context, a *app, f extractFlags, files []string) error {

@@ -165,7 +165,7 @@ Reasons: complaint, hard_bounce, unsubscribe, manual, soft_bounce.`,
 		Long: `check says whether an address may be mailed, with every reason it may not,
 their evidence and the audit trail. Exit status: 0 may be mailed, 5 suppressed,
 1 the check failed.`,
-		Args:  cobra.ExactArgs(1),
+		Args: cobra.ExactArgs(1),
 		RunE: run(func(ctx context.Context, env *suppressEnv, args []string) error {
 			rec, err := env.list.Get(ctx, args[0])
 			if err != nil {
