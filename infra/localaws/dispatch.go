@@ -109,7 +109,7 @@ func (s *Server) serveSQSJSON(w http.ResponseWriter, r *http.Request, call *awsp
 		awsproto.WriteJSONError(w, call.RequestID, sqs.Namespace, e)
 		return
 	}
-	release, e := s.holdBody(w, r, s.limits.MaxBody)
+	release, e := s.holdAPIBody(w, r)
 	if e != nil {
 		awsproto.WriteJSONError(w, call.RequestID, sqs.Namespace, e)
 		return
@@ -129,7 +129,7 @@ func (s *Server) serveSQSJSON(w http.ResponseWriter, r *http.Request, call *awsp
 }
 
 func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, call *awsproto.Call, scopeService string) {
-	release, e := s.holdBody(w, r, s.limits.MaxBody)
+	release, e := s.holdAPIBody(w, r)
 	if e != nil {
 		awsproto.WriteQueryError(w, sqs.XMLNS, call.RequestID, e)
 		return
@@ -198,7 +198,7 @@ func (s *Server) serveSES(w http.ResponseWriter, r *http.Request, call *awsproto
 		awsproto.WriteRESTError(w, call.RequestID, e)
 		return
 	}
-	release, e := s.holdBody(w, r, s.limits.MaxBody)
+	release, e := s.holdAPIBody(w, r)
 	if e != nil {
 		awsproto.WriteRESTError(w, call.RequestID, e)
 		return

@@ -27,7 +27,9 @@ type Limits struct {
 	MaxObject int64
 	// MaxInFlight bounds the request bodies held at once, all requests
 	// together: a request whose body does not fit waits for others to
-	// finish (up to InFlightWait), then gets a 503 to retry. Default 256 MiB.
+	// finish (up to InFlightWait), then gets a 503 to retry. An SQS, SNS or
+	// SES body counts three times its size (it is decoded in memory), an
+	// S3 body once. Default 256 MiB.
 	MaxInFlight int64
 	// InFlightWait is how long a request waits for room. Default 30s.
 	InFlightWait time.Duration
@@ -144,6 +146,21 @@ var errBodyTimeout = errors.New("request body timed out")
 // release function, or the error to answer with: 413 over the limit, 503
 // when no room came free in time.
 func (s *Server) holdBody(w http.ResponseWriter, r *http.Request, limit int64) (func(), *awsproto.Error) {
+	return s.holdBodyFactor(w, r, limit, 1)
+}
+
+// apiBodyFactor is what an SQS, SNS or SES body costs in memory, in
+// multiples of its size: the bytes read, the decoded copy of the largest
+// field (a message, a raw mail) and the parser's own.
+const apiBodyFactor = 3
+
+// holdAPIBody is holdBody for a request that is read into memory and
+// decoded there.
+func (s *Server) holdAPIBody(w http.ResponseWriter, r *http.Request) (func(), *awsproto.Error) {
+	return s.holdBodyFactor(w, r, s.limits.MaxBody, apiBodyFactor)
+}
+
+func (s *Server) holdBodyFactor(w http.ResponseWriter, r *http.Request, limit, factor int64) (func(), *awsproto.Error) {
 	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
 		return func() {}, nil
 	}
@@ -154,7 +171,7 @@ func (s *Server) holdBody(w http.ResponseWriter, r *http.Request, limit int64) (
 	if n < 0 {
 		n = limit // unknown length: room for the most it may be
 	}
-	n = min(n, s.limits.MaxInFlight)
+	n = min(n*factor, s.limits.MaxInFlight)
 	ctx, cancel := context.WithTimeout(r.Context(), s.limits.InFlightWait)
 	err := s.bodies.acquire(ctx, n)
 	cancel()
