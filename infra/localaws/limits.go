@@ -23,7 +23,8 @@ type Limits struct {
 	// (SES v2 takes raw messages up to 40 MB).
 	MaxBody int64
 	// MaxObject bounds one S3 object upload (PutObject, a multipart part).
-	// Default 256 MiB; S3 itself takes 5 GiB in one PUT.
+	// Default 64 MiB, the largest document a fetch keeps; S3 itself
+	// takes 5 GiB in one PUT.
 	MaxObject int64
 	// MaxInFlight bounds the request bodies held at once, all requests
 	// together: a request whose body does not fit waits for others to
@@ -41,7 +42,7 @@ type Limits struct {
 // Defaults of Limits.
 const (
 	DefaultMaxBody         = 48 << 20
-	DefaultMaxObject       = 256 << 20
+	DefaultMaxObject       = 64 << 20
 	DefaultMaxInFlight     = 256 << 20
 	DefaultInFlightWait    = 30 * time.Second
 	DefaultBodyIdleTimeout = 10 * time.Second
