@@ -11,9 +11,11 @@ TEST_TIMEOUT  ?= 10m
 .PHONY: run test chaos bench lint build fuzz clean image
 
 ## run: quarry dev: the whole fleet in one process on a sample batch; the
-## outputs (PDFs, tables, mails) land in ./quarry-out; Ctrl-C stops it
-run:
-	$(GO) run ./cmd/quarry dev --out quarry-out
+## outputs (PDFs, tables, mails) land in ./quarry-out; Ctrl-C or SIGTERM
+## stops it. The binary is built first and exec'd, so a signal reaches
+## quarry itself (`go run` would die and leave quarry holding its ports).
+run: build
+	exec ./$(BIN) dev --out quarry-out
 
 ## test: the whole test suite with the race detector
 test:

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -51,7 +52,12 @@ func Apply(ctx context.Context, c Clients, t Topology) (Resources, error) {
 		if q.Topic == t.EventsTopic {
 			topicARN = res.EventsTopicARN
 		}
-		qr, err := applyQueue(ctx, c, q, topicARN)
+		var qr QueueResources
+		if q.Unroutable {
+			qr, err = applyUnroutable(ctx, c, q, topicARN, t.FilterPolicy(q))
+		} else {
+			qr, err = applyQueue(ctx, c, q, topicARN)
+		}
 		if err != nil {
 			return res, err
 		}
@@ -98,21 +104,12 @@ func applyQueue(ctx context.Context, c Clients, q Queue, topicARN string) (Queue
 	}
 	redrive, _ := json.Marshal(map[string]any{"deadLetterTargetArn": r.DLQARN, "maxReceiveCount": q.MaxReceiveCount})
 	sourceARN := strings.TrimSuffix(r.DLQARN, q.DLQName()) + q.Name
-	policy, _ := json.Marshal(map[string]any{
-		"Version": "2012-10-17",
-		"Statement": []any{map[string]any{
-			"Sid": "AllowQuarryTopic", "Effect": "Allow",
-			"Principal": map[string]string{"Service": "sns.amazonaws.com"},
-			"Action":    "sqs:SendMessage", "Resource": sourceARN,
-			"Condition": map[string]any{"ArnEquals": map[string]string{"aws:SourceArn": topicARN}},
-		}},
-	})
 	r.URL, r.ARN, err = ensureQueue(ctx, c.SQS, q.Name, map[string]string{
 		"VisibilityTimeout":             seconds(q.VisibilityTimeout),
 		"MessageRetentionPeriod":        seconds(q.Retention),
 		"ReceiveMessageWaitTimeSeconds": "20",
 		"RedrivePolicy":                 string(redrive),
-		"Policy":                        string(policy),
+		"Policy":                        topicAccessPolicy(sourceARN, topicARN),
 	})
 	if err != nil {
 		return r, err
@@ -123,7 +120,44 @@ func applyQueue(ctx context.Context, c Clients, q Queue, topicARN string) (Queue
 	}); err != nil {
 		return r, fmt.Errorf("setting redrive-allow policy on %s: %w", q.DLQName(), err)
 	}
-	r.SubscriptionARN, err = ensureSubscription(ctx, c.SNS, topicARN, r.ARN, q)
+	r.SubscriptionARN, err = ensureSubscription(ctx, c.SNS, topicARN, r.ARN, q, q.FilterPolicy())
+	return r, err
+}
+
+// topicAccessPolicy lets the topic, and only it, send to the queue.
+func topicAccessPolicy(queueARN, topicARN string) string {
+	policy, _ := json.Marshal(map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []any{map[string]any{
+			"Sid": "AllowQuarryTopic", "Effect": "Allow",
+			"Principal": map[string]string{"Service": "sns.amazonaws.com"},
+			"Action":    "sqs:SendMessage", "Resource": queueARN,
+			"Condition": map[string]any{"ArnEquals": map[string]string{"aws:SourceArn": topicARN}},
+		}},
+	})
+	return string(policy)
+}
+
+// applyUnroutable creates the queue that catches what no stage takes,
+// subscribed with the filter policy that matches exactly that. It has no
+// DLQ: nothing consumes it, and it keeps messages as long as SQS allows.
+func applyUnroutable(ctx context.Context, c Clients, q Queue, topicARN, filter string) (QueueResources, error) {
+	var r QueueResources
+	var err error
+	r.URL, r.ARN, err = ensureQueue(ctx, c.SQS, q.Name, map[string]string{
+		"VisibilityTimeout":      seconds(q.VisibilityTimeout),
+		"MessageRetentionPeriod": seconds(q.Retention),
+	})
+	if err != nil {
+		return r, err
+	}
+	if _, err := c.SQS.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{
+		QueueUrl: aws.String(r.URL), Attributes: map[string]string{"Policy": topicAccessPolicy(r.ARN, topicARN)},
+	}); err != nil {
+		return r, fmt.Errorf("setting access policy on %s: %w", q.Name, err)
+	}
+	r.DLQURL, r.DLQARN = r.URL, r.ARN
+	r.SubscriptionARN, err = ensureSubscription(ctx, c.SNS, topicARN, r.ARN, q, filter)
 	return r, err
 }
 
@@ -166,9 +200,33 @@ func (q Queue) FilterPolicy() string {
 	return string(b)
 }
 
-func ensureSubscription(ctx context.Context, c *sns.Client, topicARN, queueARN string, q Queue) (string, error) {
+// FilterPolicy is the subscription filter policy of one of the
+// topology's queues: the job types it routes, or, for the unroutable
+// queue, every job_type the other queues of its topic do not take and a
+// missing job_type.
+func (t Topology) FilterPolicy(q Queue) string {
+	if !q.Unroutable {
+		return q.FilterPolicy()
+	}
+	var routed []string
+	for _, o := range t.Queues {
+		if o.Topic == q.Topic && !o.Unroutable {
+			routed = append(routed, o.JobTypes...)
+		}
+	}
+	slices.Sort(routed)
+	routed = slices.Compact(routed)
+	conds := []any{map[string]any{"exists": false}}
+	if len(routed) > 0 {
+		conds = append([]any{map[string]any{"anything-but": routed}}, conds...)
+	}
+	b, _ := json.Marshal(map[string]any{AttrJobType: conds})
+	return string(b)
+}
+
+func ensureSubscription(ctx context.Context, c *sns.Client, topicARN, queueARN string, q Queue, filter string) (string, error) {
 	attrs := map[string]string{"RawMessageDelivery": strconv.FormatBool(q.RawDelivery)}
-	if fp := q.FilterPolicy(); fp != "" {
+	if fp := filter; fp != "" {
 		attrs["FilterPolicy"] = fp
 	}
 	pages := sns.NewListSubscriptionsByTopicPaginator(c, &sns.ListSubscriptionsByTopicInput{TopicArn: aws.String(topicARN)})

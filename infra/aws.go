@@ -1,6 +1,7 @@
 package infra
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net"
@@ -28,6 +29,7 @@ type AWSOptions struct {
 // AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>, the credentials chain).
 // When the endpoint is a loopback address (localaws) and no credentials are
 // configured, static dummy credentials are used, since localaws accepts any.
+// Calls are retried by [Retryer].
 func LoadAWSConfig(ctx context.Context, o AWSOptions) (aws.Config, error) {
 	var opts []func(*config.LoadOptions) error
 	if o.Region != "" {
@@ -49,6 +51,9 @@ func LoadAWSConfig(ctx context.Context, o AWSOptions) (aws.Config, error) {
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
+	// AWS_MAX_ATTEMPTS (or max_attempts in the shared config) still sets
+	// the attempts; the retryer adds the throttles the SDK misses.
+	cfg.Retryer = Retryer(cmp.Or(cfg.RetryMaxAttempts, DefaultAttempts), false)
 	return cfg, nil
 }
 

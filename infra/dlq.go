@@ -133,18 +133,26 @@ type RedriveResult struct {
 }
 
 // RedriveDLQ moves messages from a DLQ back to their source queue. Without a
-// filter it starts an SQS message move task (StartMessageMoveTask), which
-// SQS runs on its own; with JobType or Max it moves matching messages one by
+// filter it starts an SQS message move task (StartMessageMoveTask) to
+// sourceURL, which SQS runs on its own, for every message the DLQ holds:
+// the ones SQS moved there and the ones the worker sent; with JobType or Max it moves matching messages one by
 // one: sent to the source queue first, then deleted from the DLQ, so a crash
 // in between leaves a duplicate (which the jobs' dedup keys absorb), never a
 // loss. The quarry.* reason attributes are dropped on the way back.
 func RedriveDLQ(ctx context.Context, c SQSAPI, dlqURL, sourceURL string, o RedriveOptions) (RedriveResult, error) {
 	if o.JobType == "" && o.Max == 0 {
-		attrs, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(dlqURL), AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameQueueArn}})
+		dlqARN, err := queueARN(ctx, c, dlqURL)
 		if err != nil {
 			return RedriveResult{}, fmt.Errorf("reading DLQ ARN: %w", err)
 		}
-		out, err := c.StartMessageMoveTask(ctx, &sqs.StartMessageMoveTaskInput{SourceArn: aws.String(attrs.Attributes["QueueArn"])})
+		// The destination is named: messages the worker dead-lettered
+		// itself (SendMessage) carry no DeadLetterQueueSourceArn, and a DLQ
+		// serves exactly one queue, so every message goes back there.
+		srcARN, err := queueARN(ctx, c, sourceURL)
+		if err != nil {
+			return RedriveResult{}, fmt.Errorf("reading source queue ARN: %w", err)
+		}
+		out, err := c.StartMessageMoveTask(ctx, &sqs.StartMessageMoveTaskInput{SourceArn: aws.String(dlqARN), DestinationArn: aws.String(srcARN)})
 		if err != nil {
 			return RedriveResult{}, fmt.Errorf("starting message move task: %w", err)
 		}
@@ -190,6 +198,14 @@ func RedriveDLQ(ctx context.Context, c SQSAPI, dlqURL, sourceURL string, o Redri
 		}
 	}
 	return res, nil
+}
+
+func queueARN(ctx context.Context, c SQSAPI, url string) (string, error) {
+	attrs, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url), AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameQueueArn}})
+	if err != nil {
+		return "", err
+	}
+	return attrs.Attributes[string(types.QueueAttributeNameQueueArn)], nil
 }
 
 func matches(m types.Message, jobType string) bool {

@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sns/types"
 
@@ -63,20 +66,39 @@ func (p *Publisher) Publish(ctx context.Context, job messages.Job) (string, erro
 	return aws.ToString(out.MessageId), nil
 }
 
-// BatchError reports the jobs of a batch SNS did not accept.
+// BatchError reports the jobs of a batch that were not published; every
+// other job of the batch was.
 type BatchError struct {
 	Failed map[string]string // job id → reason
+	// Err is the error of the call that failed, when a whole call did
+	// (after the SDK's retries), rather than single entries.
+	Err error
 }
 
 func (e *BatchError) Error() string {
-	for id, reason := range e.Failed {
-		return fmt.Sprintf("%d of the batch's jobs were not published (job %s: %s)", len(e.Failed), id, reason)
+	ids := make([]string, 0, len(e.Failed))
+	for id := range e.Failed {
+		ids = append(ids, id)
 	}
-	return "batch not published"
+	slices.Sort(ids)
+	if len(ids) == 0 {
+		return "batch not published"
+	}
+	return fmt.Sprintf("%d of the batch's jobs were not published (job %s: %s)", len(ids), ids[0], e.Failed[ids[0]])
 }
 
-// PublishBatch publishes up to 10 jobs in one PublishBatch call. Jobs SNS
-// rejects are reported in a *BatchError; the others are published.
+func (e *BatchError) Unwrap() error { return e.Err }
+
+// entryRounds is how many times PublishBatch sends the entries SNS failed
+// on its side (SenderFault false) before giving up on them.
+const entryRounds = 5
+
+// PublishBatch publishes up to 10 jobs in one PublishBatch call. A throttled
+// or failed call is retried by the client's retryer; entries SNS fails on
+// its side are sent again, alone, with backoff; entries it refuses as the
+// sender's fault are not. Unless every job was published the error is a
+// *BatchError naming exactly the jobs that were not; an invalid job is
+// refused before anything is sent.
 func (p *Publisher) PublishBatch(ctx context.Context, jobs []messages.Job) error {
 	if len(jobs) == 0 {
 		return nil
@@ -92,21 +114,61 @@ func (p *Publisher) PublishBatch(ctx context.Context, jobs []messages.Job) error
 		}
 		entries[i] = types.PublishBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), Message: aws.String(body), MessageAttributes: attrs}
 	}
-	out, err := p.sns.PublishBatch(ctx, &sns.PublishBatchInput{TopicArn: aws.String(p.topicARN), PublishBatchRequestEntries: entries})
-	if err != nil {
-		return fmt.Errorf("publishing %d jobs: %w", len(jobs), err)
+	backoff := retry.NewExponentialJitterBackoff(maxRetryBackoff)
+	failed := map[string]string{}
+	for round := 1; ; round++ {
+		out, err := p.sns.PublishBatch(ctx, &sns.PublishBatchInput{TopicArn: aws.String(p.topicARN), PublishBatchRequestEntries: entries})
+		if err != nil {
+			be := &BatchError{Failed: failed, Err: fmt.Errorf("publishing %d jobs: %w", len(entries), err)}
+			for _, e := range entries {
+				be.Failed[jobs[entryIndex(e.Id)].ID] = err.Error()
+			}
+			return be
+		}
+		var again []types.PublishBatchRequestEntry
+		var lastErr error
+		for _, f := range out.Failed {
+			i := entryIndex(f.Id)
+			if i < 0 || i >= len(jobs) {
+				continue
+			}
+			reason := aws.ToString(f.Code) + ": " + aws.ToString(f.Message)
+			if !f.SenderFault && round < entryRounds {
+				again = append(again, entries[i])
+				lastErr = errors.New(reason)
+				continue
+			}
+			failed[jobs[i].ID] = reason
+		}
+		if len(again) == 0 {
+			break
+		}
+		d, err := backoff.BackoffDelay(round, lastErr)
+		if err != nil {
+			d = time.Second
+		}
+		select {
+		case <-ctx.Done():
+			for _, e := range again {
+				failed[jobs[entryIndex(e.Id)].ID] = ctx.Err().Error()
+			}
+			return &BatchError{Failed: failed, Err: ctx.Err()}
+		case <-time.After(d):
+		}
+		entries = again
 	}
-	if len(out.Failed) == 0 {
+	if len(failed) == 0 {
 		return nil
 	}
-	be := &BatchError{Failed: map[string]string{}}
-	for _, f := range out.Failed {
-		i, _ := strconv.Atoi(aws.ToString(f.Id))
-		if i >= 0 && i < len(jobs) {
-			be.Failed[jobs[i].ID] = aws.ToString(f.Code) + ": " + aws.ToString(f.Message)
-		}
+	return &BatchError{Failed: failed}
+}
+
+func entryIndex(id *string) int {
+	i, err := strconv.Atoi(aws.ToString(id))
+	if err != nil {
+		return -1
 	}
-	return be
+	return i
 }
 
 // FindTopic returns the ARN of the topic with that name.
@@ -124,5 +186,8 @@ func FindTopic(ctx context.Context, c *sns.Client, name string) (string, error) 
 			}
 		}
 	}
-	return "", fmt.Errorf("topic %s not found", name)
+	return "", fmt.Errorf("topic %s: %w", name, ErrTopicNotFound)
 }
+
+// ErrTopicNotFound is returned by FindTopic when no topic has the name.
+var ErrTopicNotFound = errors.New("topic not found")

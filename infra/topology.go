@@ -56,10 +56,21 @@ type Queue struct {
 	// Concurrency is the default number of jobs one worker process runs at
 	// once for this role.
 	Concurrency int
+	// Unroutable marks the queue that catches what no other queue of its
+	// topic takes: jobs with a job_type no stage handles, or none at all.
+	// No worker consumes it; it is read, and emptied, like a DLQ. It has no
+	// DLQ of its own, JobTypes, MaxReceiveCount or Concurrency.
+	Unroutable bool
 }
 
-// DLQName is the name of the queue's dead-letter queue.
-func (q Queue) DLQName() string { return q.Name + "-dlq" }
+// DLQName is the name of the queue's dead-letter queue: Name + "-dlq", or,
+// for the unroutable queue, which is a dead end itself, Name.
+func (q Queue) DLQName() string {
+	if q.Unroutable {
+		return q.Name
+	}
+	return q.Name + "-dlq"
+}
 
 // Retention limits SQS accepts.
 const (
@@ -93,6 +104,10 @@ func DefaultTopology() Topology {
 			q(RoleExtract, []string{"extract.tables"}, true, 5*time.Minute, 2),
 			q(RoleNotify, []string{"notify.email"}, true, time.Minute, 8),
 			q(RoleSESEvents, nil, false, 30*time.Second, 8),
+			{
+				Role: RoleUnroutable, Name: "quarry-unroutable", Topic: jobs, RawDelivery: true, Unroutable: true,
+				VisibilityTimeout: 30 * time.Second, Retention: maxRetention, DLQRetention: maxRetention,
+			},
 		},
 		ConfigurationSet: "quarry",
 		BlobBucket:       "quarry-blobs",
@@ -105,6 +120,8 @@ const (
 	RoleExtract   = "extract"
 	RoleNotify    = "notify"
 	RoleSESEvents = "ses-events"
+	// RoleUnroutable names the unroutable queue; no worker runs it.
+	RoleUnroutable = "unroutable"
 )
 
 // Queue returns the queue of a role.
@@ -125,7 +142,26 @@ func (t Topology) Validate() error {
 		return errors.New("topology: events topic has no name")
 	}
 	seen := map[string]bool{}
+	unroutable := map[string]bool{}
 	for _, q := range t.Queues {
+		if q.Unroutable {
+			switch {
+			case q.Role == "" || q.Name == "":
+				return fmt.Errorf("topology: unroutable queue %q of role %q needs a name and a role", q.Name, q.Role)
+			case seen[q.Role]:
+				return fmt.Errorf("topology: role %s has two queues", q.Role)
+			case q.Topic != t.JobsTopic:
+				return fmt.Errorf("topology: unroutable queue %s must subscribe to the jobs topic %s", q.Name, t.JobsTopic)
+			case unroutable[q.Topic]:
+				return fmt.Errorf("topology: topic %s has two unroutable queues", q.Topic)
+			case len(q.JobTypes) > 0:
+				return fmt.Errorf("topology: unroutable queue %s takes what no other queue does; it lists no job types", q.Name)
+			case q.Retention < minRetention || q.Retention > maxRetention:
+				return fmt.Errorf("topology: queue %s: retention %v is outside 1m..336h", q.Name, q.Retention)
+			}
+			seen[q.Role], unroutable[q.Topic] = true, true
+			continue
+		}
 		switch {
 		case q.Role == "":
 			return fmt.Errorf("topology: queue %q has no role", q.Name)

@@ -88,8 +88,8 @@ func TestApplyIsIdempotentAndRoutesByJobType(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(subs.Subscriptions) != 3 {
-		t.Fatalf("jobs topic has %d subscriptions after two applies, want 3", len(subs.Subscriptions))
+	if len(subs.Subscriptions) != 4 {
+		t.Fatalf("jobs topic has %d subscriptions after two applies, want 4 (three stages and the unroutable queue)", len(subs.Subscriptions))
 	}
 
 	// A notify.email job reaches only the notify queue.
@@ -99,7 +99,7 @@ func TestApplyIsIdempotentAndRoutesByJobType(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	for role, want := range map[string]int{infra.RoleNotify: 1, infra.RoleFetch: 0, infra.RoleExtract: 0} {
+	for role, want := range map[string]int{infra.RoleNotify: 1, infra.RoleFetch: 0, infra.RoleExtract: 0, infra.RoleUnroutable: 0} {
 		out, err := clients.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
 			QueueUrl: aws.String(first.Queues[role].URL), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
 		})
@@ -112,5 +112,70 @@ func TestApplyIsIdempotentAndRoutesByJobType(t *testing.T) {
 		if want == 1 && aws.ToString(out.Messages[0].Body) != `{"id":"x"}` {
 			t.Errorf("raw delivery body = %q", aws.ToString(out.Messages[0].Body))
 		}
+	}
+}
+
+func TestJobsNoStageTakesLandInTheUnroutableQueue(t *testing.T) {
+	ctx := context.Background()
+	ep := localawstest.Start(t, localaws.Config{})
+	clients := infra.NewClients(ep.Config)
+	res, err := infra.Apply(ctx, clients, infra.DefaultTopology())
+	if err != nil {
+		t.Fatal(err)
+	}
+	attr := func(typ string) map[string]snstypes.MessageAttributeValue {
+		return map[string]snstypes.MessageAttributeValue{"job_type": {DataType: aws.String("String"), StringValue: aws.String(typ)}}
+	}
+	for _, in := range []*sns.PublishInput{
+		{Message: aws.String("bogus"), MessageAttributes: attr("bogus.type")},
+		{Message: aws.String("no-type")},
+		{Message: aws.String("other-attr"), MessageAttributes: map[string]snstypes.MessageAttributeValue{
+			"priority": {DataType: aws.String("String"), StringValue: aws.String("high")}}},
+		{Message: aws.String("routed"), MessageAttributes: attr("fetch.document")},
+	} {
+		in.TopicArn = aws.String(res.JobsTopicARN)
+		if _, err := clients.SNS.Publish(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := map[string][]string{}
+	for _, role := range []string{infra.RoleUnroutable, infra.RoleFetch, infra.RoleExtract, infra.RoleNotify} {
+		for range 3 {
+			out, err := clients.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+				QueueUrl: aws.String(res.Queues[role].URL), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range out.Messages {
+				got[role] = append(got[role], aws.ToString(m.Body))
+			}
+		}
+	}
+	if u := strings.Join(got[infra.RoleUnroutable], ","); len(got[infra.RoleUnroutable]) != 3 ||
+		!strings.Contains(u, "bogus") || !strings.Contains(u, "no-type") || !strings.Contains(u, "other-attr") {
+		t.Errorf("unroutable queue got %q, want bogus, no-type and other-attr", got[infra.RoleUnroutable])
+	}
+	if len(got[infra.RoleFetch]) != 1 || len(got[infra.RoleExtract])+len(got[infra.RoleNotify]) != 0 {
+		t.Errorf("stage queues got %v", got)
+	}
+	top := infra.DefaultTopology()
+	q, ok := top.Queue(infra.RoleUnroutable)
+	if !ok || !q.Unroutable || q.DLQName() != q.Name {
+		t.Errorf("topology's unroutable queue = %+v", q)
+	}
+}
+
+func TestUnroutableFilterTakesWhatNoStageDoes(t *testing.T) {
+	top := infra.DefaultTopology()
+	q, _ := top.Queue(infra.RoleUnroutable)
+	want := `{"job_type":[{"anything-but":["extract.tables","fetch.document","notify.email"]},{"exists":false}]}`
+	if got := top.FilterPolicy(q); got != want {
+		t.Errorf("filter policy = %s, want %s", got, want)
+	}
+	top.Queues = append(top.Queues[:0:0], top.Queues...)
+	top.Queues = append(top.Queues, top.Queues[len(top.Queues)-1])
+	if err := top.Validate(); err == nil {
+		t.Error("two unroutable queues validate")
 	}
 }

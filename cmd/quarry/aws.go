@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -40,7 +41,10 @@ func (e *awsEnv) queueURL(ctx context.Context, name string) (string, error) {
 	}
 	out, err := e.clients.SQS.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(name)})
 	if err != nil {
-		return "", fmt.Errorf("queue %s: %w (has `quarry infra apply` run?)", name, err)
+		if _, missing := errors.AsType[*types.QueueDoesNotExist](err); missing {
+			return "", fmt.Errorf("queue %s: %w (has `quarry infra apply` run?)", name, err)
+		}
+		return "", fmt.Errorf("queue %s: %w", name, err)
 	}
 	return aws.ToString(out.QueueUrl), nil
 }
@@ -52,8 +56,10 @@ func (e *awsEnv) dlqURL(ctx context.Context, name string) (string, error) {
 		return name, nil
 	}
 	base := strings.TrimSuffix(name, "-dlq")
-	if q, ok := e.topology.Queue(base); ok {
-		base = q.Name
+	for _, q := range e.topology.Queues {
+		if q.Role == base || q.Name == base {
+			return e.queueURL(ctx, q.DLQName())
+		}
 	}
 	return e.queueURL(ctx, base+"-dlq")
 }
@@ -69,10 +75,10 @@ func (e *awsEnv) queueAttrs(ctx context.Context, url string, names ...types.Queu
 // jobsTopicARN finds the jobs topic's ARN by name.
 func (e *awsEnv) jobsTopicARN(ctx context.Context) (string, error) {
 	arn, err := infra.FindTopic(ctx, e.clients.SNS, e.topology.JobsTopic)
-	if err != nil {
+	if errors.Is(err, infra.ErrTopicNotFound) {
 		return "", fmt.Errorf("%w (has `quarry infra apply` run?)", err)
 	}
-	return arn, nil
+	return arn, err
 }
 
 // sourceOf finds the queue whose DLQ is dlqURL: its name without "-dlq".

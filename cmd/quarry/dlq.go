@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -14,28 +15,42 @@ import (
 	"github.com/quarry-dev/quarry/infra"
 )
 
+// dlqRow is one line of `quarry dlq list`.
+type dlqRow struct {
+	Role       string `json:"role"`
+	Queue      string `json:"queue"`
+	URL        string `json:"url"`
+	Unroutable bool   `json:"unroutable,omitempty"`
+	Messages   int    `json:"messages"`
+	InFlight   int    `json:"in_flight"`
+}
+
 func newDLQCommand(a *app) *cobra.Command {
 	var endpoint string
 	cmd := &cobra.Command{
 		Use:   "dlq",
 		Short: "Inspect, redrive and purge dead-letter queues",
 		Long: `A QUEUE argument names a role (fetch), a queue (quarry-fetch) or a DLQ
-(quarry-fetch-dlq); all three mean the fetch role's DLQ.`,
+(quarry-fetch-dlq); all three mean the fetch role's DLQ. "unroutable" names
+the queue of jobs whose job_type no stage takes.`,
 	}
 	cmd.PersistentFlags().StringVar(&endpoint, "endpoint-url", "", "AWS endpoint (default: AWS_ENDPOINT_URL, else AWS)")
 
+	var listJSON bool
 	list := &cobra.Command{
 		Use:   "list",
-		Short: "List the DLQs with their depth",
-		Args:  cobra.NoArgs,
+		Short: "List the DLQs (and the unroutable queue) with their depth",
+		Long: `list shows each role's DLQ and the unroutable queue, which holds jobs whose
+job_type no stage takes, with how many messages they hold. With --json it
+prints one JSON object per queue.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			env, err := a.awsEnv(ctx, endpoint)
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ROLE\tDLQ\tMESSAGES\tIN FLIGHT")
+			var rows []dlqRow
 			for _, q := range env.topology.Queues {
 				url, err := env.queueURL(ctx, q.DLQName())
 				if err != nil {
@@ -45,11 +60,27 @@ func newDLQCommand(a *app) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", q.Role, q.DLQName(), attrs["ApproximateNumberOfMessages"], attrs["ApproximateNumberOfMessagesNotVisible"])
+				rows = append(rows, dlqRow{Role: q.Role, Queue: q.DLQName(), URL: url, Unroutable: q.Unroutable,
+					Messages: atoi(attrs["ApproximateNumberOfMessages"]), InFlight: atoi(attrs["ApproximateNumberOfMessagesNotVisible"])})
+			}
+			if listJSON {
+				enc := json.NewEncoder(a.stdout)
+				for _, r := range rows {
+					if err := enc.Encode(r); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ROLE\tDLQ\tMESSAGES\tIN FLIGHT")
+			for _, r := range rows {
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\n", r.Role, r.Queue, r.Messages, r.InFlight)
 			}
 			return tw.Flush()
 		},
 	}
+	list.Flags().BoolVar(&listJSON, "json", false, "one JSON object per queue")
 
 	var n int
 	var asJSON bool
@@ -116,6 +147,12 @@ moves the matching messages itself.`,
 			env, dlq, err := a.dlq(ctx, endpoint, args[0])
 			if err != nil {
 				return err
+			}
+			for _, q := range env.topology.Queues {
+				if q.Unroutable && strings.HasSuffix(dlq, "/"+q.Name) {
+					return fmt.Errorf("%s holds jobs whose job_type no stage takes: there is no queue to return them to; "+
+						"read them with `quarry dlq peek %s`, publish them again with a job_type a stage takes, then `quarry dlq purge %s --yes`", q.Name, q.Role, q.Role)
+				}
 			}
 			source, err := env.sourceOf(ctx, dlq)
 			if err != nil {

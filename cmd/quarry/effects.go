@@ -89,14 +89,14 @@ Effects of notify.email jobs are named "email:<recipient>".`,
 	}
 	unknown.Flags().BoolVar(&asJSON, "json", false, "one JSON entry per line")
 
-	var happened, notHappened bool
+	var happened, notHappened, resolveJSON bool
 	resolve := &cobra.Command{
 		Use:   "resolve JOB_KEY EFFECT (--happened | --not-happened)",
 		Short: "Settle an unknown effect after checking what really happened",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if happened == notHappened {
-				return errors.New("say what happened: --happened or --not-happened")
+				return usageErrorf("say what happened: --happened or --not-happened")
 			}
 			store, closeFn, err := open(cmd.Context())
 			if err != nil {
@@ -104,12 +104,25 @@ Effects of notify.email jobs are named "email:<recipient>".`,
 			}
 			defer closeFn()
 			if err := store.ResolveEffect(cmd.Context(), args[0], args[1], happened); err != nil {
+				if errors.Is(err, idempotency.ErrInvalid) {
+					// Say what is wrong without the package's sentinel text.
+					msg := strings.TrimSuffix(err.Error(), ": "+idempotency.ErrInvalid.Error())
+					return fmt.Errorf("%s; nothing was changed (quarry effects unknown lists the effects to settle)", msg)
+				}
 				return err
 			}
-			out := map[string]any{"key": args[0], "effect": args[1], "happened": happened}
-			return json.NewEncoder(a.stdout).Encode(out)
+			if resolveJSON {
+				return json.NewEncoder(a.stdout).Encode(map[string]any{"key": args[0], "effect": args[1], "happened": happened})
+			}
+			if happened {
+				fmt.Fprintf(a.stdout, "effect %s of %s recorded as done: it will not be performed again\n", args[1], args[0])
+			} else {
+				fmt.Fprintf(a.stdout, "effect %s of %s forgotten: a new job performs it again\n", args[1], args[0])
+			}
+			return nil
 		},
 	}
+	resolve.Flags().BoolVar(&resolveJSON, "json", false, "print the settled effect as JSON")
 	resolve.Flags().BoolVar(&happened, "happened", false, "the effect took place (record it as done)")
 	resolve.Flags().BoolVar(&notHappened, "not-happened", false, "the effect did not take place (forget it)")
 	cmd.AddCommand(unknown, resolve)

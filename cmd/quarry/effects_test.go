@@ -41,7 +41,13 @@ func TestEffectsUnknownListsAndResolves(t *testing.T) {
 	if _, err := quarryErr(t, "effects", "resolve", "01JOBKEY", "email:bob@example.org"); err == nil {
 		t.Error("resolve without --happened or --not-happened was accepted")
 	}
-	runQuarry(t, "effects", "resolve", "01JOBKEY", "email:bob@example.org", "--happened")
+	if out := runQuarry(t, "effects", "resolve", "01JOBKEY", "email:bob@example.org", "--happened"); !strings.Contains(out, "recorded as done") {
+		t.Errorf("resolve output: %s", out)
+	}
+	_, err = quarryErr(t, "effects", "resolve", "01JOBKEY", "email:bob@example.org", "--not-happened", "--json")
+	if err == nil || strings.Contains(err.Error(), "idempotency: invalid argument") || !strings.Contains(err.Error(), "not unknown") {
+		t.Errorf("resolving a settled effect: %v", err)
+	}
 	if out := runQuarry(t, "effects", "unknown"); strings.Contains(out, "01JOBKEY") {
 		t.Fatalf("still listed after resolve:\n%s", out)
 	}

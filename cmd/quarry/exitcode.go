@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 )
 
@@ -9,11 +10,18 @@ import (
 const (
 	// exitError: the command failed (the error is printed on stderr).
 	exitError = 1
+	// exitUsage: a command line quarry cannot run (an unknown subcommand,
+	// a bad flag value).
+	exitUsage = 2
 	// exitUnknownJob: `quarry status JOB_ID` knows nothing of the job.
 	exitUnknownJob = 3
 	// exitUnaccounted: `quarry dev --exit-when-done` ended with jobs that
 	// are neither done nor in a DLQ (the run itself worked).
 	exitUnaccounted = 3
+	// exitPartlyPublished: `quarry publish --file` left lines unpublished.
+	exitPartlyPublished = 4
+	// exitSuppressed: `quarry suppress check` found the address suppressed.
+	exitSuppressed = 5
 )
 
 // codedError is an error that exits with a status of its own. With err
@@ -54,4 +62,10 @@ func exitCode(err error) int {
 		return c.code
 	}
 	return exitError
+}
+
+// usageErrorf is an error in the command line itself, ending with
+// exitUsage.
+func usageErrorf(format string, args ...any) error {
+	return withExitCode(exitUsage, fmt.Errorf(format, args...))
 }

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/mattn/go-isatty"
@@ -76,7 +77,9 @@ type extractRun struct {
 	flags  extractFlags
 	ranges []messages.PageRange
 	bar    *progressbar.ProgressBar // nil when no bar is shown
-	tables int                      // tables written to stdout so far, for CSV separators
+	// pastEnd counts the files --pages asked pages past the end of.
+	pastEnd int
+	tables  int // tables written to stdout so far, for CSV separators
 }
 
 func runExtract(ctx context.Context, a *app, f extractFlags, files []string) error {
@@ -144,13 +147,24 @@ func runExtract(ctx context.Context, a *app, f extractFlags, files []string) err
 	if r.bar != nil {
 		_ = r.bar.Finish()
 	}
+	if r.pastEnd > 0 {
+		what := "the file"
+		if len(files) > 1 {
+			what = fmt.Sprintf("%d of %d files", r.pastEnd, len(files))
+		}
+		err := fmt.Errorf("--pages %s goes past the end of %s (see above)", f.pages, what)
+		if failedFiles > 0 || failedPages > 0 {
+			err = fmt.Errorf("%w; besides, %d files could not be read and %d pages failed", err, failedFiles, failedPages)
+		}
+		return err
+	}
 	switch {
 	case failedFiles > 0 && failedPages > 0:
 		return fmt.Errorf("%d of %d files could not be read and %d pages failed", failedFiles, len(files), failedPages)
 	case failedFiles > 0:
 		return fmt.Errorf("%d of %d files could not be read", failedFiles, len(files))
 	case failedPages > 0:
-		return fmt.Errorf("%d pages could not be read; the tables of the other pages were written", failedPages)
+		return fmt.Errorf("%s could not be read; the tables of the other pages were written", plural(failedPages, "page"))
 	}
 	return nil
 }
@@ -183,16 +197,46 @@ func (r *extractRun) file(ctx context.Context, file string) (int, error) {
 	if err != nil {
 		return 0, describeOpenError(err)
 	}
+	var past []int
 	for _, pe := range res.PageErrors {
+		if res.PageCount > 0 && pe.Page > res.PageCount {
+			past = append(past, pe.Page)
+			continue
+		}
 		r.report("%s: %v", file, pe)
+	}
+	if len(past) > 0 {
+		r.report("%s: --pages %s asks for %s, past the end of the document (it has %s)",
+			file, r.flags.pages, pageList(past), plural(res.PageCount, "page"))
+		r.pastEnd++
 	}
 	if len(res.Tables) == 0 {
 		r.report("%s: no tables found", file)
 	}
+	failed := len(res.PageErrors) - len(past)
 	if err := r.write(file, res); err != nil {
-		return len(res.PageErrors), &writeError{err}
+		return failed, &writeError{err}
 	}
-	return len(res.PageErrors), nil
+	return failed, nil
+}
+
+// pageList writes pages as "page 5" or "pages 5, 6, 7".
+func pageList(pages []int) string {
+	if len(pages) == 1 {
+		return fmt.Sprintf("page %d", pages[0])
+	}
+	s := make([]string, len(pages))
+	for i, p := range pages {
+		s[i] = strconv.Itoa(p)
+	}
+	return "pages " + strings.Join(s, ", ")
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // describeOpenError says in front of the engine's reason why a file could

@@ -3,9 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/quarry-dev/quarry/internal/samplesite"
 	"github.com/quarry-dev/quarry/pipeline/fetch"
 	"github.com/quarry-dev/quarry/pipeline/fetch/recipe"
+	"github.com/quarry-dev/quarry/pipeline/fetch/recipes"
 )
 
 func newFetchCommand(a *app) *cobra.Command {
@@ -23,19 +26,23 @@ func newFetchCommand(a *app) *cobra.Command {
 		verbose, dev, sample          bool
 	)
 	cmd := &cobra.Command{
-		Use:   "fetch --recipe FILE --key VALUE",
+		Use:   "fetch --recipe FILE|NAME --key VALUE",
 		Short: "Run a site recipe once, without queues, printing each step",
 		Long: `fetch runs one recipe for one record key and saves the document: the tool for
 writing and debugging recipes (see pipeline/fetch/README.md for the format).
 
   quarry fetch --recipe pipeline/fetch/recipes/sample.yaml --key 42-501-20130 --sample-site --verbose
+  quarry fetch --recipe sample-records --key 42-501-20130 --sample-site
+
+--recipe takes a file, or the name of a recipe the workers know: a built-in
+one (sample-records) or one in QUARRY_RECIPES_DIR.
 
 --sample-site serves the sample records portal on a loopback port for the
 run and points the recipe at it (it implies --dev, which allows loopback and
 private addresses).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			r, err := recipe.Load(recipePath)
+			r, err := a.findRecipe(recipePath)
 			if err != nil {
 				return err
 			}
@@ -76,7 +83,7 @@ private addresses).`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&recipePath, "recipe", "", "the recipe file (YAML)")
+	f.StringVar(&recipePath, "recipe", "", "the recipe file (YAML), or the name of a built-in recipe or one in QUARRY_RECIPES_DIR")
 	f.StringVar(&key, "key", "", "the record key (e.g. an API number)")
 	f.StringVar(&out, "out", "", "where to save the document (default: the site's file name)")
 	f.StringArrayVar(&inputs, "input", nil, "another input NAME=VALUE (repeatable)")
@@ -87,6 +94,41 @@ private addresses).`,
 	_ = cmd.MarkFlagRequired("recipe")
 	_ = cmd.MarkFlagRequired("key")
 	return cmd
+}
+
+// findRecipe loads --recipe: a file when one has that path, else the
+// recipe of that name among those the workers load (built in, then
+// QUARRY_RECIPES_DIR).
+func (a *app) findRecipe(arg string) (*recipe.Recipe, error) {
+	if st, err := os.Stat(arg); err == nil && !st.IsDir() {
+		return recipe.Load(arg)
+	}
+	all, err := knownRecipes(a.cfg.RecipesDir)
+	if err != nil {
+		return nil, err
+	}
+	if r, ok := all[arg]; ok {
+		return r, nil
+	}
+	names := slices.Sorted(maps.Keys(all))
+	return nil, usageErrorf("--recipe %q: no such file, and no recipe of that name (known: %s; QUARRY_RECIPES_DIR adds more)", arg, strings.Join(names, ", "))
+}
+
+// knownRecipes are the recipes the workers load, by name: the built-in
+// ones, then those of dir (QUARRY_RECIPES_DIR), which may replace them.
+func knownRecipes(dir string) (map[string]*recipe.Recipe, error) {
+	all, err := loadRecipes(recipes.FS())
+	if err != nil {
+		return nil, err
+	}
+	if dir != "" {
+		more, err := loadRecipes(os.DirFS(dir))
+		if err != nil {
+			return nil, fmt.Errorf("QUARRY_RECIPES_DIR: %w", err)
+		}
+		maps.Copy(all, more)
+	}
+	return all, nil
 }
 
 // serveSampleSite starts the sample portal on a loopback port and returns

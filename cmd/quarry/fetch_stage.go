@@ -3,32 +3,21 @@ package main
 import (
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/quarry-dev/quarry/infra"
 	"github.com/quarry-dev/quarry/pipeline/fetch"
 	"github.com/quarry-dev/quarry/pipeline/fetch/politeness"
 	"github.com/quarry-dev/quarry/pipeline/fetch/recipe"
-	"github.com/quarry-dev/quarry/pipeline/fetch/recipes"
 )
 
 // newFetchHandler builds the fetch.document handler: the built-in recipes
 // plus QUARRY_RECIPES_DIR, fleet-wide politeness in Redis, the blob bucket
 // and the jobs topic.
 func newFetchHandler(d stageDeps) (*fetch.Handler, error) {
-	all, err := loadRecipes(recipes.FS())
+	all, err := knownRecipes(d.cfg.RecipesDir)
 	if err != nil {
 		return nil, err
-	}
-	if d.cfg.RecipesDir != "" {
-		more, err := loadRecipes(os.DirFS(d.cfg.RecipesDir))
-		if err != nil {
-			return nil, fmt.Errorf("QUARRY_RECIPES_DIR: %w", err)
-		}
-		for name, r := range more {
-			all[name] = r
-		}
 	}
 	gate, err := politeness.New(politeness.Config{Redis: d.redis.Client, Prefix: d.cfg.RedisPrefix + "fetch:", Registerer: d.registry})
 	if err != nil {

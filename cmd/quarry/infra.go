@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"text/tabwriter"
@@ -16,43 +18,60 @@ func newInfraCommand(a *app) *cobra.Command {
 		Short: "Create and inspect Quarry's topics, queues and subscriptions",
 	}
 	var endpoint string
+	var asJSON bool
 	apply := &cobra.Command{
 		Use:   "apply",
 		Short: "Create the topology idempotently on the endpoint AWS_ENDPOINT_URL names (localaws or AWS)",
 		Long: `apply creates Quarry's SNS topics, SQS queues with their dead-letter queues
 and redrive policies, the subscriptions that route jobs by job_type, and the
-SES configuration set whose events return through SNS. Existing resources are
-brought in line; running it twice changes nothing. With QUARRY_REDIS_URL set,
-it also writes the fleet's Redis epoch record (and its copy in the blob
-bucket), by which workers detect a Redis that lost its data.`,
+SES configuration set whose events return through SNS, and the unroutable
+queue that keeps jobs whose job_type no stage takes (see quarry dlq list).
+Existing resources are brought in line; running it twice changes nothing.
+With QUARRY_REDIS_URL set, it also writes the fleet's Redis epoch record (and
+its copy in the blob bucket), by which workers detect a Redis that lost its
+data.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			env, err := a.awsEnv(cmd.Context(), endpoint)
 			if err != nil {
 				return err
 			}
-			res, err := infra.Apply(cmd.Context(), env.clients, env.topology)
+			// One call with the ordinary retries finds out soon whether
+			// the endpoint answers at all; the rest ride out throttling.
+			if _, err := infra.FindTopic(cmd.Context(), env.clients.SNS, env.topology.JobsTopic); err != nil && !errors.Is(err, infra.ErrTopicNotFound) {
+				return err
+			}
+			res, err := infra.Apply(cmd.Context(), env.clients.ForBulk(), env.topology)
 			if err != nil {
 				return err
 			}
-			if err := printResources(a, res, env.topology.SenderIdentity); err != nil {
+			if err := printResources(a, res, env.topology.SenderIdentity, asJSON); err != nil {
 				return err
 			}
 			return applyEpoch(cmd.Context(), a, env)
 		},
 	}
 	apply.Flags().StringVar(&endpoint, "endpoint-url", "", "AWS endpoint (default: AWS_ENDPOINT_URL, else AWS)")
+	apply.Flags().BoolVar(&asJSON, "json", false, "one JSON object per resource")
 	cmd.AddCommand(apply, newInfraRenderCommand(a), newInfraCheckCommand(a))
 	return cmd
 }
 
-func printResources(a *app, res infra.Resources, identity string) error {
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+// resourceRow is one line of `quarry infra apply`.
+type resourceRow struct {
+	Kind string `json:"kind"` // topic, queue, dlq, unroutable, ses-identity
+	Role string `json:"role"`
+	// Address is the ARN of a topic, the URL of a queue, the name of an
+	// identity.
+	Address string `json:"address"`
+}
+
+func resourceRows(res infra.Resources, identity string) []resourceRow {
+	var rows []resourceRow
 	if identity != "" {
-		fmt.Fprintf(tw, "ses-identity\tnotify\t%s\n", identity)
+		rows = append(rows, resourceRow{"ses-identity", "notify", identity})
 	}
-	fmt.Fprintf(tw, "topic\tjobs\t%s\n", res.JobsTopicARN)
-	fmt.Fprintf(tw, "topic\tses-events\t%s\n", res.EventsTopicARN)
+	rows = append(rows, resourceRow{"topic", "jobs", res.JobsTopicARN}, resourceRow{"topic", "ses-events", res.EventsTopicARN})
 	roles := make([]string, 0, len(res.Queues))
 	for r := range res.Queues {
 		roles = append(roles, r)
@@ -60,8 +79,29 @@ func printResources(a *app, res infra.Resources, identity string) error {
 	slices.Sort(roles)
 	for _, r := range roles {
 		q := res.Queues[r]
-		fmt.Fprintf(tw, "queue\t%s\t%s\n", r, q.URL)
-		fmt.Fprintf(tw, "dlq\t%s\t%s\n", r, q.DLQURL)
+		if q.DLQURL == q.URL {
+			rows = append(rows, resourceRow{"unroutable", r, q.URL})
+			continue
+		}
+		rows = append(rows, resourceRow{"queue", r, q.URL}, resourceRow{"dlq", r, q.DLQURL})
+	}
+	return rows
+}
+
+func printResources(a *app, res infra.Resources, identity string, asJSON bool) error {
+	rows := resourceRows(res, identity)
+	if asJSON {
+		enc := json.NewEncoder(a.stdout)
+		for _, r := range rows {
+			if err := enc.Encode(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Kind, r.Role, r.Address)
 	}
 	return tw.Flush()
 }

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -35,6 +37,9 @@ AWS settings (AWS_REGION, AWS_ENDPOINT_URL, credentials) as the AWS SDK reads th
 			}
 			a.cfg = cfg
 			a.log, err = newLogger(cfg, stderr)
+			if err == nil {
+				routeRedisLogs(a.log)
+			}
 			return err
 		},
 	}
@@ -44,5 +49,40 @@ AWS settings (AWS_REGION, AWS_ENDPOINT_URL, credentials) as the AWS SDK reads th
 		newWorkerCommand(a), newPublishCommand(a), newDLQCommand(a), newBenchCommand(a),
 		newFetchCommand(a), newExtractCommand(a), newDevCommand(a), newSuppressCommand(a), newEffectsCommand(a), newStatusCommand(a),
 		newRedisCommand(a), newAutoscaleCommand(a))
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return withExitCode(exitUsage, err) })
+	strictGroups(root)
 	return root
+}
+
+// strictGroups makes every command that only groups subcommands (quarry,
+// quarry dlq...) refuse an unknown subcommand with exitUsage, naming the
+// likely one; cobra alone prints the help and succeeds, which a script
+// takes for a command that worked. Without arguments they print the help.
+func strictGroups(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		strictGroups(sub)
+	}
+	if !c.HasSubCommands() || c.Run != nil || c.RunE != nil {
+		return
+	}
+	c.Args = cobra.ArbitraryArgs
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return cmd.Help()
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+		if cmd.SuggestionsMinimumDistance <= 0 {
+			cmd.SuggestionsMinimumDistance = 2
+		}
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += fmt.Sprintf("; did you mean %s?", strings.Join(s, " or "))
+		}
+		var names []string
+		for _, sub := range cmd.Commands() {
+			if sub.IsAvailableCommand() {
+				names = append(names, sub.Name())
+			}
+		}
+		return usageErrorf("%s (it has: %s)", msg, strings.Join(names, ", "))
+	}
 }

@@ -162,7 +162,10 @@ Reasons: complaint, hard_bounce, unsubscribe, manual, soft_bounce.`,
 	check := &cobra.Command{
 		Use:   "check EMAIL",
 		Short: "Say whether an address may be mailed, with every reason, its evidence and the audit trail",
-		Args:  cobra.ExactArgs(1),
+		Long: `check says whether an address may be mailed, with every reason it may not,
+their evidence and the audit trail. Exit status: 0 may be mailed, 5 suppressed,
+1 the check failed.`,
+		Args: cobra.ExactArgs(1),
 		RunE: run(func(ctx context.Context, env *suppressEnv, args []string) error {
 			rec, err := env.list.Get(ctx, args[0])
 			if err != nil {
@@ -173,8 +176,20 @@ Reasons: complaint, hard_bounce, unsubscribe, manual, soft_bounce.`,
 				return err
 			}
 			active := rec.Active(time.Now())
+			// A suppressed address ends with exitSuppressed, so a script
+			// tells "must not be mailed" from "may be" (0) and from a
+			// failed check (1).
+			verdict := func() error {
+				if len(active) == 0 {
+					return nil
+				}
+				return withExitCode(exitSuppressed, fmt.Errorf("%s is suppressed (%s)", rec.Address, joinReasons(active)))
+			}
 			if checkJSON {
-				return json.NewEncoder(a.stdout).Encode(map[string]any{"record": rec, "suppressed": len(active) > 0, "active": active, "audit": trail})
+				if err := json.NewEncoder(a.stdout).Encode(map[string]any{"record": rec, "suppressed": len(active) > 0, "active": active, "audit": trail}); err != nil {
+					return err
+				}
+				return verdict()
 			}
 			if len(active) == 0 {
 				fmt.Fprintf(a.stdout, "%s: may be mailed\n", rec.Address)
@@ -210,7 +225,7 @@ Reasons: complaint, hard_bounce, unsubscribe, manual, soft_bounce.`,
 					fmt.Fprintln(a.stdout)
 				}
 			}
-			return nil
+			return verdict()
 		}),
 	}
 	check.Flags().BoolVar(&checkJSON, "json", false, "print the record, its state and its audit trail as JSON")

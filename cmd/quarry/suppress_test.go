@@ -66,7 +66,16 @@ func TestSuppressAddCheckRemoveWithAuditTrail(t *testing.T) {
 	if out := runQuarry(t, "suppress", "list", "--reason", "complaint"); strings.Contains(out, "bob@") || !strings.Contains(out, "carol@") {
 		t.Errorf("list --reason complaint:\n%s", out)
 	}
-	out = runQuarry(t, "suppress", "check", "bob@example.org")
+	out, err := quarryErr(t, "suppress", "check", "bob@example.org")
+	if code := exitCode(err); code != exitSuppressed {
+		t.Errorf("check of a suppressed address: exit status %d (%v), want %d", code, err, exitSuppressed)
+	}
+	if js, err := quarryErr(t, "suppress", "check", "bob@example.org", "--json"); exitCode(err) != exitSuppressed || !strings.Contains(js, `"suppressed":true`) {
+		t.Errorf("check --json of a suppressed address: status %d, %s", exitCode(err), js)
+	}
+	if _, err := quarryErr(t, "suppress", "check", "erin@example.org", "--json"); err != nil {
+		t.Errorf("check --json of a clean address: %v", err)
+	}
 	if !strings.Contains(out, "SUPPRESSED (manual)") || !strings.Contains(out, "asked by phone to stop") || !strings.Contains(out, "add manual by alice") {
 		t.Errorf("check:\n%s", out)
 	}

@@ -45,6 +45,9 @@ to its soft-stop plus those 10s. /metrics (Prometheus) and /healthz are served o
 --metrics-addr.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.Flags().Changed("concurrency") && concurrency < 1 {
+				return usageErrorf("--concurrency %d: want at least 1 job at once (leave it out for each role's default)", concurrency)
+			}
 			return runWorkers(cmd.Context(), a, workerOptions{
 				endpoint: endpoint, roles: strings.Split(roles, ","), concurrency: concurrency,
 				metricsAddr: metricsAddr, softStop: softStop, scalingMetrics: scaling,

@@ -198,6 +198,10 @@ func renderMessaging(top infra.Topology, env Environment) *cloudformation.Templa
 		}}}),
 	}
 	for _, q := range top.Queues {
+		if q.Unroutable {
+			renderUnroutable(t, top, q)
+			continue
+		}
 		id := logicalID(q.Role)
 		t.Resources[id+"DLQ"] = &sqs.Queue{
 			QueueName:              ptr(q.DLQName()),
@@ -222,14 +226,7 @@ func renderMessaging(top infra.Topology, env Environment) *cloudformation.Templa
 			}),
 		}
 		topic := topicID(top, q.Topic)
-		t.Resources[id+"QueuePolicy"] = &sqs.QueuePolicy{
-			Queues: []string{cloudformation.Ref(id + "Queue")},
-			PolicyDocument: jsonValue(policyDocument{Version: "2012-10-17", Statement: []statement{{
-				Sid: "TopicDelivers", Effect: "Allow", Principal: map[string]any{"Service": "sns.amazonaws.com"},
-				Action: []string{"sqs:SendMessage"}, Resource: []string{cloudformation.GetAtt(id+"Queue", "Arn")},
-				Condition: map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": cloudformation.Ref(topic)}},
-			}}}),
-		}
+		t.Resources[id+"QueuePolicy"] = topicDelivers(id, topic)
 		sub := &sns.Subscription{
 			TopicArn: cloudformation.Ref(topic), Protocol: "sqs",
 			Endpoint:           ptr(cloudformation.GetAtt(id+"Queue", "Arn")),
@@ -261,4 +258,51 @@ func renderMessaging(top infra.Topology, env Environment) *cloudformation.Templa
 	t.Outputs["EventsTopicArn"] = cloudformation.Output{Value: cloudformation.Ref("EventsTopic")}
 	t.Outputs["AlarmsTopicArn"] = cloudformation.Output{Value: cloudformation.Ref("AlarmsTopic")}
 	return t
+}
+
+// topicDelivers is the queue policy that admits only topic's deliveries to
+// the queue id.
+func topicDelivers(id, topic string) *sqs.QueuePolicy {
+	return &sqs.QueuePolicy{
+		Queues: []string{cloudformation.Ref(id + "Queue")},
+		PolicyDocument: jsonValue(policyDocument{Version: "2012-10-17", Statement: []statement{{
+			Sid: "TopicDelivers", Effect: "Allow", Principal: map[string]any{"Service": "sns.amazonaws.com"},
+			Action: []string{"sqs:SendMessage"}, Resource: []string{cloudformation.GetAtt(id+"Queue", "Arn")},
+			Condition: map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": cloudformation.Ref(topic)}},
+		}}}),
+	}
+}
+
+// renderUnroutable adds the queue that keeps the jobs no stage takes: a
+// dead end read like a DLQ (no queue may redrive into it, nothing consumes
+// it), subscribed with the filter that takes every job_type the other
+// queues do not, and a missing one; alarmed as soon as anything arrives.
+func renderUnroutable(t *cloudformation.Template, top infra.Topology, q infra.Queue) {
+	id := logicalID(q.Role)
+	topic := topicID(top, q.Topic)
+	t.Resources[id+"Queue"] = &sqs.Queue{
+		QueueName:              ptr(q.Name),
+		VisibilityTimeout:      ptr(int(q.VisibilityTimeout.Seconds())),
+		MessageRetentionPeriod: ptr(int(q.Retention.Seconds())),
+		SqsManagedSseEnabled:   ptr(true),
+		RedriveAllowPolicy:     jsonValue(map[string]any{"redrivePermission": "denyAll"}),
+	}
+	t.Resources[id+"QueuePolicy"] = topicDelivers(id, topic)
+	var filter map[string]any
+	_ = json.Unmarshal([]byte(top.FilterPolicy(q)), &filter) // the topology marshals it
+	sub := &sns.Subscription{
+		TopicArn: cloudformation.Ref(topic), Protocol: "sqs",
+		Endpoint:           ptr(cloudformation.GetAtt(id+"Queue", "Arn")),
+		RawMessageDelivery: ptr(q.RawDelivery),
+		FilterPolicyScope:  ptr("MessageAttributes"),
+		FilterPolicy:       filter,
+	}
+	sub.AWSCloudFormationDependsOn = []string{id + "QueuePolicy"}
+	t.Resources[id+"Subscription"] = sub
+	t.Resources[id+"Alarm"] = queueAlarm(
+		fmt.Sprintf("%s-not-empty", q.Name),
+		fmt.Sprintf("Jobs whose job_type no stage takes wait in %s: inspect them with quarry dlq peek %s", q.Name, q.Role),
+		q.Name, "ApproximateNumberOfMessagesVisible", 0, 1)
+	t.Outputs[id+"QueueUrl"] = cloudformation.Output{Value: cloudformation.Ref(id + "Queue")}
+	t.Outputs[id+"QueueArn"] = cloudformation.Output{Value: cloudformation.GetAtt(id+"Queue", "Arn")}
 }

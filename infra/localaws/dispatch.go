@@ -2,7 +2,6 @@ package localaws
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -79,6 +78,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveSES(w, r, call)
 	case strings.HasPrefix(r.Header.Get("X-Amz-Target"), "AmazonSQS."):
 		s.serveSQSJSON(w, r, call)
+	case r.Header.Get("X-Amz-Target") != "":
+		// Another JSON service (DynamoDB, SSM...): answer as AWS does for
+		// an operation the endpoint does not have.
+		awsproto.WriteJSONError(w, requestID, "", awsproto.Errorf(http.StatusBadRequest, "UnknownOperationException", "UnknownOperationException",
+			"localaws does not serve %s: it speaks SQS, SNS, SES v2 and S3", r.Header.Get("X-Amz-Target")))
 	case signed && scope.Service == svcS3:
 		s.serveS3(w, r)
 	case isQuery(r):
@@ -102,18 +106,6 @@ func isQuery(r *http.Request) bool {
 	return mt == "application/x-www-form-urlencoded"
 }
 
-// readBody reads the whole body up to maxBody; a larger body is an error.
-func readBody(r *http.Request) ([]byte, *awsproto.Error) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	if err != nil {
-		return nil, awsproto.Errorf(http.StatusBadRequest, "InvalidRequest", "InvalidRequest", "reading request body: %v", err)
-	}
-	if len(body) > maxBody {
-		return nil, awsproto.Errorf(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "RequestEntityTooLarge", "request body is larger than %d bytes", maxBody)
-	}
-	return body, nil
-}
-
 func (s *Server) serveSQSJSON(w http.ResponseWriter, r *http.Request, call *awsproto.Call) {
 	call.Action = strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "AmazonSQS.")
 	s.calls.add(svcSQS, call.Action)
@@ -121,7 +113,13 @@ func (s *Server) serveSQSJSON(w http.ResponseWriter, r *http.Request, call *awsp
 		awsproto.WriteJSONError(w, call.RequestID, sqs.Namespace, e)
 		return
 	}
-	body, e := readBody(r)
+	release, e := s.holdAPIBody(w, r)
+	if e != nil {
+		awsproto.WriteJSONError(w, call.RequestID, sqs.Namespace, e)
+		return
+	}
+	defer release()
+	body, e := s.readBody(r, s.limits.MaxBody)
 	if e != nil {
 		awsproto.WriteJSONError(w, call.RequestID, sqs.Namespace, e)
 		return
@@ -135,7 +133,13 @@ func (s *Server) serveSQSJSON(w http.ResponseWriter, r *http.Request, call *awsp
 }
 
 func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, call *awsproto.Call, scopeService string) {
-	body, e := readBody(r)
+	release, e := s.holdAPIBody(w, r)
+	if e != nil {
+		awsproto.WriteQueryError(w, sqs.XMLNS, call.RequestID, e)
+		return
+	}
+	defer release()
+	body, e := s.readBody(r, s.limits.MaxBody)
 	if e != nil {
 		awsproto.WriteQueryError(w, sqs.XMLNS, call.RequestID, e)
 		return
@@ -198,7 +202,13 @@ func (s *Server) serveSES(w http.ResponseWriter, r *http.Request, call *awsproto
 		awsproto.WriteRESTError(w, call.RequestID, e)
 		return
 	}
-	body, e := readBody(r)
+	release, e := s.holdAPIBody(w, r)
+	if e != nil {
+		awsproto.WriteRESTError(w, call.RequestID, e)
+		return
+	}
+	defer release()
+	body, e := s.readBody(r, s.limits.MaxBody)
 	if e != nil {
 		awsproto.WriteRESTError(w, call.RequestID, e)
 		return
@@ -215,15 +225,15 @@ func (s *Server) serveS3(w http.ResponseWriter, r *http.Request) {
 	action := s3Action(r)
 	s.calls.add(svcS3, action)
 	if e := s.faults.before(r.Context(), svcS3, action); e != nil {
-		code := e.Code
-		if e.Code == "Throttling" {
-			code = "SlowDown"
-		}
-		w.Header().Set("Content-Type", "application/xml")
-		w.WriteHeader(e.Status)
-		_, _ = fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code><Message>%s</Message></Error>", code, e.Message)
+		s3Error(w, e)
 		return
 	}
+	release, e := s.holdBody(w, r, s.limits.MaxObject)
+	if e != nil {
+		s3Error(w, e)
+		return
+	}
+	defer release()
 	s.s3.ServeHTTP(w, r)
 }
 

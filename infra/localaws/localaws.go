@@ -59,14 +59,13 @@ type Config struct {
 	SQSReleaseInflightOnLoad bool
 	// Faults injects failures; all off by default.
 	Faults Faults
+	// Limits bound request bodies, one by one and all together.
+	Limits Limits
 	// Logger receives one debug line per request and errors; nil discards.
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
-
-// maxBody bounds a request body (SES raw messages go up to 40 MB).
-const maxBody = 48 << 20
 
 // Server is a running (or handler-only) embedded endpoint.
 type Server struct {
@@ -78,6 +77,8 @@ type Server struct {
 	s3     http.Handler
 	calls  *callCounter
 	faults *faultInjector
+	limits Limits
+	bodies *budget
 
 	ln      net.Listener
 	httpSrv *http.Server
@@ -106,12 +107,17 @@ func NewHandler(cfg Config) (*Server, error) {
 	if err := cfg.Faults.validate(); err != nil {
 		return nil, err
 	}
+	if err := cfg.Limits.validate(); err != nil {
+		return nil, err
+	}
+	cfg.Limits = cfg.Limits.withDefaults()
 	if cfg.StateDir != "" {
 		if err := os.MkdirAll(cfg.StateDir, 0o755); err != nil {
 			return nil, fmt.Errorf("localaws: creating state dir: %w", err)
 		}
 	}
-	s := &Server{cfg: cfg, log: log, calls: newCallCounter(), faults: newFaultInjector(cfg.Faults)}
+	s := &Server{cfg: cfg, log: log, calls: newCallCounter(), faults: newFaultInjector(cfg.Faults),
+		limits: cfg.Limits, bodies: newBudget(cfg.Limits.MaxInFlight)}
 
 	var err error
 	s.sqs, err = sqs.New(sqs.Config{
@@ -177,7 +183,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.ln = ln
 	s.url = "http://" + ln.Addr().String()
-	s.httpSrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.httpSrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 1 << 20}
 	go func() {
 		if err := s.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("localaws: serving", "err", err)

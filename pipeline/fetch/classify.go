@@ -17,13 +17,28 @@ func builtinBlocked() []string {
 	}
 }
 
-// builtinSessionExpired are ASP.NET's own messages for view state that does
-// not verify: a stale page, a lost session or another server of a farm.
-// Retrying with a fresh session is the cure.
+// builtinSessionExpired are ASP.NET's and Mono's (System.Web) own messages
+// for view state or event validation data that does not verify: a stale
+// page, a lost session or another server of a farm. Retrying with a fresh
+// session is the cure.
 func builtinSessionExpired() []string {
 	return []string{
 		"Validation of viewstate MAC failed",
 		"The state information is invalid for this page and might be corrupted",
+		"Unable to validate data", // Mono: a MAC that does not verify
+		"Invalid viewstate",       // ASP.NET 1.x/2.0, Mono
+		"Viewstate validation failed",
+	}
+}
+
+// builtinSessionExpiredOnError are messages of the same failures that are
+// too general to trust on a page that did not fail: they count only on a
+// 5xx answer (the decryption of tampered or truncated state).
+func builtinSessionExpiredOnError() []string {
+	return []string{
+		"Padding is invalid and cannot be removed",
+		"Invalid length for a Base-64 char array",
+		"Invalid character in a Base-64 string",
 	}
 }
 
@@ -73,6 +88,13 @@ func (fl *flow) classify(p *page) *Failure {
 	for _, m := range builtinSessionExpired() {
 		if strings.Contains(text, m) {
 			return failf(ClassSessionExpired, step, "server rejected the view state (%q): stale page or lost session", m).withPage(p)
+		}
+	}
+	if p.status >= 500 {
+		for _, m := range builtinSessionExpiredOnError() {
+			if strings.Contains(text, m) {
+				return failf(ClassSessionExpired, step, "server could not read the view state (%q): stale page or lost session", m).withPage(p)
+			}
 		}
 	}
 	if strings.Contains(text, builtinEventValidation) {

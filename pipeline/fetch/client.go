@@ -91,6 +91,16 @@ func (fl *flow) newCollector() {
 	c.SetRequestTimeout(fl.r.Limits.StepTimeout.D())
 	maxRedirects := fl.r.Limits.MaxRedirects
 	c.SetRedirectHandler(func(req *http.Request, via []*http.Request) error {
+		// Each hop is traced as it happens: the request that was
+		// redirected, its status and where it pointed.
+		prev := via[len(via)-1]
+		hop := StepEvent{Method: prev.Method, URL: prev.URL.String(), Redirect: req.URL.String(), Duration: time.Since(fl.hopAt)}
+		if req.Response != nil {
+			hop.Status = req.Response.StatusCode
+			hop.ContentType = req.Response.Header.Get("Content-Type")
+		}
+		fl.emit(hop)
+		fl.hopMethod, fl.hopAt = req.Method, time.Now()
 		if len(via) > maxRedirects {
 			return &redirectLoopError{hops: len(via), to: req.URL.String()}
 		}
@@ -147,9 +157,9 @@ func (fl *flow) request(ctx context.Context, method string, u *url.URL, body, ac
 	fl.col.MaxBodySize = int(min(limit+1, int64(^uint(0)>>1)))
 	fl.last, fl.abortErr, fl.limit = nil, nil, limit
 
-	start := time.Now()
+	fl.hopMethod, fl.hopAt = method, time.Now()
 	err := fl.col.Request(method, u.String(), rd, colly.NewContext(), hdr)
-	took := time.Since(start)
+	took := time.Since(fl.hopAt) // since the last redirect hop, if any
 	if fl.abortErr != nil {
 		fl.emit(StepEvent{Method: method, URL: u.String(), Duration: took, Err: fl.abortErr})
 		return nil, fl.abortErr
@@ -166,7 +176,7 @@ func (fl *flow) request(ctx context.Context, method string, u *url.URL, body, ac
 		final = r.Request.URL
 	}
 	p := newPage(final, r.StatusCode, *r.Headers, r.Body)
-	fl.emit(StepEvent{Method: method, URL: final.String(), Status: p.status, ContentType: p.mediaType, Bytes: len(p.body), Duration: took})
+	fl.emit(StepEvent{Method: fl.hopMethod, URL: final.String(), Status: p.status, ContentType: p.mediaType, Bytes: len(p.body), Duration: took})
 
 	if int64(len(p.body)) > limit {
 		return nil, failf(ClassTooLarge, fl.label(), "body is over the limit of %d bytes; stopped reading", limit).withPage(p)

@@ -29,6 +29,10 @@ type flow struct {
 	last     *colly.Response
 	abortErr *Failure
 	limit    int64
+	// hopMethod is the method of the latest request's last redirect hop
+	// (a 302 turns a POST into a GET), hopAt when that hop was sent.
+	hopMethod string
+	hopAt     time.Time
 
 	// cur is the current HTML page, dl the downloaded document.
 	cur *page

@@ -19,7 +19,8 @@ type AddressError struct {
 }
 
 func (e *AddressError) Error() string {
-	return fmt.Sprintf("refused to connect to %s (%s): set site.allow_private_networks or use dev mode to allow it", e.Addr, e.Reason)
+	return fmt.Sprintf("refused to connect to %s (%s): to allow it, set site.allow_private_networks: true in the recipe, "+
+		"or allow private networks for every recipe (QUARRY_FETCH_ALLOW_PRIVATE=true for quarry worker, --dev for quarry fetch)", e.Addr, e.Reason)
 }
 
 // OffsiteError is returned when a request, a redirect included, targets a

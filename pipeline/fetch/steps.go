@@ -222,6 +222,7 @@ func (fl *flow) doFollow(ctx context.Context, f *recipe.Follow) (string, error) 
 	for {
 		target, kind, ok := fl.findRedirect(f)
 		if !ok {
+			fl.vars["follow.url"] = fl.cur.url.String()
 			if len(hops) == 0 && f.Required {
 				return "", failf(ClassRecipeBroken, fl.label(), "no JavaScript or meta refresh redirect on %s", fl.cur.url).withPage(fl.cur)
 			}

@@ -15,12 +15,15 @@ type StepEvent struct {
 	Step string
 	Kind string
 	// Method, URL, Status, ContentType and Bytes describe a request and its
-	// response (URL is the final URL).
+	// response. A request that was redirected gets one event per hop, with
+	// Redirect set to where the hop pointed, then one for the final URL
+	// with the method it was reached by.
 	Method      string
 	URL         string
 	Status      int
 	ContentType string
 	Bytes       int
+	Redirect    string
 	// StepDone marks the end of a step; Detail says what it did.
 	StepDone bool
 	Detail   string
@@ -40,6 +43,8 @@ func TextTrace(w io.Writer) func(StepEvent) {
 			fmt.Fprintf(w, "#%d %s: FAILED after %s: %v\n", e.Attempt, e.Step, e.Duration.Round(time.Millisecond), e.Err)
 		case e.StepDone:
 			fmt.Fprintf(w, "#%d %s: ok in %s: %s\n", e.Attempt, e.Step, e.Duration.Round(time.Millisecond), e.Detail)
+		case e.Redirect != "":
+			fmt.Fprintf(w, "#%d %s:   %s %s -> %d, redirect to %s in %s\n", e.Attempt, e.Step, e.Method, e.URL, e.Status, e.Redirect, e.Duration.Round(time.Millisecond))
 		default:
 			fmt.Fprintf(w, "#%d %s:   %s %s -> %d %s, %d bytes in %s\n", e.Attempt, e.Step, e.Method, e.URL, e.Status, e.ContentType, e.Bytes, e.Duration.Round(time.Millisecond))
 		}

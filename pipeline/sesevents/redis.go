@@ -79,24 +79,64 @@ func (h *Handler) mark(ctx context.Context, id string, counters ...string) (bool
 	return n == 1, nil
 }
 
+// softScript adds one bounced message to an address's soft-bounce set,
+// scored by the bounce's event time, and returns the most members that
+// fall within one window of each other among the windows holding the new
+// bounce. Counting by event time, not by arrival, makes a backlog (a DLQ
+// redriven a week later, a replay after an outage) and out-of-order
+// arrivals count as the bounces happened.
+//
+// KEYS: the set. ARGV: member, event time (ms), window (ms), key TTL (ms),
+// the most members to keep.
+var softScript = redis.NewScript(`
+local at = tonumber(ARGV[2])
+local w = tonumber(ARGV[3])
+redis.call('ZADD', KEYS[1], at, ARGV[1])
+local keep = tonumber(ARGV[5])
+local n = redis.call('ZCARD', KEYS[1])
+if n > keep then
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, n - keep - 1)
+end
+local ttl = tonumber(ARGV[4])
+if redis.call('PTTL', KEYS[1]) < ttl then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+end
+local s = redis.call('ZRANGEBYSCORE', KEYS[1], at - w, at + w, 'WITHSCORES')
+local scores = {}
+for i = 2, #s, 2 do scores[#scores + 1] = tonumber(s[i]) end
+local best, lo = 0, 1
+for hi = 1, #scores do
+  while scores[hi] - scores[lo] > w do lo = lo + 1 end
+  if scores[lo] <= at and at <= scores[hi] and hi - lo + 1 > best then
+    best = hi - lo + 1
+  end
+end
+return best
+`)
+
+// softRetention is how long an address's soft bounces are kept after the
+// last one arrived, beyond the window: longer than SQS keeps a message (14
+// days at most), so a bounce that arrives late from a queue or a DLQ still
+// finds the ones it belongs with.
+const softRetention = 15 * 24 * time.Hour
+
+// softKeep bounds one address's soft-bounce set: far more bounces than
+// any threshold, few enough that a flood cannot grow the key.
+const softKeep = 1000
+
 // countSoftBounce adds the bounced message to the address's soft-bounce
-// set (once per SES message id), drops members older than the window, and
-// returns how many distinct messages bounced within it.
+// set (once per SES message id, scored by the bounce's time) and returns
+// how many distinct messages bounced within one window of each other,
+// counting windows that hold this bounce. The window is measured between
+// event times, whatever order and delay the events arrive in.
 func (h *Handler) countSoftBounce(ctx context.Context, addr, mailID string, at time.Time) (int64, error) {
-	key := h.softKey(addr)
-	cutoff := h.cfg.Now().Add(-h.cfg.Policy.SoftWindow).UnixMilli()
-	var card *redis.IntCmd
-	_, err := h.cfg.Redis.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.ZAdd(ctx, key, redis.Z{Score: float64(at.UnixMilli()), Member: mailID})
-		p.ZRemRangeByScore(ctx, key, "-inf", "("+strconv.FormatInt(cutoff, 10))
-		card = p.ZCard(ctx, key)
-		p.PExpire(ctx, key, h.cfg.Policy.SoftWindow)
-		return nil
-	})
+	w := h.cfg.Policy.SoftWindow
+	n, err := softScript.Run(ctx, h.cfg.Redis, []string{h.softKey(addr)},
+		mailID, at.UnixMilli(), w.Milliseconds(), (w + softRetention).Milliseconds(), softKeep).Int64()
 	if err != nil {
 		return 0, fmt.Errorf("sesevents: counting a soft bounce: %w", err)
 	}
-	return card.Val(), nil
+	return n, nil
 }
 
 // recordDelivery remembers that the message reached addr (to tell

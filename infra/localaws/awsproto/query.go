@@ -16,7 +16,8 @@ type Form struct {
 }
 
 // ParseForm reads the query parameters of r: the form body of a POST, merged
-// over the URL's query string. It never reads more than maxBody bytes.
+// over the URL's query string. body is the request body, read (and bounded)
+// by the caller.
 func ParseForm(r *http.Request, body []byte) (Form, error) {
 	vals := url.Values{}
 	for k, v := range r.URL.Query() {

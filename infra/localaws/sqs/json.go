@@ -3,6 +3,7 @@ package sqs
 import (
 	"bytes"
 	"encoding/json"
+	"unicode/utf8"
 
 	"github.com/quarry-dev/quarry/infra/localaws/awsproto"
 )
@@ -25,8 +26,68 @@ func decodeJSON[I any](body []byte) (*I, *awsproto.Error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return in, nil
 	}
+	// encoding/json would turn invalid UTF-8 and lone surrogate escapes
+	// into U+FFFD, a character SQS accepts, where SQS refuses the text.
+	if !utf8.Valid(body) || hasLoneSurrogate(body) {
+		return nil, errInvalidMessageContents(msgInvalidCharacters)
+	}
 	if err := json.Unmarshal(body, in); err != nil {
 		return nil, errSerialization("The request body could not be decoded as the operation's JSON input: %v", err)
 	}
 	return in, nil
+}
+
+// hasLoneSurrogate reports whether JSON text escapes a UTF-16 surrogate
+// (\uD800-\uDFFF) that is not half of a pair.
+func hasLoneSurrogate(b []byte) bool {
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' || i+1 >= len(b) {
+			continue
+		}
+		if b[i+1] != 'u' {
+			i++ // an escaped character, a backslash included
+			continue
+		}
+		r, ok := hex4(b, i+2)
+		if !ok {
+			i++
+			continue
+		}
+		switch {
+		case r >= 0xD800 && r <= 0xDBFF:
+			if i+11 < len(b)+0 && b[i+6] == '\\' && b[i+7] == 'u' {
+				if lo, ok := hex4(b, i+8); ok && lo >= 0xDC00 && lo <= 0xDFFF {
+					i += 11
+					continue
+				}
+			}
+			return true
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return true
+		}
+		i += 5
+	}
+	return false
+}
+
+// hex4 decodes the four hex digits at b[i:].
+func hex4(b []byte, i int) (rune, bool) {
+	if i+4 > len(b) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[i : i+4] {
+		r <<= 4
+		switch {
+		case c >= '0' && c <= '9':
+			r |= rune(c - '0')
+		case c >= 'a' && c <= 'f':
+			r |= rune(c - 'a' + 10)
+		case c >= 'A' && c <= 'F':
+			r |= rune(c - 'A' + 10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
 }

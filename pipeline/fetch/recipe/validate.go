@@ -21,6 +21,11 @@ func rowVars() []string {
 	return []string{"row.text", "row.index", "row.href", "row.target", "row.argument"}
 }
 
+// followVars are the variables a follow step defines: the URL of the page
+// it ended on (a document reached only through a client-side redirect is
+// downloaded from it).
+func followVars() []string { return []string{"follow.url"} }
+
 // downloadVars are the variables a download step defines.
 func downloadVars() []string {
 	return []string{"download.url", "download.filename", "download.content_type"}
@@ -291,6 +296,9 @@ func (r *Recipe) validateSteps(p *problems) {
 			}
 		case KindFollow:
 			validateFollow(c, s.Follow)
+			for _, v := range followVars() {
+				defined[v] = true
+			}
 		case KindWait:
 			w := s.Wait
 			if w.Max < w.Min {

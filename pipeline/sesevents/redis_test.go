@@ -1,0 +1,84 @@
+package sesevents_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/quarry-dev/quarry/messages"
+	"github.com/quarry-dev/quarry/pipeline/sesevents"
+)
+
+// handleAt delivers e as an event that happened at at, whatever the
+// clock says now (a backlog, a replay, a late arrival).
+func (f *fixture) handleAt(t *testing.T, e ev, at time.Time) sesevents.Result {
+	t.Helper()
+	f.n++
+	b, err := messages.DecodeQueueBody(e.body(t, fmt.Sprintf("sns-late-%04d", f.n), at))
+	if err != nil {
+		t.Fatalf("decoding the test event: %v", err)
+	}
+	out, err := f.h.Handle(context.Background(), messages.SESEventJob(b))
+	if err != nil {
+		t.Fatalf("Handle: %v", err)
+	}
+	var res sesevents.Result
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func TestSoftBouncesReplayedAMonthLateStillSuppress(t *testing.T) {
+	each(t, sesevents.Config{}, func(t *testing.T, f *fixture) {
+		addr := "backlog@example.org"
+		start := f.clock.Now().Add(-35 * 24 * time.Hour)
+		for i, d := range []time.Duration{0, 24 * time.Hour, 72 * time.Hour} {
+			if r := f.reasons(t, addr); len(r) != 0 {
+				t.Fatalf("suppressed after %d bounces: %v", i, r)
+			}
+			f.handleAt(t, softBounce(fmt.Sprintf("m%d", i), fmt.Sprintf("f%d", i), addr), start.Add(d))
+		}
+		if r := f.reasons(t, addr); !slices.Equal(r, []string{"soft_bounce"}) {
+			t.Fatalf("three soft bounces within 3 days, replayed a month later: reasons %v", r)
+		}
+	})
+}
+
+func TestSoftBouncesCountByEventTimeWhateverTheOrder(t *testing.T) {
+	each(t, sesevents.Config{}, func(t *testing.T, f *fixture) {
+		day := 24 * time.Hour
+		t0 := f.clock.Now().Add(-20 * day)
+		// Three bounces within 7 days of each other, arriving newest first
+		// and days apart.
+		addr := "late@example.org"
+		f.handleAt(t, softBounce("a3", "fa3", addr), t0.Add(6*day))
+		f.clock.Advance(2 * day)
+		f.handleAt(t, softBounce("a1", "fa1", addr), t0)
+		if r := f.reasons(t, addr); len(r) != 0 {
+			t.Fatalf("after 2: %v", r)
+		}
+		f.clock.Advance(3 * day)
+		f.handleAt(t, softBounce("a2", "fa2", addr), t0.Add(3*day))
+		if r := f.reasons(t, addr); !slices.Equal(r, []string{"soft_bounce"}) {
+			t.Fatalf("three bounces within 6 days, out of order: reasons %v", r)
+		}
+
+		// Three bounces spread over 10 days never have 3 within 7 days.
+		addr = "spread@example.org"
+		f.handleAt(t, softBounce("b3", "fb3", addr), t0.Add(10*day))
+		f.handleAt(t, softBounce("b1", "fb1", addr), t0)
+		f.handleAt(t, softBounce("b2", "fb2", addr), t0.Add(5*day))
+		if r := f.reasons(t, addr); len(r) != 0 {
+			t.Fatalf("bounces at days 0, 5 and 10: %v", r)
+		}
+		// A fourth at day 6 makes days 0, 5, 6 (and 5, 6, 10).
+		f.handleAt(t, softBounce("b4", "fb4", addr), t0.Add(6*day))
+		if r := f.reasons(t, addr); !slices.Equal(r, []string{"soft_bounce"}) {
+			t.Fatalf("bounces at days 0, 5, 6, 10: reasons %v", r)
+		}
+	})
+}
