@@ -58,8 +58,7 @@ func (r *Runner) runJob(workCtx, cleanup context.Context, d *delivery) (pending 
 	d.setLease(nil, nil)
 
 	cause := context.Cause(jobCtx)
-	switch {
-	case err == nil:
+	if err == nil {
 		d.result = result
 		r.completions.add(d)
 		return true
