@@ -9,22 +9,18 @@ if ARGV[4] ~= '' then
     return 'epoch:' .. (ep or '')
   end
 end
-local s = owner_check(KEYS[1], ARGV[1], ARGV[2])
+local s, state = effect_check(KEYS[1], ARGV[1], ARGV[2], KEYS[2], ARGV[3])
 if s ~= 'ok' then
   return s
 end
-local e = redis.call('HMGET', KEYS[2], 'state', 'token')
-if not e[1] then
+if not state then
   return 'effect_lost'
 end
-if e[2] ~= ARGV[3] then
-  return 'not_owner'
-end
-if e[1] == 'attempting' then
+if state == 'attempting' then
   return 'ok'
 end
-if e[1] ~= 'claimed' then
-  return 'ended:' .. e[1]
+if state ~= 'claimed' then
+  return 'ended:' .. state
 end
 redis.call('HSET', KEYS[2], 'state', 'attempting', 'attempt_ms', now_ms())
 return 'ok'

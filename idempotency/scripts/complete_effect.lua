@@ -2,18 +2,14 @@
 -- ARGV[1] job owner token, ARGV[2] job fence, ARGV[3] effect token,
 -- ARGV[4] result, ARGV[5] effect TTL ms, ARGV[6] index member.
 -- Returns 'ok' | 'effect_lost' | 'not_owner' | owner_check's refusal.
-local s = owner_check(KEYS[1], ARGV[1], ARGV[2])
+local s, state = effect_check(KEYS[1], ARGV[1], ARGV[2], KEYS[2], ARGV[3])
 if s ~= 'ok' then
   return s
 end
-local e = redis.call('HMGET', KEYS[2], 'state', 'token')
-if not e[1] then
+if not state then
   return 'effect_lost'
 end
-if e[2] ~= ARGV[3] then
-  return 'not_owner'
-end
-if e[1] == 'completed' then
+if state == 'completed' then
   return 'ok'
 end
 -- claimed (done without a request, e.g. found suppressed), attempting, or

@@ -35,6 +35,25 @@ local function owner_check(rec, token, fence)
   return 'ok'
 end
 
+-- effect_check is owner_check for one of the job's effects: the job lease,
+-- then the effect's own token. It returns 'ok' and the effect's state (nil
+-- when the effect has no record), or a refusal: owner_check's, or
+-- 'not_owner' when another claim of the effect holds it.
+local function effect_check(rec, token, fence, eff, eff_token)
+  local s = owner_check(rec, token, fence)
+  if s ~= 'ok' then
+    return s
+  end
+  local e = redis.call('HMGET', eff, 'state', 'token')
+  if not e[1] then
+    return 'ok', nil
+  end
+  if e[2] ~= eff_token then
+    return 'not_owner'
+  end
+  return 'ok', e[1]
+end
+
 -- claim_one is the claim of one job: rec is its record key; hash its
 -- payload hash; token the new owner's token; lease_ttl and rec_ttl in ms;
 -- now is now_ms(), read once per script. It returns {'acquired', fence} |
