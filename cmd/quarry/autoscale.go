@@ -6,7 +6,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -101,8 +100,7 @@ func parseArrival(spec string, minutes int) (autoscale.Load, error) {
 }
 
 func printSimulation(a *app, res autoscale.Result, every int, taskHour float64) {
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "minute\trunning\tdesired\tbacklog\tper task\tdone\tworst latency\taction\t")
+	t := newNumberTable(a.stdout, "minute", "running", "desired", "backlog", "per task", "done", "worst latency", "action")
 	for _, m := range res.Minutes {
 		if every > 1 && m.Minute%every != 0 && m.Action == "" {
 			continue
@@ -115,9 +113,9 @@ func printSimulation(a *app, res autoscale.Result, every int, taskHour float64) 
 		if m.Done > 0 {
 			lat = (time.Duration(m.WorstLatency * float64(time.Second))).Round(time.Second).String()
 		}
-		fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%s\t%d\t%s\t%s\t\n", m.Minute, m.Running, m.Desired, m.Backlog, per, m.Done, lat, m.Action)
+		t.row(m.Minute, m.Running, m.Desired, m.Backlog, per, m.Done, lat, m.Action)
 	}
-	_ = tw.Flush()
+	_ = t.flush()
 	drained := "not drained"
 	if res.DrainedAt >= 0 && res.Done == res.Arrived {
 		drained = "drained at " + (time.Duration(res.DrainedAt) * time.Second).String()

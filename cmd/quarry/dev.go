@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -79,9 +78,7 @@ status 0, or 3 naming every job that is neither.`,
 					rep.print(a.stdout)
 					return nil
 				}
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(rep)
+				return writeJSON(a.stdout, rep)
 			})
 		},
 	}

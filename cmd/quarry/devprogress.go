@@ -6,7 +6,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -241,23 +240,21 @@ func (v *view) draw(p progress, note string) {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "quarry dev  %.1fs  published %d of %d jobs  %s\n", p.Elapsed.Seconds(), p.Published, p.Total, note)
-	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "stage\tqueued\tin flight\tdone\tretried\tduplicates\tDLQ\tjobs/s\t")
+	t := newNumberTable(&b, "stage", "queued", "in flight", "done", "retried", "duplicates", "DLQ", "jobs/s")
 	for _, s := range p.Stages {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f\t\n", s.Role, s.Queued+s.Delayed, s.InFlight, s.Done, s.Retried, s.Duplicates, s.DLQ, s.Rate)
+		t.row(s.Role, s.Queued+s.Delayed, s.InFlight, s.Done, s.Retried, s.Duplicates, s.DLQ, fmt.Sprintf("%.1f", s.Rate))
 	}
-	_ = tw.Flush()
+	_ = t.flush()
 	if len(p.Hosts) > 0 {
-		tw = tabwriter.NewWriter(&b, 0, 4, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "site host\trequests\treq/s\tmost in 1s\tallowed\twait/request\t")
+		t = newNumberTable(&b, "site host", "requests", "req/s", "most in 1s", "allowed", "wait/request")
 		shown := p.Hosts
 		if len(shown) > 8 {
 			shown = shown[:8]
 		}
 		for _, h := range shown {
-			fmt.Fprintf(tw, "%s\t%d\t%.1f\t%d\t%d\t%v\t\n", h.Host, h.Requests, h.Rate, h.MaxPerSecond, h.Limit, h.Wait.Round(time.Millisecond))
+			t.row(h.Host, h.Requests, fmt.Sprintf("%.1f", h.Rate), h.MaxPerSecond, h.Limit, h.Wait.Round(time.Millisecond))
 		}
-		_ = tw.Flush()
+		_ = t.flush()
 		if len(p.Hosts) > len(shown) {
 			fmt.Fprintf(&b, "  ... and %d more hosts\n", len(p.Hosts)-len(shown))
 		}

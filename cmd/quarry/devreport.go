@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
-	"text/tabwriter"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -362,33 +361,32 @@ func (r *devReport) print(w io.Writer) {
 		state = fmt.Sprintf("not drained: %d jobs unaccounted for", len(r.Unaccounted))
 	}
 	fmt.Fprintf(w, "\nQuarry dev: %d jobs in %.1fs, %s\n", r.Jobs, r.Elapsed.Seconds(), state)
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "  jobs done\t%d\n", r.Done)
-	fmt.Fprintf(tw, "  documents fetched\t%d\n", r.DocumentsFetched)
-	fmt.Fprintf(tw, "  tables extracted\t%d\n", r.TablesExtracted)
-	fmt.Fprintf(tw, "  mails sent\t%d\n", r.MailsSent)
-	fmt.Fprintf(tw, "  addresses suppressed\t%d\n", r.AddressesSuppressed)
-	fmt.Fprintf(tw, "  dead-lettered\t%d\n", r.DeadLettered)
-	fmt.Fprintf(tw, "  unknown effects\t%d\n", len(r.UnknownEffects))
+	t := newTable(w)
+	t.row("  jobs done", r.Done)
+	t.row("  documents fetched", r.DocumentsFetched)
+	t.row("  tables extracted", r.TablesExtracted)
+	t.row("  mails sent", r.MailsSent)
+	t.row("  addresses suppressed", r.AddressesSuppressed)
+	t.row("  dead-lettered", r.DeadLettered)
+	t.row("  unknown effects", len(r.UnknownEffects))
 	var dups, retries int
 	for _, s := range r.Stages {
 		dups += s.Duplicates
 		retries += s.Retried
 	}
-	fmt.Fprintf(tw, "  duplicate deliveries skipped\t%d\n", dups)
-	fmt.Fprintf(tw, "  retries\t%d\n", retries)
+	t.row("  duplicate deliveries skipped", dups)
+	t.row("  retries", retries)
 	if len(r.Hosts) > 0 {
 		most := slices.MaxFunc(r.Hosts, func(a, b hostProgress) int { return a.MaxPerSecond - b.MaxPerSecond })
-		fmt.Fprintf(tw, "  site hosts\t%d, busiest %s: at most %d requests in one second (recipe allows %d)\n", len(r.Hosts), most.Host, most.MaxPerSecond, most.Limit)
+		t.row("  site hosts", fmt.Sprintf("%d, busiest %s: at most %d requests in one second (recipe allows %d)", len(r.Hosts), most.Host, most.MaxPerSecond, most.Limit))
 	}
-	fmt.Fprintf(tw, "  outputs\t%s\n", r.Outputs)
-	_ = tw.Flush()
-	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "  stage\tdone\tjobs/s over the run\tretried\tduplicates\tdead-lettered\t")
+	t.row("  outputs", r.Outputs)
+	_ = t.flush()
+	t = newNumberTable(w, "  stage", "done", "jobs/s over the run", "retried", "duplicates", "dead-lettered")
 	for _, s := range r.Stages {
-		fmt.Fprintf(tw, "  %s\t%d\t%.1f\t%d\t%d\t%d\t\n", s.Role, s.Done, float64(s.Done)/max(r.Elapsed.Seconds(), 0.001), s.Retried, s.Duplicates, s.DeadLettered)
+		t.row("  "+s.Role, s.Done, fmt.Sprintf("%.1f", float64(s.Done)/max(r.Elapsed.Seconds(), 0.001)), s.Retried, s.Duplicates, s.DeadLettered)
 	}
-	_ = tw.Flush()
+	_ = t.flush()
 	for _, d := range r.DLQ {
 		fmt.Fprintf(w, "  DLQ %s: job %s (%s): %s\n", d.Role, d.JobID, d.JobType, d.Reason)
 	}

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -64,20 +62,13 @@ prints one JSON object per queue.`,
 					Messages: atoi(attrs["ApproximateNumberOfMessages"]), InFlight: atoi(attrs["ApproximateNumberOfMessagesNotVisible"])})
 			}
 			if listJSON {
-				enc := json.NewEncoder(a.stdout)
-				for _, r := range rows {
-					if err := enc.Encode(r); err != nil {
-						return err
-					}
-				}
-				return nil
+				return writeJSONLines(a.stdout, rows)
 			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ROLE\tDLQ\tMESSAGES\tIN FLIGHT")
+			t := newTable(a.stdout, "ROLE", "DLQ", "MESSAGES", "IN FLIGHT")
 			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\n", r.Role, r.Queue, r.Messages, r.InFlight)
+				t.row(r.Role, r.Queue, r.Messages, r.InFlight)
 			}
-			return tw.Flush()
+			return t.flush()
 		},
 	}
 	list.Flags().BoolVar(&listJSON, "json", false, "one JSON object per queue")
@@ -99,13 +90,7 @@ prints one JSON object per queue.`,
 				return err
 			}
 			if asJSON {
-				enc := json.NewEncoder(a.stdout)
-				for _, l := range letters {
-					if err := enc.Encode(l); err != nil {
-						return err
-					}
-				}
-				return nil
+				return writeJSONLines(a.stdout, letters)
 			}
 			if len(letters) == 0 {
 				fmt.Fprintln(a.stdout, "the DLQ is empty")

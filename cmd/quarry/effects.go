@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -71,14 +69,13 @@ Effects of notify.email jobs are named "email:<recipient>".`,
 				entries[i] = entry{UnknownEffect: u, Settles: settlesBy(a.cfg, u)}
 			}
 			if asJSON {
-				return writeJSONLines(a, entries)
+				return writeJSONLines(a.stdout, entries)
 			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "MARKED\tJOB KEY\tEFFECT\tREASON\tSETTLES")
+			t := newTable(a.stdout, "MARKED", "JOB KEY", "EFFECT", "REASON", "SETTLES")
 			for _, u := range entries {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.MarkedAt.Format(time.RFC3339), u.Key, u.Name, u.Reason, u.Settles)
+				t.row(u.MarkedAt.Format(time.RFC3339), u.Key, u.Name, u.Reason, u.Settles)
 			}
-			if err := tw.Flush(); err != nil {
+			if err := t.flush(); err != nil {
 				return err
 			}
 			if len(list) == 0 {
@@ -112,7 +109,7 @@ Effects of notify.email jobs are named "email:<recipient>".`,
 				return err
 			}
 			if resolveJSON {
-				return json.NewEncoder(a.stdout).Encode(map[string]any{"key": args[0], "effect": args[1], "happened": happened})
+				return writeJSONLine(a.stdout, map[string]any{"key": args[0], "effect": args[1], "happened": happened})
 			}
 			if happened {
 				fmt.Fprintf(a.stdout, "effect %s of %s recorded as done: it will not be performed again\n", args[1], args[0])

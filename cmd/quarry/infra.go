@@ -1,11 +1,8 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -91,17 +88,11 @@ func resourceRows(res infra.Resources, identity string) []resourceRow {
 func printResources(a *app, res infra.Resources, identity string, asJSON bool) error {
 	rows := resourceRows(res, identity)
 	if asJSON {
-		enc := json.NewEncoder(a.stdout)
-		for _, r := range rows {
-			if err := enc.Encode(r); err != nil {
-				return err
-			}
-		}
-		return nil
+		return writeJSONLines(a.stdout, rows)
 	}
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	t := newTable(a.stdout)
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Kind, r.Role, r.Address)
+		t.row(r.Kind, r.Role, r.Address)
 	}
-	return tw.Flush()
+	return t.flush()
 }

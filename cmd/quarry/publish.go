@@ -78,7 +78,7 @@ With --payload, --idempotency-key sets the job's idempotency key.`,
 					return err
 				}
 				if asJSON {
-					return json.NewEncoder(a.stdout).Encode(publishedLine{JobID: job.ID, JobType: job.Type, IdempotencyKey: job.IdempotencyKey, MessageID: id, Published: true})
+					return writeJSONLine(a.stdout, publishedLine{JobID: job.ID, JobType: job.Type, IdempotencyKey: job.IdempotencyKey, MessageID: id, Published: true})
 				}
 				fmt.Fprintf(a.stdout, "published job %s (%s) as message %s\n", job.ID, job.Type, id)
 				return nil

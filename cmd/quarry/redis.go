@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
@@ -68,16 +66,15 @@ be read (a managed service that refuses CONFIG: check its parameter group).`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			rep := checkRedis(cmd.Context(), a)
 			if asJSON {
-				if err := json.NewEncoder(a.stdout).Encode(rep); err != nil {
+				if err := writeJSONLine(a.stdout, rep); err != nil {
 					return err
 				}
 			} else {
-				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintf(tw, "CHECK\tSTATUS\tVALUE\tDETAIL\n")
+				t := newTable(a.stdout, "CHECK", "STATUS", "VALUE", "DETAIL")
 				for _, c := range rep.Checks {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Name, c.Status, c.Value, c.Detail)
+					t.row(c.Name, c.Status, c.Value, c.Detail)
 				}
-				if err := tw.Flush(); err != nil {
+				if err := t.flush(); err != nil {
 					return err
 				}
 				verdict := map[int]string{

@@ -3,12 +3,10 @@ package main
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -97,20 +95,12 @@ func (a *app) claimStore(ctx context.Context) (*idempotency.Store, func(), error
 	return idempotency.NewStore(rdb.Client, a.cfg.RedisPrefix), func() { _ = rdb.Close() }, nil
 }
 
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
 func printQueues(w io.Writer, rep queuesReport) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ROLE\tQUEUE\tVISIBLE\tIN FLIGHT\tDELAYED\tOLDEST\tDLQ\tDLQ OLDEST")
+	t := newTable(w, "ROLE", "QUEUE", "VISIBLE", "IN FLIGHT", "DELAYED", "OLDEST", "DLQ", "DLQ OLDEST")
 	for _, q := range rep.Queues {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\t%d\t%s\n", q.Role, q.Queue.Name, q.Queue.Visible, q.Queue.InFlight,
-			q.Queue.Delayed, formatAge(q.Queue), q.DLQ.Total(), formatAge(q.DLQ))
+		t.row(q.Role, q.Queue.Name, q.Queue.Visible, q.Queue.InFlight, q.Queue.Delayed, formatAge(q.Queue), q.DLQ.Total(), formatAge(q.DLQ))
 	}
-	if err := tw.Flush(); err != nil {
+	if err := t.flush(); err != nil {
 		return err
 	}
 	if rep.AgeNote != "" {

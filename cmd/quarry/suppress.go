@@ -3,13 +3,11 @@ package main
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/user"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -120,11 +118,10 @@ Reasons: complaint, hard_bounce, unsubscribe, manual, soft_bounce.`,
 				return err
 			}
 			if asJSON {
-				return writeJSONLines(a, recs)
+				return writeJSONLines(a.stdout, recs)
 			}
 			now := time.Now()
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ADDRESS\tREASONS\tSINCE\tBY")
+			t := newTable(a.stdout, "ADDRESS", "REASONS", "SINCE", "BY")
 			for _, r := range recs {
 				first := r.Entries[0]
 				var reasons []string
@@ -140,9 +137,9 @@ Reasons: complaint, hard_bounce, unsubscribe, manual, soft_bounce.`,
 						first = e
 					}
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Address, strings.Join(reasons, ", "), first.CreatedAt.Format(time.RFC3339), first.CreatedBy)
+				t.row(r.Address, strings.Join(reasons, ", "), first.CreatedAt.Format(time.RFC3339), first.CreatedBy)
 			}
-			if err := tw.Flush(); err != nil {
+			if err := t.flush(); err != nil {
 				return err
 			}
 			if more {
@@ -186,7 +183,7 @@ their evidence and the audit trail. Exit status: 0 may be mailed, 5 suppressed,
 				return withExitCode(exitSuppressed, fmt.Errorf("%s is suppressed (%s)", rec.Address, joinReasons(active)))
 			}
 			if checkJSON {
-				if err := json.NewEncoder(a.stdout).Encode(map[string]any{"record": rec, "suppressed": len(active) > 0, "active": active, "audit": trail}); err != nil {
+				if err := writeJSONLine(a.stdout, map[string]any{"record": rec, "suppressed": len(active) > 0, "active": active, "audit": trail}); err != nil {
 					return err
 				}
 				return verdict()
@@ -328,10 +325,9 @@ second person who has seen evidence of renewed consent.`,
 				return err
 			}
 			if auditJSON {
-				return writeJSONLines(a, trail)
+				return writeJSONLines(a.stdout, trail)
 			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "AT\tACTION\tREASON\tADDRESS\tBY\tWHY")
+			tab := newTable(a.stdout, "AT", "ACTION", "REASON", "ADDRESS", "BY", "WHY")
 			for _, t := range trail {
 				by := t.Actor
 				if t.ApprovedBy != "" {
@@ -341,9 +337,9 @@ second person who has seen evidence of renewed consent.`,
 				if note == "" {
 					note = t.Event
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.At.Format(time.RFC3339), t.Action, t.Reason, t.Address, by, note)
+				tab.row(t.At.Format(time.RFC3339), t.Action, t.Reason, t.Address, by, note)
 			}
-			return tw.Flush()
+			return tab.flush()
 		}),
 	}
 	audit.Flags().IntVar(&auditLimit, "limit", 100, "show the last N changes (0: all)")
@@ -414,14 +410,4 @@ func evidenceText(ev *suppression.Evidence) string {
 		parts = append(parts, fmt.Sprintf("count=%d", ev.Count))
 	}
 	return strings.Join(parts, " ")
-}
-
-func writeJSONLines[T any](a *app, items []T) error {
-	enc := json.NewEncoder(a.stdout)
-	for _, it := range items {
-		if err := enc.Encode(it); err != nil {
-			return err
-		}
-	}
-	return nil
 }
