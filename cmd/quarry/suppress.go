@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/user"
 	"strings"
@@ -84,7 +85,7 @@ on, hard bounces and complaints are mirrored into SES's account-level list.
 Reasons: complaint, hard_bounce, unsubscribe, manual, soft_bounce.`,
 	}
 	cmd.PersistentFlags().StringVar(&endpoint, "endpoint-url", "", "AWS endpoint for mirroring into SES (default: AWS_ENDPOINT_URL, else AWS)")
-	run := func(f func(ctx context.Context, env *suppressEnv, args []string) error) func(*cobra.Command, []string) error {
+	run := func(f suppressFunc) func(*cobra.Command, []string) error {
 		return func(cmd *cobra.Command, args []string) error {
 			env, err := a.suppressEnv(cmd.Context(), endpoint)
 			if err != nil {
@@ -94,52 +95,50 @@ Reasons: complaint, hard_bounce, unsubscribe, manual, soft_bounce.`,
 			return f(cmd.Context(), env, args)
 		}
 	}
-
-	var (
-		listReason, listDomain string
-		listAll, asJSON        bool
-		limit, offset          int
+	cmd.AddCommand(
+		newSuppressListCommand(a, run),
+		newSuppressCheckCommand(a, run),
+		newSuppressAddCommand(a, run),
+		newSuppressRemoveCommand(a, run),
+		newSuppressAuditCommand(a, run),
 	)
-	list := &cobra.Command{
+	return cmd
+}
+
+// suppressFunc is the work of one suppress subcommand, given the list it
+// works on.
+type suppressFunc func(ctx context.Context, env *suppressEnv, args []string) error
+
+// suppressRun turns a suppressFunc into a cobra RunE that opens the
+// list first and closes it after.
+type suppressRun func(suppressFunc) func(*cobra.Command, []string) error
+
+func newSuppressListCommand(a *app, run suppressRun) *cobra.Command {
+	var (
+		reason, domain string
+		all, asJSON    bool
+		limit, offset  int
+	)
+	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List suppressed addresses, oldest first",
 		Args:  cobra.NoArgs,
 		RunE: run(func(ctx context.Context, env *suppressEnv, _ []string) error {
-			var reason suppression.Reason
-			if listReason != "" {
-				r, err := suppression.ParseReason(listReason)
-				if err != nil {
+			var r suppression.Reason
+			if reason != "" {
+				var err error
+				if r, err = suppression.ParseReason(reason); err != nil {
 					return err
 				}
-				reason = r
 			}
-			recs, more, err := env.list.List(ctx, suppression.Filter{Reason: reason, Domain: listDomain, Active: !listAll, Offset: offset, Limit: limit})
+			recs, more, err := env.list.List(ctx, suppression.Filter{Reason: r, Domain: domain, Active: !all, Offset: offset, Limit: limit})
 			if err != nil {
 				return err
 			}
 			if asJSON {
 				return writeJSONLines(a.stdout, recs)
 			}
-			now := time.Now()
-			t := newTable(a.stdout, "ADDRESS", "REASONS", "SINCE", "BY")
-			for _, r := range recs {
-				first := r.Entries[0]
-				var reasons []string
-				for _, e := range r.Entries {
-					s := string(e.Reason)
-					if !e.Active(now) {
-						s += " (expired)"
-					} else if !e.ExpiresAt.IsZero() {
-						s += " (until " + e.ExpiresAt.Format(time.DateOnly) + ")"
-					}
-					reasons = append(reasons, s)
-					if e.CreatedAt.Before(first.CreatedAt) {
-						first = e
-					}
-				}
-				t.row(r.Address, strings.Join(reasons, ", "), first.CreatedAt.Format(time.RFC3339), first.CreatedBy)
-			}
-			if err := t.flush(); err != nil {
+			if err := printSuppressions(a.stdout, recs, time.Now()); err != nil {
 				return err
 			}
 			if more {
@@ -148,15 +147,43 @@ Reasons: complaint, hard_bounce, unsubscribe, manual, soft_bounce.`,
 			return nil
 		}),
 	}
-	list.Flags().StringVar(&listReason, "reason", "", "only addresses held for this reason")
-	list.Flags().StringVar(&listDomain, "domain", "", "only addresses at this domain")
-	list.Flags().BoolVar(&listAll, "all", false, "include addresses whose suppressions have all expired")
-	list.Flags().IntVar(&limit, "limit", 100, "addresses per page")
-	list.Flags().IntVar(&offset, "offset", 0, "skip this many addresses")
-	list.Flags().BoolVar(&asJSON, "json", false, "one JSON record per line")
+	cmd.Flags().StringVar(&reason, "reason", "", "only addresses held for this reason")
+	cmd.Flags().StringVar(&domain, "domain", "", "only addresses at this domain")
+	cmd.Flags().BoolVar(&all, "all", false, "include addresses whose suppressions have all expired")
+	cmd.Flags().IntVar(&limit, "limit", 100, "addresses per page")
+	cmd.Flags().IntVar(&offset, "offset", 0, "skip this many addresses")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "one JSON record per line")
+	return cmd
+}
 
-	var checkJSON bool
-	check := &cobra.Command{
+// printSuppressions prints one row an address: every reason it is held
+// for (marked when expired or expiring), and its first entry's time and
+// author.
+func printSuppressions(w io.Writer, recs []suppression.Record, now time.Time) error {
+	t := newTable(w, "ADDRESS", "REASONS", "SINCE", "BY")
+	for _, r := range recs {
+		first := r.Entries[0]
+		var reasons []string
+		for _, e := range r.Entries {
+			s := string(e.Reason)
+			if !e.Active(now) {
+				s += " (expired)"
+			} else if !e.ExpiresAt.IsZero() {
+				s += " (until " + e.ExpiresAt.Format(time.DateOnly) + ")"
+			}
+			reasons = append(reasons, s)
+			if e.CreatedAt.Before(first.CreatedAt) {
+				first = e
+			}
+		}
+		t.row(r.Address, strings.Join(reasons, ", "), first.CreatedAt.Format(time.RFC3339), first.CreatedBy)
+	}
+	return t.flush()
+}
+
+func newSuppressCheckCommand(a *app, run suppressRun) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:   "check EMAIL",
 		Short: "Say whether an address may be mailed, with every reason, its evidence and the audit trail",
 		Long: `check says whether an address may be mailed, with every reason it may not,
@@ -173,65 +200,72 @@ their evidence and the audit trail. Exit status: 0 may be mailed, 5 suppressed,
 				return err
 			}
 			active := rec.Active(time.Now())
-			// A suppressed address ends with exitSuppressed, so a script
-			// tells "must not be mailed" from "may be" (0) and from a
-			// failed check (1).
-			verdict := func() error {
-				if len(active) == 0 {
-					return nil
-				}
-				return withExitCode(exitSuppressed, fmt.Errorf("%s is suppressed (%s)", rec.Address, joinReasons(active)))
-			}
-			if checkJSON {
+			if asJSON {
 				if err := writeJSONLine(a.stdout, map[string]any{"record": rec, "suppressed": len(active) > 0, "active": active, "audit": trail}); err != nil {
 					return err
 				}
-				return verdict()
-			}
-			if len(active) == 0 {
-				fmt.Fprintf(a.stdout, "%s: may be mailed\n", rec.Address)
 			} else {
-				fmt.Fprintf(a.stdout, "%s: SUPPRESSED (%s)\n", rec.Address, joinReasons(active))
+				printSuppressionCheck(a.stdout, rec, active, trail)
 			}
-			for _, e := range rec.Entries {
-				fmt.Fprintf(a.stdout, "  %s  source %s, since %s by %s", e.Reason, e.Source, e.CreatedAt.Format(time.RFC3339), e.CreatedBy)
-				if !e.ExpiresAt.IsZero() {
-					fmt.Fprintf(a.stdout, ", expires %s", e.ExpiresAt.Format(time.RFC3339))
-				}
-				fmt.Fprintln(a.stdout)
-				if e.Note != "" {
-					fmt.Fprintf(a.stdout, "      note: %s\n", e.Note)
-				}
-				if ev := e.Evidence; ev != nil {
-					fmt.Fprintf(a.stdout, "      evidence: %s\n", evidenceText(ev))
-				}
+			// A suppressed address ends with exitSuppressed, so a script
+			// tells "must not be mailed" from "may be" (0) and from a
+			// failed check (1).
+			if len(active) == 0 {
+				return nil
 			}
-			if len(trail) > 0 {
-				fmt.Fprintln(a.stdout, "audit:")
-				for _, t := range trail {
-					fmt.Fprintf(a.stdout, "  %s  %s %s by %s", t.At.Format(time.RFC3339), t.Action, t.Reason, t.Actor)
-					if t.ApprovedBy != "" {
-						fmt.Fprintf(a.stdout, " (approved by %s)", t.ApprovedBy)
-					}
-					if t.Note != "" {
-						fmt.Fprintf(a.stdout, ": %s", t.Note)
-					}
-					if t.Event != "" {
-						fmt.Fprintf(a.stdout, " [%s]", t.Event)
-					}
-					fmt.Fprintln(a.stdout)
-				}
-			}
-			return verdict()
+			return withExitCode(exitSuppressed, fmt.Errorf("%s is suppressed (%s)", rec.Address, joinReasons(active)))
 		}),
 	}
-	check.Flags().BoolVar(&checkJSON, "json", false, "print the record, its state and its audit trail as JSON")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the record, its state and its audit trail as JSON")
+	return cmd
+}
 
+// printSuppressionCheck prints the verdict on one address, its entries
+// with their evidence, and its audit trail.
+func printSuppressionCheck(w io.Writer, rec suppression.Record, active []suppression.Reason, trail []suppression.AuditEntry) {
+	if len(active) == 0 {
+		fmt.Fprintf(w, "%s: may be mailed\n", rec.Address)
+	} else {
+		fmt.Fprintf(w, "%s: SUPPRESSED (%s)\n", rec.Address, joinReasons(active))
+	}
+	for _, e := range rec.Entries {
+		fmt.Fprintf(w, "  %s  source %s, since %s by %s", e.Reason, e.Source, e.CreatedAt.Format(time.RFC3339), e.CreatedBy)
+		if !e.ExpiresAt.IsZero() {
+			fmt.Fprintf(w, ", expires %s", e.ExpiresAt.Format(time.RFC3339))
+		}
+		fmt.Fprintln(w)
+		if e.Note != "" {
+			fmt.Fprintf(w, "      note: %s\n", e.Note)
+		}
+		if ev := e.Evidence; ev != nil {
+			fmt.Fprintf(w, "      evidence: %s\n", evidenceText(ev))
+		}
+	}
+	if len(trail) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "audit:")
+	for _, t := range trail {
+		fmt.Fprintf(w, "  %s  %s %s by %s", t.At.Format(time.RFC3339), t.Action, t.Reason, t.Actor)
+		if t.ApprovedBy != "" {
+			fmt.Fprintf(w, " (approved by %s)", t.ApprovedBy)
+		}
+		if t.Note != "" {
+			fmt.Fprintf(w, ": %s", t.Note)
+		}
+		if t.Event != "" {
+			fmt.Fprintf(w, " [%s]", t.Event)
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+func newSuppressAddCommand(a *app, run suppressRun) *cobra.Command {
 	var (
-		why, kind, approvedBy string
-		expires               time.Duration
+		why, kind string
+		expires   time.Duration
 	)
-	add := &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "add EMAIL --reason TEXT",
 		Short: "Suppress an address (kind manual unless --kind says otherwise)",
 		Args:  cobra.ExactArgs(1),
@@ -259,11 +293,16 @@ their evidence and the audit trail. Exit status: 0 may be mailed, 5 suppressed,
 			return nil
 		}),
 	}
-	add.Flags().StringVar(&why, "reason", "", "why, in words (required; kept in the entry and the audit trail)")
-	add.Flags().StringVar(&kind, "kind", "", "suppression reason: manual (default), unsubscribe, hard_bounce, complaint, soft_bounce")
-	add.Flags().DurationVar(&expires, "expires", 0, "lift it automatically after this long (default: never)")
+	cmd.Flags().StringVar(&why, "reason", "", "why, in words (required; kept in the entry and the audit trail)")
+	cmd.Flags().StringVar(&kind, "kind", "", "suppression reason: manual (default), unsubscribe, hard_bounce, complaint, soft_bounce")
+	cmd.Flags().DurationVar(&expires, "expires", 0, "lift it automatically after this long (default: never)")
+	_ = cmd.MarkFlagRequired("reason")
+	return cmd
+}
 
-	remove := &cobra.Command{
+func newSuppressRemoveCommand(a *app, run suppressRun) *cobra.Command {
+	var why, kind, approvedBy string
+	cmd := &cobra.Command{
 		Use:   "remove EMAIL --reason TEXT",
 		Short: "Lift an address's suppressions (all but complaint unless --kind says which)",
 		Long: `remove lifts one kind of suppression (--kind), or every kind but complaint.
@@ -305,13 +344,19 @@ second person who has seen evidence of renewed consent.`,
 			return nil
 		}),
 	}
-	remove.Flags().StringVar(&why, "reason", "", "why, in words (required; kept in the audit trail)")
-	remove.Flags().StringVar(&kind, "kind", "", "the one suppression reason to lift")
-	remove.Flags().StringVar(&approvedBy, "approved-by", "", "second person approving a complaint removal")
+	cmd.Flags().StringVar(&why, "reason", "", "why, in words (required; kept in the audit trail)")
+	cmd.Flags().StringVar(&kind, "kind", "", "the one suppression reason to lift")
+	cmd.Flags().StringVar(&approvedBy, "approved-by", "", "second person approving a complaint removal")
+	_ = cmd.MarkFlagRequired("reason")
+	return cmd
+}
 
-	var auditLimit int
-	var auditJSON bool
-	audit := &cobra.Command{
+func newSuppressAuditCommand(a *app, run suppressRun) *cobra.Command {
+	var (
+		limit  int
+		asJSON bool
+	)
+	cmd := &cobra.Command{
 		Use:   "audit [EMAIL]",
 		Short: "Show the audit trail (of one address, or of every change)",
 		Args:  cobra.MaximumNArgs(1),
@@ -320,11 +365,11 @@ second person who has seen evidence of renewed consent.`,
 			if len(args) == 1 {
 				addr = args[0]
 			}
-			trail, err := env.list.Audit(ctx, addr, auditLimit)
+			trail, err := env.list.Audit(ctx, addr, limit)
 			if err != nil {
 				return err
 			}
-			if auditJSON {
+			if asJSON {
 				return writeJSONLines(a.stdout, trail)
 			}
 			tab := newTable(a.stdout, "AT", "ACTION", "REASON", "ADDRESS", "BY", "WHY")
@@ -342,13 +387,8 @@ second person who has seen evidence of renewed consent.`,
 			return tab.flush()
 		}),
 	}
-	audit.Flags().IntVar(&auditLimit, "limit", 100, "show the last N changes (0: all)")
-	audit.Flags().BoolVar(&auditJSON, "json", false, "one JSON entry per line")
-
-	for _, c := range []*cobra.Command{add, remove} {
-		_ = c.MarkFlagRequired("reason")
-	}
-	cmd.AddCommand(list, check, add, remove, audit)
+	cmd.Flags().IntVar(&limit, "limit", 100, "show the last N changes (0: all)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "one JSON entry per line")
 	return cmd
 }
 
