@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -33,9 +35,21 @@ func newDLQCommand(a *app) *cobra.Command {
 the queue of jobs whose job_type no stage takes.`,
 	}
 	cmd.PersistentFlags().StringVar(&endpoint, "endpoint-url", "", "AWS endpoint (default: AWS_ENDPOINT_URL, else AWS)")
+	cmd.AddCommand(
+		newDLQListCommand(a, &endpoint),
+		newDLQPeekCommand(a, &endpoint),
+		newDLQRedriveCommand(a, &endpoint),
+		newDLQPurgeCommand(a, &endpoint),
+	)
+	return cmd
+}
 
-	var listJSON bool
-	list := &cobra.Command{
+// The dlq subcommands take endpoint as a pointer to the parent's
+// persistent --endpoint-url, which cobra sets before any of them runs.
+
+func newDLQListCommand(a *app, endpoint *string) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the DLQs (and the unroutable queue) with their depth",
 		Long: `list shows each role's DLQ and the unroutable queue, which holds jobs whose
@@ -43,25 +57,11 @@ job_type no stage takes, with how many messages they hold. With --json it
 prints one JSON object per queue.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			env, err := a.awsEnv(ctx, endpoint)
+			rows, err := a.dlqRows(cmd.Context(), *endpoint)
 			if err != nil {
 				return err
 			}
-			var rows []dlqRow
-			for _, q := range env.topology.Queues {
-				url, err := env.queueURL(ctx, q.DLQName())
-				if err != nil {
-					return err
-				}
-				attrs, err := env.queueAttrs(ctx, url, types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible)
-				if err != nil {
-					return err
-				}
-				rows = append(rows, dlqRow{Role: q.Role, Queue: q.DLQName(), URL: url, Unroutable: q.Unroutable,
-					Messages: atoi(attrs["ApproximateNumberOfMessages"]), InFlight: atoi(attrs["ApproximateNumberOfMessagesNotVisible"])})
-			}
-			if listJSON {
+			if asJSON {
 				return writeJSONLines(a.stdout, rows)
 			}
 			t := newTable(a.stdout, "ROLE", "DLQ", "MESSAGES", "IN FLIGHT")
@@ -71,17 +71,44 @@ prints one JSON object per queue.`,
 			return t.flush()
 		},
 	}
-	list.Flags().BoolVar(&listJSON, "json", false, "one JSON object per queue")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "one JSON object per queue")
+	return cmd
+}
 
-	var n int
-	var asJSON bool
-	peek := &cobra.Command{
+// dlqRows reads the depth of every DLQ of the topology.
+func (a *app) dlqRows(ctx context.Context, endpoint string) ([]dlqRow, error) {
+	env, err := a.awsEnv(ctx, endpoint)
+	if err != nil {
+		return nil, err
+	}
+	var rows []dlqRow
+	for _, q := range env.topology.Queues {
+		url, err := env.queueURL(ctx, q.DLQName())
+		if err != nil {
+			return nil, err
+		}
+		attrs, err := env.queueAttrs(ctx, url, types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, dlqRow{Role: q.Role, Queue: q.DLQName(), URL: url, Unroutable: q.Unroutable,
+			Messages: atoi(attrs["ApproximateNumberOfMessages"]), InFlight: atoi(attrs["ApproximateNumberOfMessagesNotVisible"])})
+	}
+	return rows, nil
+}
+
+func newDLQPeekCommand(a *app, endpoint *string) *cobra.Command {
+	var (
+		n      int
+		asJSON bool
+	)
+	cmd := &cobra.Command{
 		Use:   "peek QUEUE",
 		Short: "Show messages in a DLQ with their failure reason, leaving them in place",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			env, url, err := a.dlq(ctx, endpoint, args[0])
+			env, url, err := a.dlq(ctx, *endpoint, args[0])
 			if err != nil {
 				return err
 			}
@@ -92,35 +119,46 @@ prints one JSON object per queue.`,
 			if asJSON {
 				return writeJSONLines(a.stdout, letters)
 			}
-			if len(letters) == 0 {
-				fmt.Fprintln(a.stdout, "the DLQ is empty")
-				return nil
-			}
-			for _, l := range letters {
-				fmt.Fprintf(a.stdout, "message %s\n", l.MessageID)
-				if l.Job != nil {
-					fmt.Fprintf(a.stdout, "  job      %s (%s)\n", l.Job.ID, l.Job.Type)
-				} else {
-					fmt.Fprintf(a.stdout, "  job      undecodable: %s\n", l.DecodeError)
-				}
-				fmt.Fprintf(a.stdout, "  reason   %s\n", l.Reason)
-				if l.Stage != "" {
-					fmt.Fprintf(a.stdout, "  stage    %s\n", l.Stage)
-				}
-				fmt.Fprintf(a.stdout, "  receives %d\n", l.ReceiveCount)
-				if !l.FirstSeen.IsZero() {
-					fmt.Fprintf(a.stdout, "  first    %s\n", l.FirstSeen.Format("2006-01-02 15:04:05Z07:00"))
-				}
-			}
+			printDeadLetters(a.stdout, letters)
 			return nil
 		},
 	}
-	peek.Flags().IntVarP(&n, "n", "n", 10, "how many messages to show")
-	peek.Flags().BoolVar(&asJSON, "json", false, "one JSON object per message")
+	cmd.Flags().IntVarP(&n, "n", "n", 10, "how many messages to show")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "one JSON object per message")
+	return cmd
+}
 
-	var ro infra.RedriveOptions
-	var noWait bool
-	redrive := &cobra.Command{
+// printDeadLetters prints each message of a DLQ with its job and why it
+// failed.
+func printDeadLetters(w io.Writer, letters []infra.DeadLetter) {
+	if len(letters) == 0 {
+		fmt.Fprintln(w, "the DLQ is empty")
+		return
+	}
+	for _, l := range letters {
+		fmt.Fprintf(w, "message %s\n", l.MessageID)
+		if l.Job != nil {
+			fmt.Fprintf(w, "  job      %s (%s)\n", l.Job.ID, l.Job.Type)
+		} else {
+			fmt.Fprintf(w, "  job      undecodable: %s\n", l.DecodeError)
+		}
+		fmt.Fprintf(w, "  reason   %s\n", l.Reason)
+		if l.Stage != "" {
+			fmt.Fprintf(w, "  stage    %s\n", l.Stage)
+		}
+		fmt.Fprintf(w, "  receives %d\n", l.ReceiveCount)
+		if !l.FirstSeen.IsZero() {
+			fmt.Fprintf(w, "  first    %s\n", l.FirstSeen.Format("2006-01-02 15:04:05Z07:00"))
+		}
+	}
+}
+
+func newDLQRedriveCommand(a *app, endpoint *string) *cobra.Command {
+	var (
+		ro     infra.RedriveOptions
+		noWait bool
+	)
+	cmd := &cobra.Command{
 		Use:   "redrive QUEUE",
 		Short: "Move messages from a DLQ back to their queue",
 		Long: `redrive moves DLQ messages back to the queue they came from. Without --type
@@ -129,7 +167,7 @@ moves the matching messages itself.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			env, dlq, err := a.dlq(ctx, endpoint, args[0])
+			env, dlq, err := a.dlq(ctx, *endpoint, args[0])
 			if err != nil {
 				return err
 			}
@@ -160,26 +198,35 @@ moves the matching messages itself.`,
 			if noWait {
 				return nil
 			}
-			t, err := infra.WaitMoveTask(ctx, env.clients.SQS, dlq, func(moved, total int64) {
-				fmt.Fprintf(a.stderr, "\rmoved %d of %d", moved, total)
-			})
-			fmt.Fprintln(a.stderr)
-			if err != nil {
-				return err
-			}
-			if s := aws.ToString(t.Status); s != "COMPLETED" {
-				return fmt.Errorf("move task ended %s: %s", s, aws.ToString(t.FailureReason))
-			}
-			fmt.Fprintf(a.stdout, "moved %d messages\n", t.ApproximateNumberOfMessagesMoved)
-			return nil
+			return a.waitMoveTask(ctx, env, dlq)
 		},
 	}
-	redrive.Flags().StringVar(&ro.JobType, "type", "", "move only jobs of this type")
-	redrive.Flags().IntVar(&ro.Max, "max", 0, "move at most this many messages")
-	redrive.Flags().BoolVar(&noWait, "no-wait", false, "start the move task and return")
+	cmd.Flags().StringVar(&ro.JobType, "type", "", "move only jobs of this type")
+	cmd.Flags().IntVar(&ro.Max, "max", 0, "move at most this many messages")
+	cmd.Flags().BoolVar(&noWait, "no-wait", false, "start the move task and return")
+	return cmd
+}
 
+// waitMoveTask follows the move task out of dlq, with its progress on
+// stderr, until it ends.
+func (a *app) waitMoveTask(ctx context.Context, env *awsEnv, dlq string) error {
+	t, err := infra.WaitMoveTask(ctx, env.clients.SQS, dlq, func(moved, total int64) {
+		fmt.Fprintf(a.stderr, "\rmoved %d of %d", moved, total)
+	})
+	fmt.Fprintln(a.stderr)
+	if err != nil {
+		return err
+	}
+	if s := aws.ToString(t.Status); s != "COMPLETED" {
+		return fmt.Errorf("move task ended %s: %s", s, aws.ToString(t.FailureReason))
+	}
+	fmt.Fprintf(a.stdout, "moved %d messages\n", t.ApproximateNumberOfMessagesMoved)
+	return nil
+}
+
+func newDLQPurgeCommand(a *app, endpoint *string) *cobra.Command {
 	var yes bool
-	purge := &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "purge QUEUE",
 		Short: "Delete every message in a DLQ",
 		Args:  cobra.ExactArgs(1),
@@ -188,7 +235,7 @@ moves the matching messages itself.`,
 				return errors.New("purge deletes every message in the DLQ for good: add --yes to confirm")
 			}
 			ctx := cmd.Context()
-			env, url, err := a.dlq(ctx, endpoint, args[0])
+			env, url, err := a.dlq(ctx, *endpoint, args[0])
 			if err != nil {
 				return err
 			}
@@ -199,8 +246,6 @@ moves the matching messages itself.`,
 			return nil
 		},
 	}
-	purge.Flags().BoolVar(&yes, "yes", false, "confirm the purge")
-
-	cmd.AddCommand(list, peek, redrive, purge)
+	cmd.Flags().BoolVar(&yes, "yes", false, "confirm the purge")
 	return cmd
 }
