@@ -32,24 +32,45 @@ the effect again).
 
 Effects of notify.email jobs are named "email:<recipient>".`,
 	}
-	open := func(ctx context.Context) (*idempotency.Store, func(), error) {
-		if a.cfg.RedisURL == "" {
-			return nil, nil, errors.New("quarry effects works on the fleet's Redis: set QUARRY_REDIS_URL")
-		}
-		rdb, err := infra.OpenRedis(ctx, a.cfg.RedisURL)
-		if err != nil {
-			return nil, nil, err
-		}
-		return idempotency.NewStore(rdb.Client, a.cfg.RedisPrefix), func() { _ = rdb.Close() }, nil
-	}
+	cmd.AddCommand(newEffectsUnknownCommand(a), newEffectsResolveCommand(a))
+	return cmd
+}
 
+// effectStore opens the fleet's effect records.
+func (a *app) effectStore(ctx context.Context) (*idempotency.Store, func(), error) {
+	return a.idempotencyStore(ctx, "quarry effects works on the fleet's Redis")
+}
+
+// idempotencyStore opens the fleet's claim and effect records, in the
+// Redis QUARRY_REDIS_URL names; without one, the error says why it is
+// needed. The func closes the connection.
+func (a *app) idempotencyStore(ctx context.Context, why string) (*idempotency.Store, func(), error) {
+	if a.cfg.RedisURL == "" {
+		return nil, nil, errors.New(why + ": set QUARRY_REDIS_URL")
+	}
+	rdb, err := infra.OpenRedis(ctx, a.cfg.RedisURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	return idempotency.NewStore(rdb.Client, a.cfg.RedisPrefix), func() { _ = rdb.Close() }, nil
+}
+
+// unknownEffect is one line of `quarry effects unknown`.
+type unknownEffect struct {
+	idempotency.UnknownEffect
+	// Settles says what settles it: an SES event naming the send, and
+	// then the quiet period or a person.
+	Settles string `json:"settles"`
+}
+
+func newEffectsUnknownCommand(a *app) *cobra.Command {
 	var asJSON bool
-	unknown := &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "unknown",
 		Short: "List effects whose outcome is unknown, oldest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			store, closeFn, err := open(cmd.Context())
+			store, closeFn, err := a.effectStore(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -58,15 +79,9 @@ Effects of notify.email jobs are named "email:<recipient>".`,
 			if err != nil {
 				return err
 			}
-			type entry struct {
-				idempotency.UnknownEffect
-				// Settles says what settles it: an SES event naming the
-				// send, and then the quiet period or a person.
-				Settles string `json:"settles"`
-			}
-			entries := make([]entry, len(list))
+			entries := make([]unknownEffect, len(list))
 			for i, u := range list {
-				entries[i] = entry{UnknownEffect: u, Settles: settlesBy(a.cfg, u)}
+				entries[i] = unknownEffect{UnknownEffect: u, Settles: settlesBy(a.cfg, u)}
 			}
 			if asJSON {
 				return writeJSONLines(a.stdout, entries)
@@ -84,10 +99,13 @@ Effects of notify.email jobs are named "email:<recipient>".`,
 			return nil
 		},
 	}
-	unknown.Flags().BoolVar(&asJSON, "json", false, "one JSON entry per line")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "one JSON entry per line")
+	return cmd
+}
 
-	var happened, notHappened, resolveJSON bool
-	resolve := &cobra.Command{
+func newEffectsResolveCommand(a *app) *cobra.Command {
+	var happened, notHappened, asJSON bool
+	cmd := &cobra.Command{
 		Use:   "resolve JOB_KEY EFFECT (--happened | --not-happened)",
 		Short: "Settle an unknown effect after checking what really happened",
 		Args:  cobra.ExactArgs(2),
@@ -95,7 +113,7 @@ Effects of notify.email jobs are named "email:<recipient>".`,
 			if happened == notHappened {
 				return usageErrorf("say what happened: --happened or --not-happened")
 			}
-			store, closeFn, err := open(cmd.Context())
+			store, closeFn, err := a.effectStore(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -108,7 +126,7 @@ Effects of notify.email jobs are named "email:<recipient>".`,
 				}
 				return err
 			}
-			if resolveJSON {
+			if asJSON {
 				return writeJSONLine(a.stdout, map[string]any{"key": args[0], "effect": args[1], "happened": happened})
 			}
 			if happened {
@@ -119,10 +137,9 @@ Effects of notify.email jobs are named "email:<recipient>".`,
 			return nil
 		},
 	}
-	resolve.Flags().BoolVar(&resolveJSON, "json", false, "print the settled effect as JSON")
-	resolve.Flags().BoolVar(&happened, "happened", false, "the effect took place (record it as done)")
-	resolve.Flags().BoolVar(&notHappened, "not-happened", false, "the effect did not take place (forget it)")
-	cmd.AddCommand(unknown, resolve)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the settled effect as JSON")
+	cmd.Flags().BoolVar(&happened, "happened", false, "the effect took place (record it as done)")
+	cmd.Flags().BoolVar(&notHappened, "not-happened", false, "the effect did not take place (forget it)")
 	return cmd
 }
 

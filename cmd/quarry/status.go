@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/quarry-dev/quarry/idempotency"
-	"github.com/quarry-dev/quarry/infra"
 )
 
 func newStatusCommand(a *app) *cobra.Command {
@@ -85,14 +84,7 @@ Exit status: 0 when the job is found, 3 when nothing is known of the job id,
 
 // claimStore opens the fleet's claim records.
 func (a *app) claimStore(ctx context.Context) (*idempotency.Store, func(), error) {
-	if a.cfg.RedisURL == "" {
-		return nil, nil, errors.New("a job's status is in the fleet's Redis: set QUARRY_REDIS_URL")
-	}
-	rdb, err := infra.OpenRedis(ctx, a.cfg.RedisURL)
-	if err != nil {
-		return nil, nil, err
-	}
-	return idempotency.NewStore(rdb.Client, a.cfg.RedisPrefix), func() { _ = rdb.Close() }, nil
+	return a.idempotencyStore(ctx, "a job's status is in the fleet's Redis")
 }
 
 func printQueues(w io.Writer, rep queuesReport) error {
