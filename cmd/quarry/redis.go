@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
@@ -50,8 +51,13 @@ func newRedisCommand(a *app) *cobra.Command {
 		Use:   "redis",
 		Short: "Check that the fleet's Redis keeps what it is told, and manage its epoch record",
 	}
+	cmd.AddCommand(newRedisCheckCommand(a), newRedisResetEpochCommand(a))
+	return cmd
+}
+
+func newRedisCheckCommand(a *app) *cobra.Command {
 	var asJSON bool
-	check := &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "check",
 		Short: "Say whether QUARRY_REDIS_URL's Redis is fit to hold dedup keys and effects",
 		Long: `check reads the Redis's configuration and says whether it can carry Quarry's
@@ -65,22 +71,14 @@ be read (a managed service that refuses CONFIG: check its parameter group).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			rep := checkRedis(cmd.Context(), a)
+			var err error
 			if asJSON {
-				if err := writeJSONLine(a.stdout, rep); err != nil {
-					return err
-				}
+				err = writeJSONLine(a.stdout, rep)
 			} else {
-				t := newTable(a.stdout, "CHECK", "STATUS", "VALUE", "DETAIL")
-				for _, c := range rep.Checks {
-					t.row(c.Name, c.Status, c.Value, c.Detail)
-				}
-				if err := t.flush(); err != nil {
-					return err
-				}
-				verdict := map[int]string{
-					exitRedisFit: "fit", exitRedisUnfit: "NOT FIT", exitRedisUnchecked: "NOT CHECKED", exitRedisUnknown: "UNDETERMINED",
-				}[rep.Exit]
-				fmt.Fprintf(a.stdout, "%s: %s\n", rep.Addr, verdict)
+				err = printRedisReport(a.stdout, rep)
+			}
+			if err != nil {
+				return err
 			}
 			if rep.Exit != exitRedisFit {
 				return exitSilently(rep.Exit)
@@ -88,11 +86,32 @@ be read (a managed service that refuses CONFIG: check its parameter group).`,
 			return nil
 		},
 	}
-	check.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	return cmd
+}
 
-	var yes bool
-	var endpoint string
-	reset := &cobra.Command{
+// printRedisReport prints one row a check, then the verdict.
+func printRedisReport(w io.Writer, rep redisReport) error {
+	t := newTable(w, "CHECK", "STATUS", "VALUE", "DETAIL")
+	for _, c := range rep.Checks {
+		t.row(c.Name, c.Status, c.Value, c.Detail)
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	verdict := map[int]string{
+		exitRedisFit: "fit", exitRedisUnfit: "NOT FIT", exitRedisUnchecked: "NOT CHECKED", exitRedisUnknown: "UNDETERMINED",
+	}[rep.Exit]
+	_, err := fmt.Fprintf(w, "%s: %s\n", rep.Addr, verdict)
+	return err
+}
+
+func newRedisResetEpochCommand(a *app) *cobra.Command {
+	var (
+		yes      bool
+		endpoint string
+	)
+	cmd := &cobra.Command{
 		Use:   "reset-epoch --yes",
 		Short: "Accept that Redis lost its data: write a new epoch record so workers send again",
 		Long: `After workers found the epoch record gone or changed (Redis lost its data),
@@ -133,9 +152,8 @@ Redis and to the blob bucket.`,
 			return nil
 		},
 	}
-	reset.Flags().BoolVar(&yes, "yes", false, "the jobs in flight are settled; trust this Redis again")
-	reset.Flags().StringVar(&endpoint, "endpoint-url", "", "AWS endpoint (default: AWS_ENDPOINT_URL, else AWS)")
-	cmd.AddCommand(check, reset)
+	cmd.Flags().BoolVar(&yes, "yes", false, "the jobs in flight are settled; trust this Redis again")
+	cmd.Flags().StringVar(&endpoint, "endpoint-url", "", "AWS endpoint (default: AWS_ENDPOINT_URL, else AWS)")
 	return cmd
 }
 
@@ -181,6 +199,8 @@ func checkRedis(ctx context.Context, a *app) redisReport {
 	}
 	defer rdb.Close()
 	c := rdb.Client
+	// info and config return nil and false where the server refuses
+	// the command, as managed services do.
 	info := func(section string) map[string]string {
 		s, err := c.Info(ctx, section).Result()
 		if err != nil {
@@ -196,77 +216,106 @@ func checkRedis(ctx context.Context, a *app) redisReport {
 		v, ok := m[name]
 		return v, ok
 	}
-	add := func(ch redisCheck) { rep.Checks = append(rep.Checks, ch) }
-
 	pers := info("persistence")
 	fsync, fsyncKnown := config("appendfsync")
+	rep.Checks = append(rep.Checks, persistenceChecks(pers, fsync, fsyncKnown)...)
+	policy, policyKnown := config("maxmemory-policy")
+	rep.Checks = append(rep.Checks, evictionCheck(policy, policyKnown))
+	rep.Checks = append(rep.Checks, topologyChecks(info("cluster"))...)
+	rep.Checks = append(rep.Checks, replicationCheck(info("replication")))
+	rep.Checks = append(rep.Checks, epochCheck(ctx, idempotency.NewStore(c, a.cfg.RedisPrefix), a.cfg.RedisPrefix))
+	return rep.finish(redisExit(rep.Checks))
+}
+
+// persistenceChecks judges whether writes survive a restart, from INFO
+// persistence (nil: refused) and appendfsync (fsyncKnown false: refused).
+func persistenceChecks(pers map[string]string, fsync string, fsyncKnown bool) []redisCheck {
+	var out []redisCheck
 	switch {
 	case pers == nil:
-		add(redisCheck{Name: "persistence", Status: checkUnknown, Detail: "INFO persistence is not allowed; check that the service logs every write durably (MemoryDB does; AOF otherwise)"})
+		out = append(out, redisCheck{Name: "persistence", Status: checkUnknown, Detail: "INFO persistence is not allowed; check that the service logs every write durably (MemoryDB does; AOF otherwise)"})
 	case pers["aof_enabled"] != "1":
-		add(redisCheck{Name: "persistence", Status: checkFail, Value: "aof off",
+		out = append(out, redisCheck{Name: "persistence", Status: checkFail, Value: "aof off",
 			Detail: "without AOF a restart loses every write since the last RDB snapshot (or all of them): completed jobs and sent mails are forgotten and done again; set appendonly yes"})
 	case !fsyncKnown:
-		add(redisCheck{Name: "persistence", Status: checkUnknown, Value: "aof on",
+		out = append(out, redisCheck{Name: "persistence", Status: checkUnknown, Value: "aof on",
 			Detail: "AOF is on but CONFIG GET appendfsync is refused; want always or everysec"})
 	case fsync == "always":
-		add(redisCheck{Name: "persistence", Status: checkOK, Value: "aof, fsync always",
+		out = append(out, redisCheck{Name: "persistence", Status: checkOK, Value: "aof, fsync always",
 			Detail: "no acknowledged write is lost, at the cost of a disk flush per write"})
 	case fsync == "everysec":
-		add(redisCheck{Name: "persistence", Status: checkWarn, Value: "aof, fsync everysec",
+		out = append(out, redisCheck{Name: "persistence", Status: checkWarn, Value: "aof, fsync everysec",
 			Detail: "a crash of the machine (not only of Redis) loses up to about one second of writes: mails recorded in that second may go again; use always where that matters"})
 	default:
-		add(redisCheck{Name: "persistence", Status: checkFail, Value: "aof, fsync " + fsync,
+		out = append(out, redisCheck{Name: "persistence", Status: checkFail, Value: "aof, fsync " + fsync,
 			Detail: "appendfsync no leaves flushing to the OS (commonly 30 s of writes lost on a machine crash); set always or everysec"})
 	}
 	if pers != nil && pers["aof_last_write_status"] != "" && pers["aof_last_write_status"] != "ok" {
-		add(redisCheck{Name: "aof-writes", Status: checkFail, Value: pers["aof_last_write_status"], Detail: "the last AOF write failed: Redis refuses writes or loses them; check its disk"})
+		out = append(out, redisCheck{Name: "aof-writes", Status: checkFail, Value: pers["aof_last_write_status"], Detail: "the last AOF write failed: Redis refuses writes or loses them; check its disk"})
 	}
+	return out
+}
 
-	if policy, ok := config("maxmemory-policy"); !ok {
-		add(redisCheck{Name: "eviction", Status: checkUnknown, Detail: "CONFIG GET maxmemory-policy is refused; want noeviction"})
-	} else if policy != "noeviction" {
-		add(redisCheck{Name: "eviction", Status: checkFail, Value: policy,
-			Detail: "under memory pressure Redis drops keys, dedup records and effects among them, silently; set maxmemory-policy noeviction (writes then fail loudly instead)"})
-	} else {
-		add(redisCheck{Name: "eviction", Status: checkOK, Value: policy, Detail: "a full Redis refuses writes instead of dropping keys"})
+// evictionCheck judges maxmemory-policy (known false: CONFIG refused).
+func evictionCheck(policy string, known bool) redisCheck {
+	switch {
+	case !known:
+		return redisCheck{Name: "eviction", Status: checkUnknown, Detail: "CONFIG GET maxmemory-policy is refused; want noeviction"}
+	case policy != "noeviction":
+		return redisCheck{Name: "eviction", Status: checkFail, Value: policy,
+			Detail: "under memory pressure Redis drops keys, dedup records and effects among them, silently; set maxmemory-policy noeviction (writes then fail loudly instead)"}
 	}
+	return redisCheck{Name: "eviction", Status: checkOK, Value: policy, Detail: "a full Redis refuses writes instead of dropping keys"}
+}
 
-	if cl := info("cluster"); cl != nil && cl["cluster_enabled"] == "1" {
-		add(redisCheck{Name: "topology", Status: checkFail, Value: "cluster",
-			Detail: "Redis Cluster: the effect scripts write the unknown-effects index and read the epoch beside a job's keys, which a cluster refuses (CROSSSLOT); use one primary"})
-	} else if cl != nil {
-		add(redisCheck{Name: "topology", Status: checkOK, Value: "one primary", Detail: "every script may touch any key"})
+// topologyChecks judges INFO cluster; a server that refuses it (nil)
+// gets no check.
+func topologyChecks(cl map[string]string) []redisCheck {
+	switch {
+	case cl == nil:
+		return nil
+	case cl["cluster_enabled"] == "1":
+		return []redisCheck{{Name: "topology", Status: checkFail, Value: "cluster",
+			Detail: "Redis Cluster: the effect scripts write the unknown-effects index and read the epoch beside a job's keys, which a cluster refuses (CROSSSLOT); use one primary"}}
 	}
+	return []redisCheck{{Name: "topology", Status: checkOK, Value: "one primary", Detail: "every script may touch any key"}}
+}
 
-	if repl := info("replication"); repl == nil {
-		add(redisCheck{Name: "replication", Status: checkUnknown, Detail: "INFO replication is not allowed"})
-	} else {
-		role, replicas := repl["role"], repl["connected_slaves"]
-		switch {
-		case role != "master":
-			add(redisCheck{Name: "replication", Status: checkFail, Value: "role " + role,
-				Detail: "QUARRY_REDIS_URL points at a replica: writes fail; point it at the primary"})
-		case replicas == "" || replicas == "0":
-			add(redisCheck{Name: "replication", Status: checkWarn, Value: "no replica",
-				Detail: "a lost disk or machine loses the data with it; a replica (or a multi-zone service such as MemoryDB) keeps a copy. Note that a failover to an asynchronous replica can lose the last writes: the epoch guard then stops sends"})
-		default:
-			add(redisCheck{Name: "replication", Status: checkOK, Value: replicas + " replica(s)",
-				Detail: "asynchronous: a failover can lose the last writes, which the epoch guard detects only if the epoch record went with them; prefer min-replicas-to-write or a durable service"})
-		}
+// replicationCheck judges INFO replication (nil: refused).
+func replicationCheck(repl map[string]string) redisCheck {
+	if repl == nil {
+		return redisCheck{Name: "replication", Status: checkUnknown, Detail: "INFO replication is not allowed"}
 	}
-
-	store := idempotency.NewStore(c, a.cfg.RedisPrefix)
-	if epoch, err := store.ReadEpoch(ctx); err != nil {
-		add(redisCheck{Name: "epoch", Status: checkUnknown, Detail: err.Error()})
-	} else if epoch == "" {
-		add(redisCheck{Name: "epoch", Status: checkWarn, Detail: "no epoch record under " + a.cfg.RedisPrefix + ": a new fleet (quarry infra apply or the first worker writes it), or a Redis that lost its data (workers then send nothing)"})
-	} else {
-		add(redisCheck{Name: "epoch", Status: checkOK, Value: epoch, Detail: "workers compare it with the one they started with"})
+	role, replicas := repl["role"], repl["connected_slaves"]
+	switch {
+	case role != "master":
+		return redisCheck{Name: "replication", Status: checkFail, Value: "role " + role,
+			Detail: "QUARRY_REDIS_URL points at a replica: writes fail; point it at the primary"}
+	case replicas == "" || replicas == "0":
+		return redisCheck{Name: "replication", Status: checkWarn, Value: "no replica",
+			Detail: "a lost disk or machine loses the data with it; a replica (or a multi-zone service such as MemoryDB) keeps a copy. Note that a failover to an asynchronous replica can lose the last writes: the epoch guard then stops sends"}
 	}
+	return redisCheck{Name: "replication", Status: checkOK, Value: replicas + " replica(s)",
+		Detail: "asynchronous: a failover can lose the last writes, which the epoch guard detects only if the epoch record went with them; prefer min-replicas-to-write or a durable service"}
+}
 
+// epochCheck reads the fleet's epoch record.
+func epochCheck(ctx context.Context, store *idempotency.Store, prefix string) redisCheck {
+	epoch, err := store.ReadEpoch(ctx)
+	switch {
+	case err != nil:
+		return redisCheck{Name: "epoch", Status: checkUnknown, Detail: err.Error()}
+	case epoch == "":
+		return redisCheck{Name: "epoch", Status: checkWarn, Detail: "no epoch record under " + prefix + ": a new fleet (quarry infra apply or the first worker writes it), or a Redis that lost its data (workers then send nothing)"}
+	}
+	return redisCheck{Name: "epoch", Status: checkOK, Value: epoch, Detail: "workers compare it with the one they started with"}
+}
+
+// redisExit is the exit status the checks call for: a failure is unfit;
+// otherwise a check that could not be read leaves it undetermined.
+func redisExit(checks []redisCheck) int {
 	code := exitRedisFit
-	for _, ch := range rep.Checks {
+	for _, ch := range checks {
 		switch ch.Status {
 		case checkFail:
 			code = exitRedisUnfit
@@ -276,7 +325,7 @@ func checkRedis(ctx context.Context, a *app) redisReport {
 			}
 		}
 	}
-	return rep.finish(code)
+	return code
 }
 
 func (r redisReport) finish(code int) redisReport {
