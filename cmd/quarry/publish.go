@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -137,130 +138,160 @@ func lineKey(prefix, typ string, job messages.Job) string {
 
 func publishFile(a *app, cmd *cobra.Command, pub *infra.Publisher, typ, file, keyPrefix string, asJSON bool) error {
 	ctx := cmd.Context()
-	var r io.Reader = os.Stdin
-	total := int64(-1)
-	if file != "-" {
-		f, err := os.Open(file)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if total, err = countLines(f); err != nil {
-			return err
-		}
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return err
-		}
-		r = f
+	r, total, closeFile, err := openJobsFile(file)
+	if err != nil {
+		return err
 	}
-	var bar *progressbar.ProgressBar
+	defer closeFile()
+	p := &filePublish{a: a, pub: pub, typ: typ, file: file, keyPrefix: keyPrefix, asJSON: asJSON}
 	if isTerminal(a.stderr) {
-		bar = progressbar.NewOptions64(total,
+		p.bar = progressbar.NewOptions64(total,
 			progressbar.OptionSetWriter(a.stderr), progressbar.OptionSetDescription("publishing"),
 			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("jobs"),
 			progressbar.OptionThrottle(100_000_000), progressbar.OptionClearOnFinish())
 	}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	var batch []publishedLine
-	var jobs []messages.Job
-	published, failed, line := 0, 0, 0
-	enc := json.NewEncoder(a.stdout)
-	report := func(l publishedLine) error {
-		if l.Published {
-			published++
-		} else {
-			failed++
-		}
-		if asJSON {
-			return enc.Encode(l)
-		}
-		if !l.Published {
-			fmt.Fprintf(a.stderr, "%s line %d: job %s not published: %s\n", file, l.Line, l.JobID, l.Error)
-		}
-		return nil
-	}
-	// flush publishes the batch and reports each line; a non-nil error
-	// means a whole call failed after its retries, and publishing stops.
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		err := pub.PublishBatch(ctx, jobs)
-		var be *infra.BatchError
-		if err != nil && !errors.As(err, &be) {
-			return err
-		}
-		for _, l := range batch {
-			if l.Error != "" {
-				if err := report(l); err != nil {
-					return err
-				}
-				continue
-			}
-			l.Published = true
-			if be != nil {
-				if reason, ok := be.Failed[l.JobID]; ok {
-					l.Published, l.Error = false, reason
-				}
-			}
-			if err := report(l); err != nil {
-				return err
-			}
-		}
-		if bar != nil {
-			_ = bar.Add(len(batch))
-		}
-		batch, jobs = batch[:0], jobs[:0]
-		if be != nil && be.Err != nil {
-			return be.Err
-		}
-		return nil
-	}
 	var stopped error
 	for sc.Scan() {
-		line++
-		text := bytes.TrimSpace(sc.Bytes())
-		if len(text) == 0 {
-			continue
-		}
-		job, err := messages.NewJob(typ, json.RawMessage(bytes.Clone(text)))
-		if err == nil {
-			job.IdempotencyKey = lineKey(keyPrefix, typ, job)
-			err = job.Validate()
-		}
-		if err != nil {
-			// Reported in its place among the lines of the batch.
-			batch = append(batch, publishedLine{Line: line, JobType: typ, Error: err.Error()})
-			continue
-		}
-		batch = append(batch, publishedLine{Line: line, JobID: job.ID, JobType: typ, IdempotencyKey: job.IdempotencyKey})
-		jobs = append(jobs, job)
-		if len(jobs) == 10 || len(batch) >= 100 {
-			if stopped = flush(); stopped != nil {
+		p.line++
+		if p.add(sc.Bytes()) {
+			if stopped = p.flush(ctx); stopped != nil {
 				break
 			}
 		}
 	}
 	if stopped == nil {
 		if err := sc.Err(); err != nil {
-			return fmt.Errorf("reading %s after line %d (%d jobs published): %w", file, line, published, err)
+			return fmt.Errorf("reading %s after line %d (%d jobs published): %w", file, p.line, p.published, err)
 		}
-		stopped = flush()
+		stopped = p.flush(ctx)
 	}
-	if bar != nil {
-		_ = bar.Finish()
+	if p.bar != nil {
+		_ = p.bar.Finish()
 	}
 	if stopped != nil {
 		return withExitCode(exitPartlyPublished, fmt.Errorf(
 			"stopped at line %d of %s: %w; %d jobs published, %d lines not (the lines before the failed call were all accounted for); run the file again, the jobs already published are dropped as duplicates",
-			line, file, stopped, published, failed))
+			p.line, file, stopped, p.published, p.failed))
 	}
-	if failed > 0 {
-		return withExitCode(exitPartlyPublished, fmt.Errorf("%d of %d lines of %s not published (listed above); run the file again, the jobs already published are dropped as duplicates", failed, published+failed, file))
+	if p.failed > 0 {
+		return withExitCode(exitPartlyPublished, fmt.Errorf("%d of %d lines of %s not published (listed above); run the file again, the jobs already published are dropped as duplicates", p.failed, p.published+p.failed, file))
 	}
 	if !asJSON {
-		fmt.Fprintf(a.stdout, "published %d %s jobs\n", published, typ)
+		fmt.Fprintf(a.stdout, "published %d %s jobs\n", p.published, typ)
+	}
+	return nil
+}
+
+// openJobsFile opens file ("-": standard input) with its count of
+// non-blank lines (-1 for standard input, which cannot be read twice).
+func openJobsFile(file string) (r io.Reader, total int64, closeFile func(), err error) {
+	if file == "-" {
+		return os.Stdin, -1, func() {}, nil
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	if total, err = countLines(f); err != nil {
+		_ = f.Close()
+		return nil, 0, nil, err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		_ = f.Close()
+		return nil, 0, nil, err
+	}
+	return f, total, func() { _ = f.Close() }, nil
+}
+
+// filePublish is one run of `quarry publish --file`: the batch being
+// built and the lines accounted for so far.
+type filePublish struct {
+	a                    *app
+	pub                  *infra.Publisher
+	typ, file, keyPrefix string
+	asJSON               bool
+	bar                  *progressbar.ProgressBar // nil off a terminal
+
+	// batch holds the lines since the last flush, in order, the ones that
+	// are no job among them; jobs the jobs of the valid ones.
+	batch []publishedLine
+	jobs  []messages.Job
+
+	line, published, failed int
+}
+
+// add takes the text of line p.line into the batch (a blank line is
+// skipped, a line that is no valid job keeps its error) and says whether
+// the batch is full and must be flushed.
+func (p *filePublish) add(text []byte) bool {
+	text = bytes.TrimSpace(text)
+	if len(text) == 0 {
+		return false
+	}
+	job, err := messages.NewJob(p.typ, json.RawMessage(bytes.Clone(text)))
+	if err == nil {
+		job.IdempotencyKey = lineKey(p.keyPrefix, p.typ, job)
+		err = job.Validate()
+	}
+	if err != nil {
+		// Reported in its place among the lines of the batch.
+		p.batch = append(p.batch, publishedLine{Line: p.line, JobType: p.typ, Error: err.Error()})
+		return false
+	}
+	p.batch = append(p.batch, publishedLine{Line: p.line, JobID: job.ID, JobType: p.typ, IdempotencyKey: job.IdempotencyKey})
+	p.jobs = append(p.jobs, job)
+	return len(p.jobs) == 10 || len(p.batch) >= 100
+}
+
+// flush publishes the batch and reports each line; a non-nil error
+// means a whole call failed after its retries, and publishing stops.
+func (p *filePublish) flush(ctx context.Context) error {
+	if len(p.batch) == 0 {
+		return nil
+	}
+	err := p.pub.PublishBatch(ctx, p.jobs)
+	var be *infra.BatchError
+	if err != nil && !errors.As(err, &be) {
+		return err
+	}
+	for _, l := range p.batch {
+		if l.Error == "" {
+			l.Published = true
+			if be != nil {
+				if reason, ok := be.Failed[l.JobID]; ok {
+					l.Published, l.Error = false, reason
+				}
+			}
+		}
+		if err := p.report(l); err != nil {
+			return err
+		}
+	}
+	if p.bar != nil {
+		_ = p.bar.Add(len(p.batch))
+	}
+	p.batch, p.jobs = p.batch[:0], p.jobs[:0]
+	if be != nil && be.Err != nil {
+		return be.Err
+	}
+	return nil
+}
+
+// report counts one line and prints it: every line with --json, the
+// failed ones on stderr without.
+func (p *filePublish) report(l publishedLine) error {
+	if l.Published {
+		p.published++
+	} else {
+		p.failed++
+	}
+	if p.asJSON {
+		return writeJSONLine(p.a.stdout, l)
+	}
+	if !l.Published {
+		fmt.Fprintf(p.a.stderr, "%s line %d: job %s not published: %s\n", p.file, l.Line, l.JobID, l.Error)
 	}
 	return nil
 }
