@@ -199,8 +199,7 @@ func benchRuntime(ctx context.Context, a *app, n int, dupRate float64, concurren
 		return res, err
 	}
 	clients := infra.NewClients(cfg)
-	top := infra.DefaultTopology()
-	resources, err := infra.Apply(ctx, clients, top)
+	resources, err := infra.Apply(ctx, clients, infra.DefaultTopology())
 	if err != nil {
 		return res, err
 	}
@@ -209,109 +208,143 @@ func benchRuntime(ctx context.Context, a *app, n int, dupRate float64, concurren
 		return res, err
 	}
 	defer rdb.Close()
-	queue := resources.Queues[infra.RoleNotify].URL
-	pub := infra.NewPublisher(clients.SNS, resources.JobsTopicARN)
+	env := runtimeBenchEnv{srv: srv, clients: clients, rdb: rdb, n: n, queue: resources.Queues[infra.RoleNotify].URL,
+		pub: infra.NewPublisher(clients.SNS, resources.JobsTopicARN)}
 
 	// Phase 1: the bare loop. It runs first because it leaves nothing
 	// behind: each of its receives ends before the next starts. The
 	// runtime's last long poll, cancelled when the runner stops, can
 	// still be answered by the endpoint (SQS does the same), and would
 	// take the first messages of a later phase for a visibility timeout.
-	if err := publishNoops(ctx, pub, n, "bare"); err != nil {
-		return res, err
-	}
-	stopBareProfile, err := prof.during("bare")
-	if err != nil {
-		return res, err
-	}
-	defer func() { _ = stopBareProfile() }()
-	cpu0 := sampleCPU(ctx, rdb)
-	start := time.Now()
-	if err := bareDrain(ctx, clients.SQS, queue, n); err != nil {
-		return res, err
-	}
-	res.BareMsgsPerS = float64(n) / time.Since(start).Seconds()
-	res.BareCPUPerMsg = sampleCPU(ctx, rdb).since(cpu0, n)
-	if err := stopBareProfile(); err != nil {
+	if err := env.bare(ctx, prof, &res); err != nil {
 		return res, err
 	}
 	// Phase 2: the runtime, on the same queue and endpoint.
-	if err := publishNoops(ctx, pub, n, "runtime"); err != nil {
+	if err := env.runtime(ctx, a, concurrency, prof, &res); err != nil {
 		return res, err
 	}
+	return res, nil
+}
+
+// runtimeBenchEnv is what both phases of the runtime bench run on: an
+// endpoint of their own with the fleet's topology, and the fleet's Redis.
+type runtimeBenchEnv struct {
+	srv     *localaws.Server
+	clients infra.Clients
+	rdb     *infra.Redis
+	queue   string // the notify role's queue, which both phases drain
+	pub     *infra.Publisher
+	n       int // messages a phase
+}
+
+// bare measures the bare receive-delete loop over n messages.
+func (e runtimeBenchEnv) bare(ctx context.Context, prof benchProfile, res *runtimeBenchResult) error {
+	if err := publishNoops(ctx, e.pub, e.n, "bare"); err != nil {
+		return err
+	}
+	stopProfile, err := prof.during("bare")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = stopProfile() }()
+	cpu0 := sampleCPU(ctx, e.rdb)
+	start := time.Now()
+	if err := bareDrain(ctx, e.clients.SQS, e.queue, e.n); err != nil {
+		return err
+	}
+	res.BareMsgsPerS = float64(e.n) / time.Since(start).Seconds()
+	res.BareCPUPerMsg = sampleCPU(ctx, e.rdb).since(cpu0, e.n)
+	return stopProfile()
+}
+
+// runtime measures the worker runtime over n messages (and the copies
+// the endpoint's duplicate rate adds), with a handler that counts each
+// job's effect.
+func (e runtimeBenchEnv) runtime(ctx context.Context, a *app, concurrency int, prof benchProfile, res *runtimeBenchResult) error {
+	if err := publishNoops(ctx, e.pub, e.n, "runtime"); err != nil {
+		return err
+	}
 	prefix := "quarry-bench:" + strconv.FormatInt(time.Now().UnixNano(), 36) + ":"
-	store := idempotency.NewStore(rdb.Client, prefix)
-	defer cleanupPrefix(context.WithoutCancel(ctx), rdb, prefix)
+	store := idempotency.NewStore(e.rdb.Client, prefix)
+	defer cleanupPrefix(context.WithoutCancel(ctx), e.rdb, prefix)
 	var effects sync.Map
 	var unique, dupEffects atomic.Int64
 	allDone := make(chan struct{})
 	handler := workers.HandlerFunc(func(ctx context.Context, j messages.Job) ([]byte, error) {
 		if _, loaded := effects.LoadOrStore(j.ID, true); loaded {
 			dupEffects.Add(1)
-		} else if unique.Add(1) == int64(n) {
+		} else if unique.Add(1) == int64(e.n) {
 			close(allDone)
 		}
 		return nil, nil
 	})
 	reg := prometheus.NewRegistry()
 	runner, err := workers.New(workers.Config{
-		SQS: clients.SQS, QueueURL: queue, Role: "bench", Claims: store, Concurrency: concurrency,
+		SQS: e.clients.SQS, QueueURL: e.queue, Role: "bench", Claims: store, Concurrency: concurrency,
 		Handlers: map[string]workers.Handler{messages.TypeNotifyEmail: handler},
 		// The per-job info lines would measure the terminal, not the
 		// runtime: the bench logs warnings and errors only.
 		Metrics: workers.NewMetrics(reg), Logger: a.log.Level(max(a.log.GetLevel(), zerolog.WarnLevel)),
 	})
 	if err != nil {
-		return res, err
+		return err
 	}
-	srv.ResetCalls()
+	e.srv.ResetCalls()
 	stopProfile, err := prof.during("runtime")
 	if err != nil {
-		return res, err
+		return err
 	}
 	defer func() { _ = stopProfile() }()
-	runCtx, stop := context.WithCancel(ctx)
-	runErr := make(chan error, 1)
-	cpu0 = sampleCPU(ctx, rdb)
-	start = time.Now()
-	go func() { runErr <- runner.Run(runCtx) }()
-	select {
-	case <-allDone:
-	case err := <-runErr:
-		stop()
-		return res, fmt.Errorf("runner stopped early: %w", err)
-	case <-ctx.Done():
-		stop()
-		return res, errors.Join(ctx.Err(), <-runErr)
-	}
-	// Duplicate copies may still sit in the queue: drain them too, since
-	// acknowledging them is part of the work.
-	if err := waitEmpty(ctx, clients.SQS, queue); err != nil {
-		stop()
-		return res, errors.Join(err, <-runErr)
-	}
-	elapsed := time.Since(start)
-	res.CPUPerMsg = sampleCPU(ctx, rdb).since(cpu0, n)
-	stop()
-	if err := <-runErr; err != nil {
-		return res, err
+	cpu0 := sampleCPU(ctx, e.rdb)
+	start := time.Now()
+	var elapsed time.Duration
+	if err := e.runUntil(ctx, runner, allDone, func() {
+		elapsed = time.Since(start)
+		res.CPUPerMsg = sampleCPU(ctx, e.rdb).since(cpu0, e.n)
+	}); err != nil {
+		return err
 	}
 	if err := stopProfile(); err != nil {
-		return res, err
+		return err
 	}
-	calls := srv.Calls()["sqs"]
 	var sqsCalls int64
-	for action, c := range calls {
+	for action, c := range e.srv.Calls()["sqs"] {
 		if action != "GetQueueAttributes" { // the bench's own emptiness checks
 			sqsCalls += c
 		}
 	}
-	res.MsgsPerS = float64(n) / elapsed.Seconds()
-	res.SQSCallsPerMsg = float64(sqsCalls) / float64(n)
+	res.MsgsPerS = float64(e.n) / elapsed.Seconds()
+	res.SQSCallsPerMsg = float64(sqsCalls) / float64(e.n)
 	res.DuplicateEffects = dupEffects.Load()
 	res.DuplicatesSuppressed = int64(metricSum(reg, "quarry_duplicates_skipped_total"))
+	return nil
+}
 
-	return res, nil
+// runUntil runs runner until done is closed and the queue is empty,
+// calls finished (the measurement ends there: the runner's shutdown is
+// not part of it), then stops the runner.
+func (e runtimeBenchEnv) runUntil(ctx context.Context, runner *workers.Runner, done <-chan struct{}, finished func()) error {
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	runErr := make(chan error, 1)
+	go func() { runErr <- runner.Run(runCtx) }()
+	select {
+	case <-done:
+	case err := <-runErr:
+		return fmt.Errorf("runner stopped early: %w", err)
+	case <-ctx.Done():
+		stop()
+		return errors.Join(ctx.Err(), <-runErr)
+	}
+	// Duplicate copies may still sit in the queue: drain them too, since
+	// acknowledging them is part of the work.
+	if err := waitEmpty(ctx, e.clients.SQS, e.queue); err != nil {
+		stop()
+		return errors.Join(err, <-runErr)
+	}
+	finished()
+	stop()
+	return <-runErr
 }
 
 func publishNoops(ctx context.Context, pub *infra.Publisher, n int, tag string) error {
