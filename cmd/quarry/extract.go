@@ -83,35 +83,10 @@ type extractRun struct {
 }
 
 func runExtract(ctx context.Context, a *app, f extractFlags, files []string) error {
-	switch f.format {
-	case messages.FormatCSV, messages.FormatJSON, messages.FormatXLSX:
-	default:
-		return fmt.Errorf("--format %q: want csv, json or xlsx", f.format)
-	}
-	if f.types && f.format != messages.FormatJSON {
-		return fmt.Errorf("--types adds typed values to JSON output: give --format json (not %s)", f.format)
-	}
-	ranges, err := messages.ParsePages(f.pages)
+	ranges, err := checkExtractFlags(a, f, files)
 	if err != nil {
-		return fmt.Errorf("--pages %q: %w", f.pages, err)
+		return err
 	}
-	if f.out == "" && f.format == messages.FormatXLSX {
-		if len(files) > 1 {
-			return errors.New("--format xlsx writes one workbook per file: give --out DIR for several files")
-		}
-		if isTerminal(a.stdout) {
-			return errors.New("--format xlsx: not writing a workbook to a terminal; redirect stdout or give --out DIR")
-		}
-	}
-	if f.out != "" {
-		if err := checkOutputNames(files); err != nil {
-			return err
-		}
-		if err := os.MkdirAll(f.out, 0o755); err != nil {
-			return fmt.Errorf("--out: %w", err)
-		}
-	}
-
 	r := &extractRun{a: a, flags: f, ranges: ranges}
 	if len(files) > 1 && (f.progress || isTerminal(a.stderr)) {
 		r.bar = progressbar.NewOptions(len(files),
@@ -147,12 +122,53 @@ func runExtract(ctx context.Context, a *app, f extractFlags, files []string) err
 	if r.bar != nil {
 		_ = r.bar.Finish()
 	}
+	return r.outcome(len(files), failedFiles, failedPages)
+}
+
+// checkExtractFlags refuses flags that do not go together, and an
+// output that cannot be written, before any file is read; it returns the
+// parsed --pages.
+func checkExtractFlags(a *app, f extractFlags, files []string) ([]messages.PageRange, error) {
+	switch f.format {
+	case messages.FormatCSV, messages.FormatJSON, messages.FormatXLSX:
+	default:
+		return nil, fmt.Errorf("--format %q: want csv, json or xlsx", f.format)
+	}
+	if f.types && f.format != messages.FormatJSON {
+		return nil, fmt.Errorf("--types adds typed values to JSON output: give --format json (not %s)", f.format)
+	}
+	ranges, err := messages.ParsePages(f.pages)
+	if err != nil {
+		return nil, fmt.Errorf("--pages %q: %w", f.pages, err)
+	}
+	if f.out == "" && f.format == messages.FormatXLSX {
+		if len(files) > 1 {
+			return nil, errors.New("--format xlsx writes one workbook per file: give --out DIR for several files")
+		}
+		if isTerminal(a.stdout) {
+			return nil, errors.New("--format xlsx: not writing a workbook to a terminal; redirect stdout or give --out DIR")
+		}
+	}
+	if f.out != "" {
+		if err := checkOutputNames(files); err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(f.out, 0o755); err != nil {
+			return nil, fmt.Errorf("--out: %w", err)
+		}
+	}
+	return ranges, nil
+}
+
+// outcome is the run's error, if any, from what failed among files
+// inputs: --pages past the end first, then unreadable files and pages.
+func (r *extractRun) outcome(files, failedFiles, failedPages int) error {
 	if r.pastEnd > 0 {
 		what := "the file"
-		if len(files) > 1 {
-			what = fmt.Sprintf("%d of %d files", r.pastEnd, len(files))
+		if files > 1 {
+			what = fmt.Sprintf("%d of %d files", r.pastEnd, files)
 		}
-		err := fmt.Errorf("--pages %s goes past the end of %s (see above)", f.pages, what)
+		err := fmt.Errorf("--pages %s goes past the end of %s (see above)", r.flags.pages, what)
 		if failedFiles > 0 || failedPages > 0 {
 			err = fmt.Errorf("%w; besides, %d files could not be read and %d pages failed", err, failedFiles, failedPages)
 		}
@@ -160,9 +176,9 @@ func runExtract(ctx context.Context, a *app, f extractFlags, files []string) err
 	}
 	switch {
 	case failedFiles > 0 && failedPages > 0:
-		return fmt.Errorf("%d of %d files could not be read and %d pages failed", failedFiles, len(files), failedPages)
+		return fmt.Errorf("%d of %d files could not be read and %d pages failed", failedFiles, files, failedPages)
 	case failedFiles > 0:
-		return fmt.Errorf("%d of %d files could not be read", failedFiles, len(files))
+		return fmt.Errorf("%d of %d files could not be read", failedFiles, files)
 	case failedPages > 0:
 		return fmt.Errorf("%s could not be read; the tables of the other pages were written", plural(failedPages, "page"))
 	}
