@@ -156,50 +156,59 @@ func benchExtract(ctx context.Context, a *app, files []string, minTime time.Dura
 	res.PagesPerS, res.MsPerPage = rates(res.Pages*passes, elapsed)
 
 	if reference {
-		refPass := func() error {
-			for _, in := range inputs {
-				// pdftotext writes to "-" (stdout), discarded: the work
-				// measured is reading and laying out the text.
-				cmd := exec.CommandContext(ctx, referenceTool, "-layout", "-q", in.path, "-")
-				cmd.Stdout = io.Discard
-				if err := cmd.Run(); err != nil {
-					return fmt.Errorf("%s %s: %w", referenceTool, in.path, err)
-				}
-			}
-			return nil
-		}
-		if err := refPass(); err != nil { // warm-up: page cache, binary, fonts
+		if err := benchReference(ctx, inputs, minTime, &res); err != nil {
 			return res, err
-		}
-		elapsed, passes, err := timePasses(ctx, minTime, refPass)
-		if err != nil {
-			return res, err
-		}
-		res.ReferencePagesPerS, res.ReferenceMsPerPage = rates(res.Pages*passes, elapsed)
-
-		// The same number of process starts with no document, to take
-		// process creation and library start-up out of the figure.
-		startPass := func() error {
-			for range inputs {
-				cmd := exec.CommandContext(ctx, referenceTool, "-v")
-				cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-				if err := cmd.Run(); err != nil {
-					return fmt.Errorf("%s -v: %w", referenceTool, err)
-				}
-			}
-			return nil
-		}
-		startElapsed, startPasses, err := timePasses(ctx, minTime/4, startPass)
-		if err != nil {
-			return res, err
-		}
-		start := startElapsed / time.Duration(startPasses*len(inputs))
-		res.ReferenceStartMs = round2(float64(start) / float64(time.Millisecond))
-		if net := elapsed/time.Duration(passes) - start*time.Duration(len(inputs)); net > 0 {
-			res.ReferenceNetPagesPerS, res.ReferenceNetMsPerPage = rates(res.Pages, net)
 		}
 	}
 	return res, nil
+}
+
+// benchReference times the reference tool on the same inputs, and the
+// start of as many of its processes with no document.
+func benchReference(ctx context.Context, inputs []benchInput, minTime time.Duration, res *extractBenchResult) error {
+	refPass := func() error {
+		for _, in := range inputs {
+			// pdftotext writes to "-" (stdout), discarded: the work
+			// measured is reading and laying out the text.
+			cmd := exec.CommandContext(ctx, referenceTool, "-layout", "-q", in.path, "-")
+			cmd.Stdout = io.Discard
+			if err := cmd.Run(); err != nil {
+				return fmt.Errorf("%s %s: %w", referenceTool, in.path, err)
+			}
+		}
+		return nil
+	}
+	if err := refPass(); err != nil { // warm-up: page cache, binary, fonts
+		return err
+	}
+	elapsed, passes, err := timePasses(ctx, minTime, refPass)
+	if err != nil {
+		return err
+	}
+	res.ReferencePagesPerS, res.ReferenceMsPerPage = rates(res.Pages*passes, elapsed)
+
+	// The same number of process starts with no document, to take
+	// process creation and library start-up out of the figure.
+	startPass := func() error {
+		for range inputs {
+			cmd := exec.CommandContext(ctx, referenceTool, "-v")
+			cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+			if err := cmd.Run(); err != nil {
+				return fmt.Errorf("%s -v: %w", referenceTool, err)
+			}
+		}
+		return nil
+	}
+	startElapsed, startPasses, err := timePasses(ctx, minTime/4, startPass)
+	if err != nil {
+		return err
+	}
+	start := startElapsed / time.Duration(startPasses*len(inputs))
+	res.ReferenceStartMs = round2(float64(start) / float64(time.Millisecond))
+	if net := elapsed/time.Duration(passes) - start*time.Duration(len(inputs)); net > 0 {
+		res.ReferenceNetPagesPerS, res.ReferenceNetMsPerPage = rates(res.Pages, net)
+	}
+	return nil
 }
 
 // timePasses runs pass on one core (GOMAXPROCS 1, restored afterwards)
