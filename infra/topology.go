@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/quarry-dev/quarry/messages"
 )
 
 // Topology is everything Quarry needs to exist in AWS before workers start.
@@ -100,9 +102,9 @@ func DefaultTopology() Topology {
 		JobsTopic:   jobs,
 		EventsTopic: events,
 		Queues: []Queue{
-			q(RoleFetch, []string{"fetch.document"}, true, 2*time.Minute, 8),
-			q(RoleExtract, []string{"extract.tables"}, true, 5*time.Minute, 2),
-			q(RoleNotify, []string{"notify.email"}, true, time.Minute, 8),
+			q(RoleFetch, []string{messages.TypeFetchDocument}, true, 2*time.Minute, 8),
+			q(RoleExtract, []string{messages.TypeExtractTables}, true, 5*time.Minute, 2),
+			q(RoleNotify, []string{messages.TypeNotifyEmail}, true, time.Minute, 8),
 			q(RoleSESEvents, nil, false, 30*time.Second, 8),
 			{
 				Role: RoleUnroutable, Name: "quarry-unroutable", Topic: jobs, RawDelivery: true, Unroutable: true,
@@ -171,7 +173,7 @@ func (t Topology) Validate() error {
 			return fmt.Errorf("topology: role %s has two queues", q.Role)
 		case q.Topic != t.JobsTopic && q.Topic != t.EventsTopic:
 			return fmt.Errorf("topology: queue %s subscribes to unknown topic %q", q.Name, q.Topic)
-		case q.VisibilityTimeout < 0 || q.VisibilityTimeout > 12*time.Hour:
+		case q.VisibilityTimeout < 0 || q.VisibilityTimeout > messages.MaxVisibilityTimeout:
 			return fmt.Errorf("topology: queue %s: visibility timeout %v is outside 0s..12h", q.Name, q.VisibilityTimeout)
 		case q.Retention < minRetention || q.Retention > maxRetention:
 			return fmt.Errorf("topology: queue %s: retention %v is outside 1m..336h", q.Name, q.Retention)

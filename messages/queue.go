@@ -5,12 +5,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // MaxBodySize is the largest SQS message body, in bytes: the highest
 // MaximumMessageSize a queue can have (1 MiB). Larger bodies are refused
 // before they are parsed.
 const MaxBodySize = 1024 * 1024
+
+// MaxVisibilityTimeout is the longest visibility timeout SQS accepts, for
+// a queue and for one message (counted from its receive). A longer wait,
+// such as a [RetryAfter] of more than 12 hours, is cut to it.
+const MaxVisibilityTimeout = 12 * time.Hour
 
 // BodyKind says what a queue message holds.
 type BodyKind int

@@ -3,6 +3,8 @@ package workers
 import (
 	"math"
 	"time"
+
+	"github.com/quarry-dev/quarry/messages"
 )
 
 // Backoff computes retry delays with exponential growth and full jitter:
@@ -29,9 +31,7 @@ func (b Backoff) withDefaults() Backoff {
 	if b.Max <= 0 {
 		b.Max = 15 * time.Minute
 	}
-	if b.Max > maxVisibility {
-		b.Max = maxVisibility
-	}
+	b.Max = min(b.Max, messages.MaxVisibilityTimeout)
 	if b.Min <= 0 {
 		b.Min = time.Second
 	}
@@ -53,6 +53,3 @@ func (b Backoff) Delay(attempt int, jitter float64) time.Duration {
 	}
 	return d
 }
-
-// maxVisibility is the longest visibility timeout SQS accepts.
-const maxVisibility = 12 * time.Hour

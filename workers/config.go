@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/rs/zerolog"
+
+	"github.com/quarry-dev/quarry/messages"
 )
 
 // SQS is the part of the SQS API the runner uses; *sqs.Client satisfies it.
@@ -132,7 +134,7 @@ func (c Config) validate() error {
 		return errors.New("workers: Config.Handlers is empty")
 	case c.WaitTime > 20*time.Second:
 		return fmt.Errorf("workers: Config.WaitTime %v is over SQS's 20s", c.WaitTime)
-	case c.VisibilityTimeout < 0 || c.VisibilityTimeout > maxVisibility:
+	case c.VisibilityTimeout < 0 || c.VisibilityTimeout > messages.MaxVisibilityTimeout:
 		return fmt.Errorf("workers: Config.VisibilityTimeout %v is outside 0..12h", c.VisibilityTimeout)
 	}
 	for t, h := range c.Handlers {

@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/quarry-dev/quarry/idempotency"
+	"github.com/quarry-dev/quarry/messages"
 )
 
 // Reasons a message goes to the DLQ or back to the queue, as metric labels
@@ -59,9 +60,7 @@ func (r *Runner) release(ctx context.Context, log zerolog.Logger, lease *idempot
 
 // retry gives the message back to SQS to be received again after wait.
 func (r *Runner) retry(ctx context.Context, log zerolog.Logger, d *delivery, reason string, wait time.Duration, cause error) {
-	if wait > maxVisibility {
-		wait = maxVisibility
-	}
+	wait = min(wait, messages.MaxVisibilityTimeout)
 	r.metrics.retried.WithLabelValues(r.queue, reason).Inc()
 	if cause != nil {
 		log.Warn().Err(cause).Str("outcome", "retry").Str("reason", reason).Dur("retry_in", wait).Msg("job will be retried")
