@@ -36,7 +36,7 @@ type DeadLetter struct {
 // PeekDLQ returns up to n messages of a DLQ without removing them: they are
 // held invisible while being read (so none is read twice) and made visible
 // again at the end. Each read counts as a receive, as in the AWS console.
-func PeekDLQ(ctx context.Context, c SQSAPI, dlqURL string, n int) ([]DeadLetter, error) {
+func PeekDLQ(ctx context.Context, c SQS, dlqURL string, n int) ([]DeadLetter, error) {
 	var out []DeadLetter
 	var handles []string
 	defer func() {
@@ -94,7 +94,7 @@ func describe(m types.Message) DeadLetter {
 	return d
 }
 
-func release(ctx context.Context, c SQSAPI, url string, handles []string) {
+func release(ctx context.Context, c SQS, url string, handles []string) {
 	for start := 0; start < len(handles); start += 10 {
 		var entries []types.ChangeMessageVisibilityBatchRequestEntry
 		for i, h := range handles[start:min(start+10, len(handles))] {
@@ -104,8 +104,8 @@ func release(ctx context.Context, c SQSAPI, url string, handles []string) {
 	}
 }
 
-// SQSAPI is the part of the SQS API the DLQ tools use; *sqs.Client has it.
-type SQSAPI interface {
+// SQS is the part of the SQS API the DLQ tools use; *sqs.Client has it.
+type SQS interface {
 	ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, opts ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
 	SendMessage(ctx context.Context, in *sqs.SendMessageInput, opts ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
 	DeleteMessage(ctx context.Context, in *sqs.DeleteMessageInput, opts ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error)
@@ -139,7 +139,7 @@ type RedriveResult struct {
 // one: sent to the source queue first, then deleted from the DLQ, so a crash
 // in between leaves a duplicate (which the jobs' dedup keys absorb), never a
 // loss. The quarry.* reason attributes are dropped on the way back.
-func RedriveDLQ(ctx context.Context, c SQSAPI, dlqURL, sourceURL string, o RedriveOptions) (RedriveResult, error) {
+func RedriveDLQ(ctx context.Context, c SQS, dlqURL, sourceURL string, o RedriveOptions) (RedriveResult, error) {
 	if o.JobType == "" && o.Max == 0 {
 		dlqARN, err := queueARN(ctx, c, dlqURL)
 		if err != nil {
@@ -200,7 +200,7 @@ func RedriveDLQ(ctx context.Context, c SQSAPI, dlqURL, sourceURL string, o Redri
 	return res, nil
 }
 
-func queueARN(ctx context.Context, c SQSAPI, url string) (string, error) {
+func queueARN(ctx context.Context, c SQS, url string) (string, error) {
 	attrs, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url), AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameQueueArn}})
 	if err != nil {
 		return "", err
@@ -220,7 +220,7 @@ func matches(m types.Message, jobType string) bool {
 }
 
 // WaitMoveTask polls a move task until it leaves RUNNING, reporting progress.
-func WaitMoveTask(ctx context.Context, c SQSAPI, dlqURL string, progress func(moved, total int64)) (types.ListMessageMoveTasksResultEntry, error) {
+func WaitMoveTask(ctx context.Context, c SQS, dlqURL string, progress func(moved, total int64)) (types.ListMessageMoveTasksResultEntry, error) {
 	attrs, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(dlqURL), AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameQueueArn}})
 	if err != nil {
 		return types.ListMessageMoveTasksResultEntry{}, fmt.Errorf("reading DLQ ARN: %w", err)

@@ -19,7 +19,7 @@ func newNotifyHandler(d stageDeps) (*notify.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return notify.NewHandler(notify.Config{
+	return notify.NewHandler(notify.HandlerConfig{
 		SES:                 d.env.clients.SES,
 		Blobs:               infra.NewBlobStore(d.env.clients.S3, d.bucket),
 		Suppressions:        list,

@@ -12,7 +12,7 @@ func newSESEventsHandler(d stageDeps) (*sesevents.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := sesevents.Config{
+	cfg := sesevents.HandlerConfig{
 		Suppressions: list, Redis: d.redis.Client, Prefix: d.cfg.RedisPrefix, Effects: d.claims,
 		Policy:     sesevents.Policy{SoftThreshold: d.cfg.SoftBounceThreshold, SoftWindow: d.cfg.SoftBounceWindow},
 		Registerer: d.registry, Logger: d.log,

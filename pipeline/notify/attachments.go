@@ -53,7 +53,7 @@ func refusedBySES(name string) bool {
 // blob, and attachments too large for one message of limit bytes are
 // permanent errors naming the file; other blob-store errors are returned
 // as they are, to be retried.
-func readAttachments(ctx context.Context, blobs Blobs, keys []string, limit int64) ([]attachment, error) {
+func readAttachments(ctx context.Context, blobs BlobStore, keys []string, limit int64) ([]attachment, error) {
 	for _, key := range keys {
 		if name := path.Base(key); refusedBySES(name) {
 			return nil, messages.Permanent(fmt.Errorf("notify: attachment %q: SES refuses %s files (executables and scripts); send %s another way", key, strings.ToLower(path.Ext(name)), name))
@@ -81,7 +81,7 @@ func readAttachments(ctx context.Context, blobs Blobs, keys []string, limit int6
 }
 
 // readBlob reads at most max bytes of the blob at key.
-func readBlob(ctx context.Context, blobs Blobs, key string, max int64) ([]byte, error) {
+func readBlob(ctx context.Context, blobs BlobStore, key string, max int64) ([]byte, error) {
 	rc, err := blobs.Get(ctx, key)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {

@@ -89,25 +89,25 @@ func TestTagValue(t *testing.T) {
 func TestNewHandlerChecksConfig(t *testing.T) {
 	b := redistest.Open(t)[0]
 	// Real clients, never called: NewHandler does no I/O.
-	good := func() Config {
-		return Config{
+	good := func() HandlerConfig {
+		return HandlerConfig{
 			SES: sesv2.New(sesv2.Options{Region: "us-east-1"}), Blobs: infra.NewBlobStore(s3.New(s3.Options{}), "b"),
 			Suppressions: &memSuppressions{}, Redis: b.Client, From: testFrom,
 		}
 	}
 	for _, tc := range []struct {
 		name   string
-		change func(*Config)
+		change func(*HandlerConfig)
 		want   string
 	}{
-		{"no SES", func(c *Config) { c.SES = nil }, "Config.SES"},
-		{"no effects", func(c *Config) {}, "Config.Effects"},
-		{"no from", func(c *Config) { c.From = "" }, "Config.From"},
-		{"bad from", func(c *Config) { c.From = "results" }, "Config.From"},
-		{"http unsubscribe", func(c *Config) { c.UnsubscribeURL = "http://u.example.com/u" }, "Config.UnsubscribeURL"},
-		{"unsigned unsubscribe", func(c *Config) { c.UnsubscribeURL = "https://u.example.com/u" }, "Config.UnsubscribeKey"},
-		{"fraction", func(c *Config) { c.SendRateFraction = 1.5 }, "Config.SendRateFraction"},
-		{"template dir", func(c *Config) { c.TemplateDir = "/nonexistent/templates" }, "/nonexistent/templates"},
+		{"no SES", func(c *HandlerConfig) { c.SES = nil }, "HandlerConfig.SES"},
+		{"no effects", func(c *HandlerConfig) {}, "HandlerConfig.Effects"},
+		{"no from", func(c *HandlerConfig) { c.From = "" }, "HandlerConfig.From"},
+		{"bad from", func(c *HandlerConfig) { c.From = "results" }, "HandlerConfig.From"},
+		{"http unsubscribe", func(c *HandlerConfig) { c.UnsubscribeURL = "http://u.example.com/u" }, "HandlerConfig.UnsubscribeURL"},
+		{"unsigned unsubscribe", func(c *HandlerConfig) { c.UnsubscribeURL = "https://u.example.com/u" }, "HandlerConfig.UnsubscribeKey"},
+		{"fraction", func(c *HandlerConfig) { c.SendRateFraction = 1.5 }, "HandlerConfig.SendRateFraction"},
+		{"template dir", func(c *HandlerConfig) { c.TemplateDir = "/nonexistent/templates" }, "/nonexistent/templates"},
 	} {
 		cfg := good()
 		if tc.name != "no effects" {

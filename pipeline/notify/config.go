@@ -27,8 +27,8 @@ type SES interface {
 	GetAccount(ctx context.Context, in *sesv2.GetAccountInput, optFns ...func(*sesv2.Options)) (*sesv2.GetAccountOutput, error)
 }
 
-// Blobs is where attachments are read from; infra.BlobStore satisfies it.
-type Blobs interface {
+// BlobStore is where attachments are read from; infra.BlobStore satisfies it.
+type BlobStore interface {
 	// Get opens the blob at key; the caller closes it. A missing blob is an
 	// error matching fs.ErrNotExist.
 	Get(ctx context.Context, key string) (io.ReadCloser, error)
@@ -55,7 +55,7 @@ type Effects interface {
 	SettleQuietEffect(ctx context.Context, key, name string, quiet time.Duration) (bool, error)
 }
 
-// Defaults of [Config].
+// Defaults of [HandlerConfig].
 const (
 	DefaultPrefix           = "quarry:"
 	DefaultConfigurationSet = "quarry"
@@ -70,13 +70,13 @@ const (
 	DefaultRecordTimeout    = 15 * time.Second
 )
 
-// Config configures a [Handler]. Dependencies are required; every other
+// HandlerConfig configures a [Handler]. Dependencies are required; every other
 // field has a default.
-type Config struct {
+type HandlerConfig struct {
 	// SES sends the mail. Required.
 	SES SES
 	// Blobs holds the attachments. Required.
-	Blobs Blobs
+	Blobs BlobStore
 	// Suppressions is checked right before each send. Required.
 	Suppressions Suppressions
 	// Effects records one send per (job, recipient). Required.
@@ -160,7 +160,7 @@ type Config struct {
 	Now func() time.Time
 }
 
-func (c Config) withDefaults() Config {
+func (c HandlerConfig) withDefaults() HandlerConfig {
 	if c.Prefix == "" {
 		c.Prefix = DefaultPrefix
 	}
@@ -195,58 +195,58 @@ func (c Config) withDefaults() Config {
 }
 
 // validate checks the configuration and returns the parsed sender.
-func (c Config) validate() (*mail.Address, error) {
+func (c HandlerConfig) validate() (*mail.Address, error) {
 	switch {
 	case c.SES == nil:
-		return nil, errors.New("notify: Config.SES is required")
+		return nil, errors.New("notify: HandlerConfig.SES is required")
 	case c.Blobs == nil:
-		return nil, errors.New("notify: Config.Blobs is required")
+		return nil, errors.New("notify: HandlerConfig.Blobs is required")
 	case c.Suppressions == nil:
-		return nil, errors.New("notify: Config.Suppressions is required")
+		return nil, errors.New("notify: HandlerConfig.Suppressions is required")
 	case c.Effects == nil:
-		return nil, errors.New("notify: Config.Effects is required")
+		return nil, errors.New("notify: HandlerConfig.Effects is required")
 	case c.Redis == nil:
-		return nil, errors.New("notify: Config.Redis is required")
+		return nil, errors.New("notify: HandlerConfig.Redis is required")
 	case c.From == "":
-		return nil, errors.New("notify: Config.From is required (a verified SES identity, e.g. \"Quarry <results@example.com>\")")
+		return nil, errors.New("notify: HandlerConfig.From is required (a verified SES identity, e.g. \"Quarry <results@example.com>\")")
 	case c.MaxMessageBytes < 0:
-		return nil, fmt.Errorf("notify: Config.MaxMessageBytes is %d, want a positive size or 0 for the default", c.MaxMessageBytes)
+		return nil, fmt.Errorf("notify: HandlerConfig.MaxMessageBytes is %d, want a positive size or 0 for the default", c.MaxMessageBytes)
 	case c.SendRateFraction < 0 || c.SendRateFraction > 1:
-		return nil, fmt.Errorf("notify: Config.SendRateFraction is %v, want a share between 0 and 1", c.SendRateFraction)
+		return nil, fmt.Errorf("notify: HandlerConfig.SendRateFraction is %v, want a share between 0 and 1", c.SendRateFraction)
 	case c.AccountRefresh < 0:
-		return nil, errors.New("notify: Config.AccountRefresh must not be negative")
+		return nil, errors.New("notify: HandlerConfig.AccountRefresh must not be negative")
 	case c.PausePoll < 0:
-		return nil, errors.New("notify: Config.PausePoll must not be negative")
+		return nil, errors.New("notify: HandlerConfig.PausePoll must not be negative")
 	case c.SendTimeout < 0:
-		return nil, errors.New("notify: Config.SendTimeout must not be negative")
+		return nil, errors.New("notify: HandlerConfig.SendTimeout must not be negative")
 	case c.UnknownQuiet < 0:
-		return nil, errors.New("notify: Config.UnknownQuiet must not be negative")
+		return nil, errors.New("notify: HandlerConfig.UnknownQuiet must not be negative")
 	case c.RecordTimeout < 0:
-		return nil, errors.New("notify: Config.RecordTimeout must not be negative")
+		return nil, errors.New("notify: HandlerConfig.RecordTimeout must not be negative")
 	}
 	from, err := mail.ParseAddress(c.From)
 	if err != nil {
-		return nil, fmt.Errorf("notify: Config.From %q is not an address: %w", c.From, err)
+		return nil, fmt.Errorf("notify: HandlerConfig.From %q is not an address: %w", c.From, err)
 	}
 	if c.UnsubscribeMailto != "" {
 		if a, err := mail.ParseAddress(c.UnsubscribeMailto); err != nil || a.Name != "" {
-			return nil, fmt.Errorf("notify: Config.UnsubscribeMailto %q is not a bare address", c.UnsubscribeMailto)
+			return nil, fmt.Errorf("notify: HandlerConfig.UnsubscribeMailto %q is not a bare address", c.UnsubscribeMailto)
 		}
 	}
 	if c.UnsubscribeURL != "" {
 		u, err := url.Parse(c.UnsubscribeURL)
 		if err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-			return nil, fmt.Errorf("notify: Config.UnsubscribeURL %q must be an https URL without a query or fragment", c.UnsubscribeURL)
+			return nil, fmt.Errorf("notify: HandlerConfig.UnsubscribeURL %q must be an https URL without a query or fragment", c.UnsubscribeURL)
 		}
 		if len(c.UnsubscribeKey) < 16 {
-			return nil, errors.New("notify: Config.UnsubscribeKey must hold at least 16 bytes when UnsubscribeURL is set")
+			return nil, errors.New("notify: HandlerConfig.UnsubscribeKey must hold at least 16 bytes when UnsubscribeURL is set")
 		}
 	}
 	return from, nil
 }
 
 // The clients Quarry wires in satisfy the interfaces above (infra's
-// BlobStore satisfies Blobs; pipeline packages do not import infra).
+// BlobStore satisfies BlobStore; pipeline packages do not import infra).
 var (
 	_ SES     = (*sesv2.Client)(nil)
 	_ Effects = (*idempotency.Store)(nil)

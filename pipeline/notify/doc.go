@@ -19,7 +19,7 @@
 // escapes the data). They are parsed when the handler is built, so a
 // broken template stops the worker at start, not a job later. The
 // embedded defaults include tables-ready, for the extract stage's data;
-// Config.TemplateDir adds templates and replaces embedded ones of the same
+// HandlerConfig.TemplateDir adds templates and replaces embedded ones of the same
 // name, all files of a name at once. Templates run with missingkey=error
 // and may call base (path.Base), join (a list with a separator) and
 // plural (plural 3 "table" "tables" gives "3 tables"). An unknown
@@ -47,7 +47,7 @@
 // Lines end in CRLF and every part is 7-bit. There is no Message-ID: SES
 // sets its own. Attachments whose type SES refuses (.exe, .js, .bat and
 // the other executables and scripts), a missing blob, and a message over
-// Config.MaxMessageBytes after encoding (SES's 40 MB by default) fail the
+// HandlerConfig.MaxMessageBytes after encoding (SES's 40 MB by default) fail the
 // job permanently, naming the file and the sizes.
 //
 // Recipients are trimmed, lower-cased ([messages.NormalizeAddress]) and
@@ -58,7 +58,7 @@
 // message.
 //
 // SendEmail carries FromEmailAddress, the one recipient, the raw message,
-// Config.ConfigurationSet (events and reputation metrics) and the tags
+// HandlerConfig.ConfigurationSet (events and reputation metrics) and the tags
 // job_id, job_type and template (tag values allow only letters, digits,
 // '_' and '-', so notify.email is tagged notify_email), so SES events map
 // back to their job, and the effect tags quarry_effect_job (the job's
@@ -90,7 +90,7 @@
 //  5. SendEmail, with the SDK's retries off: a retry after a lost answer
 //     would send twice.
 //  6. CompleteEffect with SES's message id (retried for up to
-//     Config.RecordTimeout while Redis does not answer).
+//     HandlerConfig.RecordTimeout while Redis does not answer).
 //
 // What a failed SendEmail does:
 //
@@ -114,10 +114,10 @@
 // the ses-events stage settles the send as sent when one names it
 // (idempotency's ObserveEffect), including an event that arrives while
 // the send is still attempting. The job waits meanwhile: it is given back
-// to the queue (RetryAfter) until Config.UnknownQuiet (15 minutes) has
+// to the queue (RetryAfter) until HandlerConfig.UnknownQuiet (15 minutes) has
 // passed since the send became unknown; then, if no event has settled it,
 // the next run settles it as not sent (SettleQuietEffect) and sends it.
-// With Config.SettleUnknownByHand the send is instead left for a person:
+// With HandlerConfig.SettleUnknownByHand the send is instead left for a person:
 // the job finishes reporting the recipient unknown, `quarry effects
 // unknown` lists it, and `quarry effects resolve` settles it.
 //
@@ -132,7 +132,7 @@
 // job redelivered afterwards would claim them afresh and mail everyone
 // again. Every worker therefore knows the epoch record it found at start,
 // and AttemptEffect is refused (idempotency.ErrEpochChanged) once Redis
-// holds another or none: the send is released, Config.Guard closes, the
+// holds another or none: the send is released, HandlerConfig.Guard closes, the
 // gate holds the queue's receives, and nothing more is sent until a
 // person has looked and restarted the workers. See the README ("What
 // Redis must be").
@@ -142,9 +142,9 @@
 // SES limits the account's send rate; going over it gets sends refused,
 // not queued. Every notify worker waits on one GCRA schedule in Redis
 // (github.com/go-redis/redis_rate) before each send, at
-// Config.SendRateFraction (85 %) of GetAccount's MaxSendRate, evenly
+// HandlerConfig.SendRateFraction (85 %) of GetAccount's MaxSendRate, evenly
 // spaced without a burst. GetAccount is read at the first job and every
-// Config.AccountRefresh (5 minutes) after. Keys, under Config.Prefix P:
+// HandlerConfig.AccountRefresh (5 minutes) after. Keys, under HandlerConfig.Prefix P:
 //
 //	rate:P notify:ses-send      the GCRA schedule (redis_rate adds "rate:")
 //	P notify:ses-send:slow      set for a minute after a 429: every worker runs at half rate
@@ -153,8 +153,8 @@
 //
 // When SES will not send (sending paused, the account suspended or shut
 // down, the daily quota spent), the stage stops trying: jobs that meet the
-// pause are returned for retry after Config.PausePoll, and [Gate.Wait]
-// (from [Handler.Gate], for the runner's Config.Gate) holds the runner's
+// pause are returned for retry after HandlerConfig.PausePoll, and [Gate.Wait]
+// (from [Handler.Gate], for the runner's workers.Config.Gate) holds the runner's
 // receives, so jobs wait in the queue without spending their receive
 // counts. The gate polls GetAccount every PausePoll and opens once SES
 // says sending is enabled and, for the quota, the last 24 hours have room.

@@ -58,7 +58,7 @@ func TestAnswerLostAfterSendIsUnknownAndNeverResent(t *testing.T) {
 		tb := setup(t, b, setupOptions{ses: func(ep *localawstest.Endpoint) SES {
 			drop = &dropAnswer{next: http.DefaultTransport, target: "lost@example.org"}
 			return sesv2.NewFromConfig(ep.Config, func(o *sesv2.Options) { o.HTTPClient = &http.Client{Transport: drop} })
-		}, config: func(c *Config) { c.SettleUnknownByHand = true }})
+		}, config: func(c *HandlerConfig) { c.SettleUnknownByHand = true }})
 		job := newJob(t, messages.NotifyEmail{Recipients: []string{"lost@example.org", "fine@example.org"}, Template: "tables-ready", TemplateData: tablesData()})
 
 		res := tb.mustRun(t, job)
@@ -99,7 +99,7 @@ func TestServerErrorIsUnknown(t *testing.T) {
 	b := redistest.Open(t)[0]
 	tb := setup(t, b, setupOptions{
 		localaws: localaws.Config{Faults: localaws.Faults{ErrorRates: map[string]float64{"ses.SendEmail": 1}}},
-		config:   func(c *Config) { c.SettleUnknownByHand = true },
+		config:   func(c *HandlerConfig) { c.SettleUnknownByHand = true },
 	})
 	job := newJob(t, messages.NotifyEmail{Recipients: []string{"a@example.org"}, Template: "tables-ready", TemplateData: tablesData()})
 	res := tb.mustRun(t, job)
@@ -330,7 +330,7 @@ func TestDailyQuotaPausesUntilTheWindowFrees(t *testing.T) {
 }
 
 func TestMissingConfigurationSetIsRetryable(t *testing.T) {
-	tb := setup(t, redistest.Open(t)[0], setupOptions{config: func(c *Config) { c.ConfigurationSet = "nope" }})
+	tb := setup(t, redistest.Open(t)[0], setupOptions{config: func(c *HandlerConfig) { c.ConfigurationSet = "nope" }})
 	job := newJob(t, messages.NotifyEmail{Recipients: []string{"a@example.org"}, Template: "tables-ready", TemplateData: tablesData()})
 	_, err := tb.run(t, job)
 	if err == nil || messages.IsPermanent(err) || !strings.Contains(err.Error(), `configuration set "nope"`) {

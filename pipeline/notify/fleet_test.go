@@ -84,7 +84,7 @@ func measureFleet(t *testing.T, b redistest.Backend, workers int, window time.Du
 		client := redis.NewClient(&copied)
 		defer client.Close()
 		store := idempotency.NewStore(client, b.Prefix)
-		h, err := NewHandler(Config{
+		h, err := NewHandler(HandlerConfig{
 			SES: sesv2.NewFromConfig(ep.Config, func(o *sesv2.Options) {
 				o.HTTPClient = &http.Client{Transport: statusCounter{next: http.DefaultTransport, throttled: &throttled}}
 			}),

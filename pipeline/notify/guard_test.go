@@ -39,7 +39,7 @@ func (g *testGuard) Trip(err error) {
 func TestEpochLossTripsTheGuardAndSendsNothing(t *testing.T) {
 	redistest.Run(t, func(t *testing.T, b redistest.Backend) {
 		guard := &testGuard{}
-		tb := setup(t, b, setupOptions{config: func(c *Config) { c.Guard = guard }})
+		tb := setup(t, b, setupOptions{config: func(c *HandlerConfig) { c.Guard = guard }})
 		epoch, _, err := tb.store.CreateEpoch(t.Context())
 		if err != nil {
 			t.Fatal(err)
@@ -98,7 +98,7 @@ func TestUnknownSendSettledByItsEventIsNotResent(t *testing.T) {
 }
 
 func TestRedactText(t *testing.T) {
-	h := &Handler{cfg: Config{Suppressions: &memSuppressions{reasons: map[string][]string{}}}}
+	h := &Handler{cfg: HandlerConfig{Suppressions: &memSuppressions{reasons: map[string][]string{}}}}
 	rc := recipient{addr: "jane@xn--bcher-kva.example", unicode: "jane@bücher.example"}
 	in := `MessageRejected: address JANE@xn--bcher-kva.example (jane@bücher.example) is not verified; effect "email:jane@xn--bcher-kva.example"`
 	out := h.redactText(rc, in)

@@ -24,7 +24,7 @@ import (
 // A Handler is safe for concurrent use. It starts no goroutines: the
 // account is read by the jobs and the [Gate] that need it.
 type Handler struct {
-	cfg       Config
+	cfg       HandlerConfig
 	log       zerolog.Logger
 	from      string // From, for SES and the header, display name RFC 2047-encoded
 	unsub     unsubscriber
@@ -44,7 +44,7 @@ type Handler struct {
 
 // NewHandler checks the configuration, parses the templates and returns
 // the handler, or an error naming the bad field or template file.
-func NewHandler(cfg Config) (*Handler, error) {
+func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	cfg = cfg.withDefaults()
 	from, err := cfg.validate()
 	if err != nil {

@@ -242,7 +242,7 @@ func TestCrashBeforeAttemptIsSentByTheNextRun(t *testing.T) {
 // a person, the next run reports it unknown and does not send it.
 func TestCrashDuringAttemptIsUnknown(t *testing.T) {
 	redistest.Run(t, func(t *testing.T, b redistest.Backend) {
-		tb := setup(t, b, setupOptions{config: func(c *Config) { c.SettleUnknownByHand = true }})
+		tb := setup(t, b, setupOptions{config: func(c *HandlerConfig) { c.SettleUnknownByHand = true }})
 		job := newJob(t, messages.NotifyEmail{Recipients: []string{"a@example.org", "b@example.org"}, Template: "tables-ready", TemplateData: tablesData()})
 		tb.dieAttempting(t, job, "email:a@example.org")
 
@@ -275,7 +275,7 @@ func TestCrashDuringAttemptIsUnknown(t *testing.T) {
 func TestUnknownSendIsSentAfterTheQuietPeriod(t *testing.T) {
 	redistest.Run(t, func(t *testing.T, b redistest.Backend) {
 		const quiet = 400 * time.Millisecond
-		tb := setup(t, b, setupOptions{config: func(c *Config) { c.UnknownQuiet = quiet }})
+		tb := setup(t, b, setupOptions{config: func(c *HandlerConfig) { c.UnknownQuiet = quiet }})
 		job := newJob(t, messages.NotifyEmail{Recipients: []string{"a@example.org"}, Template: "tables-ready", TemplateData: tablesData()})
 		tb.dieAttempting(t, job, "email:a@example.org")
 

@@ -50,7 +50,7 @@ type setupOptions struct {
 	// calls use a plain one).
 	ses func(ep *localawstest.Endpoint) SES
 	// config adjusts the handler's configuration.
-	config func(*Config)
+	config func(*HandlerConfig)
 }
 
 func setup(t *testing.T, b redistest.Backend, o setupOptions) *testBundle {
@@ -78,7 +78,7 @@ func setup(t *testing.T, b redistest.Backend, o setupOptions) *testBundle {
 	if o.ses != nil {
 		handlerSES = o.ses(ep)
 	}
-	cfg := Config{
+	cfg := HandlerConfig{
 		SES: handlerSES, Blobs: blobs, Suppressions: tb.supp, Effects: tb.store,
 		Redis: b.Client, Prefix: b.Prefix, From: testFrom,
 		PausePoll: 100 * time.Millisecond, Registerer: tb.reg,

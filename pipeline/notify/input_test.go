@@ -27,7 +27,7 @@ func rawJob(t *testing.T, payload string) messages.Job {
 }
 
 func TestBadInputIsPermanent(t *testing.T) {
-	tb := setup(t, redistest.Open(t)[0], setupOptions{config: func(c *Config) { c.MaxMessageBytes = 20_000 }})
+	tb := setup(t, redistest.Open(t)[0], setupOptions{config: func(c *HandlerConfig) { c.MaxMessageBytes = 20_000 }})
 	tb.putBlob(t, "jobs/x/small.csv", []byte("a,b\r\n1,2\r\n"))
 	tb.putBlob(t, "jobs/x/big.xlsx", bytes.Repeat([]byte{0xAB}, 16_000))
 	tb.putBlob(t, "jobs/x/half.xlsx", bytes.Repeat([]byte{0xAB}, 9_000))
@@ -117,7 +117,7 @@ func TestBadInputIsPermanent(t *testing.T) {
 func TestRejectedMessageIsPermanentAfterTheOthers(t *testing.T) {
 	b := redistest.Open(t)[0]
 	// An unverified sender: SES rejects each message (MessageRejected).
-	tb := setup(t, b, setupOptions{config: func(c *Config) { c.From = "Quarry <results@unverified.example>" }})
+	tb := setup(t, b, setupOptions{config: func(c *HandlerConfig) { c.From = "Quarry <results@unverified.example>" }})
 	job := newJob(t, messages.NotifyEmail{Recipients: []string{"a@example.org", "b@example.org"}, Template: "tables-ready", TemplateData: tablesData()})
 	_, err := tb.run(t, job)
 	if !messages.IsPermanent(err) {

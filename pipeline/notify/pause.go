@@ -67,9 +67,9 @@ type Gate struct {
 
 // Wait returns at once while the stage can send. While it cannot (SES has
 // paused sending or suspended the account, or the daily quota is spent),
-// it polls GetAccount every Config.PausePoll and returns once SES says
+// it polls GetAccount every HandlerConfig.PausePoll and returns once SES says
 // sending is enabled again and, for the quota, the last 24 hours have
-// room. While the Config.Guard is closed (Redis lost its data) it holds
+// room. While the HandlerConfig.Guard is closed (Redis lost its data) it holds
 // the receives until ctx ends. It returns an error only when ctx ends: its
 // cause.
 func (g *Gate) Wait(ctx context.Context) error {

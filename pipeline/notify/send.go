@@ -74,7 +74,7 @@ func (h *Handler) deliver(ctx context.Context, lease *idempotency.Lease, job mes
 }
 
 // settleQuiet settles an unknown send as not sent once it has been
-// unknown for Config.UnknownQuiet without an SES event naming it (an event
+// unknown for HandlerConfig.UnknownQuiet without an SES event naming it (an event
 // settles it as sent through the ses-events stage). Until then the job
 // waits, given back to the queue until the quiet period ends: ok is false
 // and the error a RetryAfter.
@@ -299,7 +299,7 @@ func (h *Handler) markUnknown(ctx context.Context, eff *idempotency.Effect, reas
 // record runs a write that must outlive the job's context (a completion,
 // a release, a mark): it retries a failure that is not a refusal (Redis
 // restarting, a dropped connection) with backoff for up to
-// Config.RecordTimeout.
+// HandlerConfig.RecordTimeout.
 func (h *Handler) record(ctx context.Context, write func(context.Context) error) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.cfg.RecordTimeout)
 	defer cancel()

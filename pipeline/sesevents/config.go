@@ -46,8 +46,8 @@ type Policy struct {
 	SoftExpiry time.Duration
 }
 
-// Config configures a Handler.
-type Config struct {
+// HandlerConfig configures a Handler.
+type HandlerConfig struct {
 	// Suppressions is the list to write to. Required.
 	Suppressions Suppressions
 	// Redis holds the once-only markers, soft-bounce counters and rate
@@ -96,7 +96,7 @@ const (
 	markerTTL = 15 * 24 * time.Hour
 )
 
-func (c Config) withDefaults() (Config, error) {
+func (c HandlerConfig) withDefaults() (HandlerConfig, error) {
 	if c.Suppressions == nil {
 		return c, errors.New("sesevents: Suppressions is required")
 	}

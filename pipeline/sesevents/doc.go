@@ -29,7 +29,7 @@
 //	Send                                                     → counted (the denominator of the rates)
 //	Reject, Rendering Failure, DeliveryDelay, Open, Click    → counted and logged
 //
-// Bounce and complaint rates are kept over a sliding window (Config.RateWindow,
+// Bounce and complaint rates are kept over a sliding window (HandlerConfig.RateWindow,
 // in 48 buckets) and exported as gauges; a warning is logged when either
 // reaches half of AWS's review threshold (5 % bounces, 0.1 % complaints).
 // Like AWS, the rates leave out the mailbox simulator's addresses.

@@ -37,7 +37,7 @@ func unknownSend(t *testing.T, f *fixture, key, addr string) (string, *idempoten
 // as not sent is logged as a possible second mail.
 func TestEventsSettleUnknownSends(t *testing.T) {
 	t.Parallel()
-	each(t, sesevents.Config{}, func(t *testing.T, f *fixture) {
+	each(t, sesevents.HandlerConfig{}, func(t *testing.T, f *fixture) {
 		ctx := t.Context()
 		const key, addr = "notify.email:01JOB", "jane@example.org"
 		attempt, _ := unknownSend(t, f, key, addr)

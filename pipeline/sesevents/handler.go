@@ -23,7 +23,7 @@ import (
 // Handler handles messages.TypeSESEvent jobs. It is safe for concurrent
 // use.
 type Handler struct {
-	cfg     Config
+	cfg     HandlerConfig
 	metrics *metrics
 
 	ratesAt  atomic.Int64 // unix ms of the last rate computation
@@ -32,7 +32,7 @@ type Handler struct {
 }
 
 // NewHandler returns the stage's handler.
-func NewHandler(cfg Config) (*Handler, error) {
+func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err

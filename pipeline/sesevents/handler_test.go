@@ -39,7 +39,7 @@ type fixture struct {
 	n     int // SNS message ids handed out
 }
 
-func each(t *testing.T, cfg sesevents.Config, test func(t *testing.T, f *fixture)) {
+func each(t *testing.T, cfg sesevents.HandlerConfig, test func(t *testing.T, f *fixture)) {
 	for _, be := range redistest.Open(t) {
 		t.Run(be.Name, func(t *testing.T) {
 			c := &clock{}
@@ -167,7 +167,7 @@ func softBounce(mailID, feedback, addr string) ev {
 }
 
 func TestHardBouncesAndComplaintsSuppressInBothFormats(t *testing.T) {
-	each(t, sesevents.Config{}, func(t *testing.T, f *fixture) {
+	each(t, sesevents.HandlerConfig{}, func(t *testing.T, f *fixture) {
 		f.handle(t, hardBounce("eventType", "m1", "a@example.org"))
 		f.handle(t, hardBounce("notificationType", "m2", "B@Example.org"))
 		f.handle(t, ev{format: "eventType", kind: "Complaint", mailID: "m3", feedback: "fc3", complaint: "abuse", to: []string{"c@example.org"}})
@@ -222,7 +222,7 @@ func (f *fixture) snapshot(t *testing.T, addrs []string) string {
 }
 
 func TestReplayingEveryEventTwiceChangesNothing(t *testing.T) {
-	each(t, sesevents.Config{}, func(t *testing.T, f *fixture) {
+	each(t, sesevents.HandlerConfig{}, func(t *testing.T, f *fixture) {
 		events := []ev{
 			{format: "eventType", kind: "Send", mailID: "m1", to: []string{"a@example.org"}},
 			{format: "eventType", kind: "Send", mailID: "m2", to: []string{"b@example.org"}},
@@ -258,7 +258,7 @@ func TestReplayingEveryEventTwiceChangesNothing(t *testing.T) {
 }
 
 func TestTransientBouncesSuppressOnlyAtTheThreshold(t *testing.T) {
-	each(t, sesevents.Config{}, func(t *testing.T, f *fixture) {
+	each(t, sesevents.HandlerConfig{}, func(t *testing.T, f *fixture) {
 		addr := "soft@example.org"
 		f.handle(t, softBounce("m1", "f1a", addr))
 		f.handle(t, softBounce("m1", "f1b", addr)) // a second bounce of the same message counts once
@@ -284,7 +284,7 @@ func TestTransientBouncesSuppressOnlyAtTheThreshold(t *testing.T) {
 }
 
 func TestSoftBouncesOutsideTheWindowOrBeforeADeliveryDoNotAddUp(t *testing.T) {
-	each(t, sesevents.Config{Policy: sesevents.Policy{SoftThreshold: 2, SoftWindow: 48 * time.Hour}}, func(t *testing.T, f *fixture) {
+	each(t, sesevents.HandlerConfig{Policy: sesevents.Policy{SoftThreshold: 2, SoftWindow: 48 * time.Hour}}, func(t *testing.T, f *fixture) {
 		f.handle(t, softBounce("m1", "f1", "x@example.org"))
 		f.clock.Advance(72 * time.Hour) // m1 leaves the window
 		f.handle(t, softBounce("m2", "f2", "x@example.org"))
@@ -305,7 +305,7 @@ func TestSoftBouncesOutsideTheWindowOrBeforeADeliveryDoNotAddUp(t *testing.T) {
 }
 
 func TestAutoRepliesContentBouncesAndLateSoftBouncesChangeNothing(t *testing.T) {
-	each(t, sesevents.Config{Policy: sesevents.Policy{SoftThreshold: 1}}, func(t *testing.T, f *fixture) {
+	each(t, sesevents.HandlerConfig{Policy: sesevents.Policy{SoftThreshold: 1}}, func(t *testing.T, f *fixture) {
 		f.handle(t, ev{format: "eventType", kind: "Delivery", mailID: "m1", to: []string{"ooto@example.org"}})
 		res := f.handle(t, ev{format: "eventType", kind: "Bounce", mailID: "m1", feedback: "f1", bounce: "Transient", sub: "General", status: "4.0.0", to: []string{"ooto@example.org"}})
 		if res.Recipients[0].Outcome != sesevents.OutcomeAutoReply || len(f.reasons(t, "ooto@example.org")) != 0 {
@@ -327,7 +327,7 @@ func TestAutoRepliesContentBouncesAndLateSoftBouncesChangeNothing(t *testing.T) 
 }
 
 func TestRatesLeaveOutTheSimulatorAndWarnAtHalfTheThreshold(t *testing.T) {
-	each(t, sesevents.Config{MinVolume: 50}, func(t *testing.T, f *fixture) {
+	each(t, sesevents.HandlerConfig{MinVolume: 50}, func(t *testing.T, f *fixture) {
 		for i := range 100 {
 			f.handle(t, ev{format: "eventType", kind: "Send", mailID: fmt.Sprintf("s%d", i), to: []string{fmt.Sprintf("r%d@example.org", i)}})
 		}
@@ -361,7 +361,7 @@ func TestRatesLeaveOutTheSimulatorAndWarnAtHalfTheThreshold(t *testing.T) {
 func TestSuppressionsAreMirroredIntoSES(t *testing.T) {
 	ep := localawstest.Start(t, localaws.Config{})
 	ses := ep.SES()
-	each(t, sesevents.Config{Mirror: ses}, func(t *testing.T, f *fixture) {
+	each(t, sesevents.HandlerConfig{Mirror: ses}, func(t *testing.T, f *fixture) {
 		f.handle(t, hardBounce("eventType", "m1", "mirror-bounce@example.org"))
 		f.handle(t, ev{format: "eventType", kind: "Complaint", mailID: "m2", feedback: "fc", to: []string{"mirror-complaint@example.org"}})
 		for addr, want := range map[string]string{"mirror-bounce@example.org": "BOUNCE", "mirror-complaint@example.org": "COMPLAINT"} {
@@ -377,7 +377,7 @@ func TestSuppressionsAreMirroredIntoSES(t *testing.T) {
 }
 
 func TestAnEventWithoutMailIDIsPermanent(t *testing.T) {
-	each(t, sesevents.Config{}, func(t *testing.T, f *fixture) {
+	each(t, sesevents.HandlerConfig{}, func(t *testing.T, f *fixture) {
 		job := messages.Job{ID: "x", Type: messages.TypeSESEvent, Version: messages.CurrentVersion, IdempotencyKey: "ses:x", Payload: json.RawMessage(`{"kind":"Bounce"}`)}
 		_, err := f.h.Handle(context.Background(), job)
 		if !messages.IsPermanent(err) || !strings.Contains(err.Error(), "messageId") {
@@ -387,7 +387,7 @@ func TestAnEventWithoutMailIDIsPermanent(t *testing.T) {
 }
 
 func TestEventsOfUnknownKindAreAcknowledgedAndCounted(t *testing.T) {
-	each(t, sesevents.Config{}, func(t *testing.T, f *fixture) {
+	each(t, sesevents.HandlerConfig{}, func(t *testing.T, f *fixture) {
 		res := f.handle(t, ev{format: "eventType", kind: "Teleport", mailID: "m1", to: []string{"a@example.org"}})
 		if len(res.Recipients) != 1 || res.Recipients[0].Outcome != sesevents.OutcomeCounted {
 			t.Fatalf("result = %+v", res)

@@ -33,7 +33,7 @@ func (f *fixture) handleAt(t *testing.T, e ev, at time.Time) sesevents.Result {
 }
 
 func TestSoftBouncesReplayedAMonthLateStillSuppress(t *testing.T) {
-	each(t, sesevents.Config{}, func(t *testing.T, f *fixture) {
+	each(t, sesevents.HandlerConfig{}, func(t *testing.T, f *fixture) {
 		addr := "backlog@example.org"
 		start := f.clock.Now().Add(-35 * 24 * time.Hour)
 		for i, d := range []time.Duration{0, 24 * time.Hour, 72 * time.Hour} {
@@ -49,7 +49,7 @@ func TestSoftBouncesReplayedAMonthLateStillSuppress(t *testing.T) {
 }
 
 func TestSoftBouncesCountByEventTimeWhateverTheOrder(t *testing.T) {
-	each(t, sesevents.Config{}, func(t *testing.T, f *fixture) {
+	each(t, sesevents.HandlerConfig{}, func(t *testing.T, f *fixture) {
 		day := 24 * time.Hour
 		t0 := f.clock.Now().Add(-20 * day)
 		// Three bounces within 7 days of each other, arriving newest first
