@@ -39,9 +39,9 @@ func TestMain(m *testing.M) {
 	)
 }
 
-// bundle is what a runner test works with: an endpoint, a queue with its DLQ,
+// testBundle is what a runner test works with: an endpoint, a queue with its DLQ,
 // a claim store on its own key prefix.
-type bundle struct {
+type testBundle struct {
 	ep     *localawstest.Endpoint
 	sqs    *sqs.Client
 	queue  string
@@ -52,7 +52,7 @@ type bundle struct {
 	logs io.Writer
 }
 
-func setup(t testing.TB, cfg localaws.Config, visibility int, maxReceive int) *bundle {
+func setup(t testing.TB, cfg localaws.Config, visibility int, maxReceive int) *testBundle {
 	t.Helper()
 	ctx := context.Background()
 	ep := localawstest.Start(t, cfg)
@@ -74,11 +74,11 @@ func setup(t testing.TB, cfg localaws.Config, visibility int, maxReceive int) *b
 	}
 	backends := redistest.Open(t)
 	be := backends[len(backends)-1]
-	return &bundle{ep: ep, sqs: c, queue: aws.ToString(q.QueueUrl), dlq: aws.ToString(dlq.QueueUrl),
+	return &testBundle{ep: ep, sqs: c, queue: aws.ToString(q.QueueUrl), dlq: aws.ToString(dlq.QueueUrl),
 		claims: idempotency.NewStore(be.Client, be.Prefix), redis: be}
 }
 
-func (b *bundle) send(t testing.TB, bodies ...string) {
+func (b *testBundle) send(t testing.TB, bodies ...string) {
 	t.Helper()
 	for start := 0; start < len(bodies); start += 10 {
 		var entries []types.SendMessageBatchRequestEntry
@@ -111,7 +111,7 @@ func encode(t testing.TB, j messages.Job) string {
 }
 
 // start runs a runner until the test ends (or stop is called) and returns stop.
-func (b *bundle) start(t testing.TB, cfg workers.Config) (stop func()) {
+func (b *testBundle) start(t testing.TB, cfg workers.Config) (stop func()) {
 	t.Helper()
 	cfg.SQS = b.sqs
 	cfg.QueueURL = b.queue
@@ -163,7 +163,7 @@ func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 	}
 }
 
-func (b *bundle) queueDepth(t testing.TB, url string) (visible, inflight int) {
+func (b *testBundle) queueDepth(t testing.TB, url string) (visible, inflight int) {
 	t.Helper()
 	out, err := b.sqs.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{
 		QueueUrl: aws.String(url), AttributeNames: []types.QueueAttributeName{"All"},
@@ -176,7 +176,7 @@ func (b *bundle) queueDepth(t testing.TB, url string) (visible, inflight int) {
 	return visible, inflight
 }
 
-func (b *bundle) drained(t testing.TB) bool {
+func (b *testBundle) drained(t testing.TB) bool {
 	v, f := b.queueDepth(t, b.queue)
 	return v == 0 && f == 0
 }
@@ -406,7 +406,7 @@ func TestPermanentErrorGoesToTheDLQWithItsReason(t *testing.T) {
 	waitFor(t, 5*time.Second, "source queue to drain", func() bool { return b.drained(t) })
 }
 
-func (b *bundle) receiveDLQ(t *testing.T) types.Message {
+func (b *testBundle) receiveDLQ(t *testing.T) types.Message {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
@@ -714,7 +714,7 @@ func TestJobsWaitInTheQueueWhileRedisIsDown(t *testing.T) {
 //	QUARRY_TEST_REDIS_URL=redis://127.0.0.1:6379/0 go test -run '^$' -bench Drain -benchtime 20000x ./workers/
 func BenchmarkDrain(b *testing.B) {
 	payload := messages.NotifyEmail{Recipients: []string{"bench@example.org"}, Template: "noop"}
-	fill := func(bd *bundle, n int) {
+	fill := func(bd *testBundle, n int) {
 		bodies := make([]string, n)
 		for i := range bodies {
 			bodies[i] = encode(b, job(b, messages.TypeNotifyEmail, payload))

@@ -24,6 +24,8 @@ import (
 // extraction test corpus.
 const corpus = "../extract/testdata/libreoffice"
 
+// testBundle is what a sample-site test works with: the site, a recipe
+// for it and a fetcher.
 type testBundle struct {
 	site    *samplesite.Site
 	srv     *httptest.Server

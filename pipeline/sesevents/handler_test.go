@@ -29,7 +29,9 @@ type clock struct{ ns atomic.Int64 }
 func (c *clock) Now() time.Time          { return time.Unix(0, c.ns.Load()).UTC() }
 func (c *clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
 
-type fixture struct {
+// testBundle is what a handler test works with: the handler, the
+// suppression list and effects it writes to, its clock and its logs.
+type testBundle struct {
 	h     *sesevents.Handler
 	list  *suppression.Store
 	clock *clock
@@ -39,26 +41,33 @@ type fixture struct {
 	n     int // SNS message ids handed out
 }
 
-func each(t *testing.T, cfg sesevents.HandlerConfig, test func(t *testing.T, f *fixture)) {
+// setup builds a handler with cfg on backend be, its clock at a fixed
+// time and its logs kept.
+func setup(t *testing.T, be redistest.Backend, cfg sesevents.HandlerConfig) *testBundle {
+	t.Helper()
+	c := &clock{}
+	c.ns.Store(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC).UnixNano())
+	list, err := suppression.New(suppression.Config{Redis: be.Client, Prefix: be.Prefix, Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &bytes.Buffer{}
+	cfg.Suppressions, cfg.Redis, cfg.Prefix, cfg.Now = list, be.Client, be.Prefix, c.Now
+	cfg.Logger = zerolog.New(logs)
+	store := idempotency.NewStore(be.Client, be.Prefix)
+	cfg.Effects = store
+	h, err := sesevents.NewHandler(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testBundle{h: h, list: list, clock: c, logs: logs, store: store, be: be}
+}
+
+// each runs test on a setup of cfg on every Redis backend.
+func each(t *testing.T, cfg sesevents.HandlerConfig, test func(t *testing.T, tb *testBundle)) {
 	for _, be := range redistest.Open(t) {
 		t.Run(be.Name, func(t *testing.T) {
-			c := &clock{}
-			c.ns.Store(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC).UnixNano())
-			list, err := suppression.New(suppression.Config{Redis: be.Client, Prefix: be.Prefix, Now: c.Now})
-			if err != nil {
-				t.Fatal(err)
-			}
-			logs := &bytes.Buffer{}
-			cfg := cfg
-			cfg.Suppressions, cfg.Redis, cfg.Prefix, cfg.Now = list, be.Client, be.Prefix, c.Now
-			cfg.Logger = zerolog.New(logs)
-			store := idempotency.NewStore(be.Client, be.Prefix)
-			cfg.Effects = store
-			h, err := sesevents.NewHandler(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			test(t, &fixture{h: h, list: list, clock: c, logs: logs, store: store, be: be})
+			test(t, setup(t, be, cfg))
 		})
 	}
 }
@@ -131,14 +140,14 @@ func (e ev) body(t *testing.T, snsID string, at time.Time) string {
 
 // handle delivers e as a new SNS message (a fresh SNS MessageId, as when
 // SES publishes the same event twice or through both paths).
-func (f *fixture) handle(t *testing.T, e ev) sesevents.Result {
+func (tb *testBundle) handle(t *testing.T, e ev) sesevents.Result {
 	t.Helper()
-	f.n++
-	b, err := messages.DecodeQueueBody(e.body(t, fmt.Sprintf("sns-%04d", f.n), f.clock.Now()))
+	tb.n++
+	b, err := messages.DecodeQueueBody(e.body(t, fmt.Sprintf("sns-%04d", tb.n), tb.clock.Now()))
 	if err != nil {
 		t.Fatalf("decoding the test event: %v", err)
 	}
-	out, err := f.h.Handle(context.Background(), messages.SESEventJob(b))
+	out, err := tb.h.Handle(context.Background(), messages.SESEventJob(b))
 	if err != nil {
 		t.Fatalf("Handle: %v", err)
 	}
@@ -149,9 +158,9 @@ func (f *fixture) handle(t *testing.T, e ev) sesevents.Result {
 	return res
 }
 
-func (f *fixture) reasons(t *testing.T, addr string) []string {
+func (tb *testBundle) reasons(t *testing.T, addr string) []string {
 	t.Helper()
-	r, err := f.list.Suppressed(context.Background(), addr)
+	r, err := tb.list.Suppressed(context.Background(), addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,29 +176,29 @@ func softBounce(mailID, feedback, addr string) ev {
 }
 
 func TestHardBouncesAndComplaintsSuppressInBothFormats(t *testing.T) {
-	each(t, sesevents.HandlerConfig{}, func(t *testing.T, f *fixture) {
-		f.handle(t, hardBounce("eventType", "m1", "a@example.org"))
-		f.handle(t, hardBounce("notificationType", "m2", "B@Example.org"))
-		f.handle(t, ev{format: "eventType", kind: "Complaint", mailID: "m3", feedback: "fc3", complaint: "abuse", to: []string{"c@example.org"}})
-		f.handle(t, ev{format: "notificationType", kind: "Complaint", mailID: "m4", feedback: "fc4", to: []string{"d@example.org"}})
-		f.handle(t, ev{format: "eventType", kind: "Complaint", mailID: "m5", feedback: "fc5", complaint: "not-spam", to: []string{"e@example.org"}})
-		f.handle(t, ev{format: "eventType", kind: "Bounce", mailID: "m6", feedback: "fb6", bounce: "Undetermined", sub: "Undetermined", status: "5.1.2", to: []string{"f@example.org"}})
+	each(t, sesevents.HandlerConfig{}, func(t *testing.T, tb *testBundle) {
+		tb.handle(t, hardBounce("eventType", "m1", "a@example.org"))
+		tb.handle(t, hardBounce("notificationType", "m2", "B@Example.org"))
+		tb.handle(t, ev{format: "eventType", kind: "Complaint", mailID: "m3", feedback: "fc3", complaint: "abuse", to: []string{"c@example.org"}})
+		tb.handle(t, ev{format: "notificationType", kind: "Complaint", mailID: "m4", feedback: "fc4", to: []string{"d@example.org"}})
+		tb.handle(t, ev{format: "eventType", kind: "Complaint", mailID: "m5", feedback: "fc5", complaint: "not-spam", to: []string{"e@example.org"}})
+		tb.handle(t, ev{format: "eventType", kind: "Bounce", mailID: "m6", feedback: "fb6", bounce: "Undetermined", sub: "Undetermined", status: "5.1.2", to: []string{"f@example.org"}})
 		for addr, want := range map[string][]string{
 			"a@example.org": {"hard_bounce"}, "b@example.org": {"hard_bounce"},
 			"c@example.org": {"complaint"}, "d@example.org": {"complaint"},
 			"e@example.org": nil, "f@example.org": {"hard_bounce"},
 		} {
-			if got := f.reasons(t, addr); !slices.Equal(got, want) {
+			if got := tb.reasons(t, addr); !slices.Equal(got, want) {
 				t.Errorf("%s: reasons %v, want %v", addr, got, want)
 			}
 		}
-		rec, _ := f.list.Get(context.Background(), "a@example.org")
+		rec, _ := tb.list.Get(context.Background(), "a@example.org")
 		e := rec.Entries[0]
 		if e.Source != "ses_event" || e.CreatedBy != "ses-events" || e.Evidence == nil || e.Evidence.FeedbackID != "fb-m1" ||
 			e.Evidence.Status != "5.1.1" || e.Evidence.DiagnosticCode != "smtp; 5.1.1" || e.Evidence.SESMessageID != "m1" || e.Evidence.JobID != "01JOB" {
 			t.Errorf("entry = %+v evidence %+v", e, e.Evidence)
 		}
-		trail, _ := f.list.Audit(context.Background(), "a@example.org", 0)
+		trail, _ := tb.list.Audit(context.Background(), "a@example.org", 0)
 		if len(trail) != 1 || trail[0].Event != "ses:m1/fb-m1" || trail[0].Actor != "ses-events" {
 			t.Errorf("audit = %+v", trail)
 		}
@@ -198,12 +207,12 @@ func TestHardBouncesAndComplaintsSuppressInBothFormats(t *testing.T) {
 
 // snapshot is everything the stage changes, to compare before and after
 // a replay.
-func (f *fixture) snapshot(t *testing.T, addrs []string) string {
+func (tb *testBundle) snapshot(t *testing.T, addrs []string) string {
 	t.Helper()
 	ctx := context.Background()
 	var b strings.Builder
 	for _, a := range addrs {
-		rec, err := f.list.Get(ctx, a)
+		rec, err := tb.list.Get(ctx, a)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -211,9 +220,9 @@ func (f *fixture) snapshot(t *testing.T, addrs []string) string {
 		b.Write(js)
 		b.WriteByte('\n')
 	}
-	trail, _ := f.list.Audit(ctx, "", 0)
+	trail, _ := tb.list.Audit(ctx, "", 0)
 	fmt.Fprintf(&b, "audit entries: %d\n", len(trail))
-	r, err := f.h.Rates(ctx)
+	r, err := tb.h.Rates(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +231,7 @@ func (f *fixture) snapshot(t *testing.T, addrs []string) string {
 }
 
 func TestReplayingEveryEventTwiceChangesNothing(t *testing.T) {
-	each(t, sesevents.HandlerConfig{}, func(t *testing.T, f *fixture) {
+	each(t, sesevents.HandlerConfig{}, func(t *testing.T, tb *testBundle) {
 		events := []ev{
 			{format: "eventType", kind: "Send", mailID: "m1", to: []string{"a@example.org"}},
 			{format: "eventType", kind: "Send", mailID: "m2", to: []string{"b@example.org"}},
@@ -236,19 +245,19 @@ func TestReplayingEveryEventTwiceChangesNothing(t *testing.T) {
 		}
 		addrs := []string{"a@example.org", "b@example.org", "c@example.org", "d@example.org"}
 		for _, e := range events {
-			f.handle(t, e)
+			tb.handle(t, e)
 		}
-		before := f.snapshot(t, addrs)
-		f.clock.Advance(time.Minute)
+		before := tb.snapshot(t, addrs)
+		tb.clock.Advance(time.Minute)
 		for _, e := range events {
-			res := f.handle(t, e)
+			res := tb.handle(t, e)
 			for _, r := range res.Recipients {
 				if r.Outcome != sesevents.OutcomeReplay {
 					t.Errorf("replayed %s %s: outcome %q, want replay", e.kind, e.mailID, r.Outcome)
 				}
 			}
 		}
-		if after := f.snapshot(t, addrs); after != before {
+		if after := tb.snapshot(t, addrs); after != before {
 			t.Fatalf("replaying changed the state:\nbefore:\n%s\nafter:\n%s", before, after)
 		}
 		if !strings.Contains(before, "Sends:3 Bounces:1 Complaints:1 Deliveries:1") {
@@ -258,101 +267,101 @@ func TestReplayingEveryEventTwiceChangesNothing(t *testing.T) {
 }
 
 func TestTransientBouncesSuppressOnlyAtTheThreshold(t *testing.T) {
-	each(t, sesevents.HandlerConfig{}, func(t *testing.T, f *fixture) {
+	each(t, sesevents.HandlerConfig{}, func(t *testing.T, tb *testBundle) {
 		addr := "soft@example.org"
-		f.handle(t, softBounce("m1", "f1a", addr))
-		f.handle(t, softBounce("m1", "f1b", addr)) // a second bounce of the same message counts once
-		f.clock.Advance(24 * time.Hour)
-		f.handle(t, softBounce("m2", "f2", addr))
-		if r := f.reasons(t, addr); len(r) != 0 {
+		tb.handle(t, softBounce("m1", "f1a", addr))
+		tb.handle(t, softBounce("m1", "f1b", addr)) // a second bounce of the same message counts once
+		tb.clock.Advance(24 * time.Hour)
+		tb.handle(t, softBounce("m2", "f2", addr))
+		if r := tb.reasons(t, addr); len(r) != 0 {
 			t.Fatalf("after 2 messages bounced: %v", r)
 		}
-		f.clock.Advance(24 * time.Hour)
-		res := f.handle(t, softBounce("m3", "f3", addr))
-		if got := f.reasons(t, addr); !slices.Equal(got, []string{"soft_bounce"}) || res.Recipients[0].Outcome != sesevents.OutcomeSuppressed {
+		tb.clock.Advance(24 * time.Hour)
+		res := tb.handle(t, softBounce("m3", "f3", addr))
+		if got := tb.reasons(t, addr); !slices.Equal(got, []string{"soft_bounce"}) || res.Recipients[0].Outcome != sesevents.OutcomeSuppressed {
 			t.Fatalf("after the 3rd: reasons %v, result %+v", got, res)
 		}
-		rec, _ := f.list.Get(context.Background(), addr)
-		if e := rec.Entries[0]; e.ExpiresAt.Sub(f.clock.Now()) != 30*24*time.Hour || e.Evidence.Count != 3 {
+		rec, _ := tb.list.Get(context.Background(), addr)
+		if e := rec.Entries[0]; e.ExpiresAt.Sub(tb.clock.Now()) != 30*24*time.Hour || e.Evidence.Count != 3 {
 			t.Errorf("entry = %+v, evidence %+v", e, e.Evidence)
 		}
-		f.clock.Advance(31 * 24 * time.Hour)
-		if r := f.reasons(t, addr); len(r) != 0 {
+		tb.clock.Advance(31 * 24 * time.Hour)
+		if r := tb.reasons(t, addr); len(r) != 0 {
 			t.Errorf("after the soft suppression expired: %v", r)
 		}
 	})
 }
 
 func TestSoftBouncesOutsideTheWindowOrBeforeADeliveryDoNotAddUp(t *testing.T) {
-	each(t, sesevents.HandlerConfig{Policy: sesevents.Policy{SoftThreshold: 2, SoftWindow: 48 * time.Hour}}, func(t *testing.T, f *fixture) {
-		f.handle(t, softBounce("m1", "f1", "x@example.org"))
-		f.clock.Advance(72 * time.Hour) // m1 leaves the window
-		f.handle(t, softBounce("m2", "f2", "x@example.org"))
-		if r := f.reasons(t, "x@example.org"); len(r) != 0 {
+	each(t, sesevents.HandlerConfig{Policy: sesevents.Policy{SoftThreshold: 2, SoftWindow: 48 * time.Hour}}, func(t *testing.T, tb *testBundle) {
+		tb.handle(t, softBounce("m1", "f1", "x@example.org"))
+		tb.clock.Advance(72 * time.Hour) // m1 leaves the window
+		tb.handle(t, softBounce("m2", "f2", "x@example.org"))
+		if r := tb.reasons(t, "x@example.org"); len(r) != 0 {
 			t.Errorf("bounces 3 days apart with a 2-day window: %v", r)
 		}
-		f.handle(t, softBounce("m3", "f3", "y@example.org"))
-		f.handle(t, ev{format: "eventType", kind: "Delivery", mailID: "m4", to: []string{"y@example.org"}})
-		f.handle(t, softBounce("m5", "f5", "y@example.org"))
-		if r := f.reasons(t, "y@example.org"); len(r) != 0 {
+		tb.handle(t, softBounce("m3", "f3", "y@example.org"))
+		tb.handle(t, ev{format: "eventType", kind: "Delivery", mailID: "m4", to: []string{"y@example.org"}})
+		tb.handle(t, softBounce("m5", "f5", "y@example.org"))
+		if r := tb.reasons(t, "y@example.org"); len(r) != 0 {
 			t.Errorf("a delivery between two soft bounces: %v", r)
 		}
-		f.handle(t, softBounce("m6", "f6", "y@example.org"))
-		if r := f.reasons(t, "y@example.org"); !slices.Equal(r, []string{"soft_bounce"}) {
+		tb.handle(t, softBounce("m6", "f6", "y@example.org"))
+		if r := tb.reasons(t, "y@example.org"); !slices.Equal(r, []string{"soft_bounce"}) {
 			t.Errorf("two soft bounces after the delivery: %v", r)
 		}
 	})
 }
 
 func TestAutoRepliesContentBouncesAndLateSoftBouncesChangeNothing(t *testing.T) {
-	each(t, sesevents.HandlerConfig{Policy: sesevents.Policy{SoftThreshold: 1}}, func(t *testing.T, f *fixture) {
-		f.handle(t, ev{format: "eventType", kind: "Delivery", mailID: "m1", to: []string{"ooto@example.org"}})
-		res := f.handle(t, ev{format: "eventType", kind: "Bounce", mailID: "m1", feedback: "f1", bounce: "Transient", sub: "General", status: "4.0.0", to: []string{"ooto@example.org"}})
-		if res.Recipients[0].Outcome != sesevents.OutcomeAutoReply || len(f.reasons(t, "ooto@example.org")) != 0 {
-			t.Errorf("auto-reply: %+v, reasons %v", res, f.reasons(t, "ooto@example.org"))
+	each(t, sesevents.HandlerConfig{Policy: sesevents.Policy{SoftThreshold: 1}}, func(t *testing.T, tb *testBundle) {
+		tb.handle(t, ev{format: "eventType", kind: "Delivery", mailID: "m1", to: []string{"ooto@example.org"}})
+		res := tb.handle(t, ev{format: "eventType", kind: "Bounce", mailID: "m1", feedback: "f1", bounce: "Transient", sub: "General", status: "4.0.0", to: []string{"ooto@example.org"}})
+		if res.Recipients[0].Outcome != sesevents.OutcomeAutoReply || len(tb.reasons(t, "ooto@example.org")) != 0 {
+			t.Errorf("auto-reply: %+v, reasons %v", res, tb.reasons(t, "ooto@example.org"))
 		}
-		res = f.handle(t, ev{format: "eventType", kind: "Bounce", mailID: "m2", feedback: "f2", bounce: "Transient", sub: "MessageTooLarge", status: "5.3.4", to: []string{"big@example.org"}})
-		if res.Recipients[0].Outcome != sesevents.OutcomeContent || len(f.reasons(t, "big@example.org")) != 0 {
+		res = tb.handle(t, ev{format: "eventType", kind: "Bounce", mailID: "m2", feedback: "f2", bounce: "Transient", sub: "MessageTooLarge", status: "5.3.4", to: []string{"big@example.org"}})
+		if res.Recipients[0].Outcome != sesevents.OutcomeContent || len(tb.reasons(t, "big@example.org")) != 0 {
 			t.Errorf("content bounce: %+v", res)
 		}
-		if !strings.Contains(f.logs.String(), "caused by our message") {
-			t.Errorf("no warning for the content bounce: %s", f.logs)
+		if !strings.Contains(tb.logs.String(), "caused by our message") {
+			t.Errorf("no warning for the content bounce: %s", tb.logs)
 		}
-		f.handle(t, hardBounce("eventType", "m3", "gone@example.org"))
-		res = f.handle(t, softBounce("m4", "f4", "gone@example.org"))
-		if r := f.reasons(t, "gone@example.org"); !slices.Equal(r, []string{"hard_bounce"}) || res.Recipients[0].Outcome != sesevents.OutcomeAlready {
+		tb.handle(t, hardBounce("eventType", "m3", "gone@example.org"))
+		res = tb.handle(t, softBounce("m4", "f4", "gone@example.org"))
+		if r := tb.reasons(t, "gone@example.org"); !slices.Equal(r, []string{"hard_bounce"}) || res.Recipients[0].Outcome != sesevents.OutcomeAlready {
 			t.Errorf("soft bounce after a hard one: reasons %v, %+v", r, res)
 		}
 	})
 }
 
 func TestRatesLeaveOutTheSimulatorAndWarnAtHalfTheThreshold(t *testing.T) {
-	each(t, sesevents.HandlerConfig{MinVolume: 50}, func(t *testing.T, f *fixture) {
+	each(t, sesevents.HandlerConfig{MinVolume: 50}, func(t *testing.T, tb *testBundle) {
 		for i := range 100 {
-			f.handle(t, ev{format: "eventType", kind: "Send", mailID: fmt.Sprintf("s%d", i), to: []string{fmt.Sprintf("r%d@example.org", i)}})
+			tb.handle(t, ev{format: "eventType", kind: "Send", mailID: fmt.Sprintf("s%d", i), to: []string{fmt.Sprintf("r%d@example.org", i)}})
 		}
-		f.handle(t, ev{format: "eventType", kind: "Send", mailID: "sim", to: []string{"bounce@simulator.amazonses.com"}})
-		f.handle(t, hardBounce("eventType", "sim", "bounce@simulator.amazonses.com"))
-		if r := f.reasons(t, "bounce@simulator.amazonses.com"); !slices.Equal(r, []string{"hard_bounce"}) {
+		tb.handle(t, ev{format: "eventType", kind: "Send", mailID: "sim", to: []string{"bounce@simulator.amazonses.com"}})
+		tb.handle(t, hardBounce("eventType", "sim", "bounce@simulator.amazonses.com"))
+		if r := tb.reasons(t, "bounce@simulator.amazonses.com"); !slices.Equal(r, []string{"hard_bounce"}) {
 			t.Errorf("simulator bounce did not suppress: %v", r)
 		}
 		for i := range 3 {
-			f.handle(t, hardBounce("eventType", fmt.Sprintf("s%d", i), fmt.Sprintf("r%d@example.org", i)))
+			tb.handle(t, hardBounce("eventType", fmt.Sprintf("s%d", i), fmt.Sprintf("r%d@example.org", i)))
 		}
-		f.clock.Advance(6 * time.Second) // past the gauge refresh interval
-		f.handle(t, ev{format: "eventType", kind: "Delivery", mailID: "s50", to: []string{"r50@example.org"}})
-		r, err := f.h.Rates(context.Background())
+		tb.clock.Advance(6 * time.Second) // past the gauge refresh interval
+		tb.handle(t, ev{format: "eventType", kind: "Delivery", mailID: "s50", to: []string{"r50@example.org"}})
+		r, err := tb.h.Rates(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
 		if r.Sends != 100 || r.Bounces != 3 || r.BounceRate != 0.03 {
 			t.Errorf("rates = %+v, want 3 hard bounces of 100 sends", r)
 		}
-		if !strings.Contains(f.logs.String(), "half of AWS's review threshold") {
-			t.Errorf("no warning at a 3%% bounce rate: %s", f.logs)
+		if !strings.Contains(tb.logs.String(), "half of AWS's review threshold") {
+			t.Errorf("no warning at a 3%% bounce rate: %s", tb.logs)
 		}
-		f.clock.Advance(25 * time.Hour)
-		if r, _ := f.h.Rates(context.Background()); r.Sends != 0 {
+		tb.clock.Advance(25 * time.Hour)
+		if r, _ := tb.h.Rates(context.Background()); r.Sends != 0 {
 			t.Errorf("after the window: %+v", r)
 		}
 	})
@@ -361,9 +370,9 @@ func TestRatesLeaveOutTheSimulatorAndWarnAtHalfTheThreshold(t *testing.T) {
 func TestSuppressionsAreMirroredIntoSES(t *testing.T) {
 	ep := localawstest.Start(t, localaws.Config{})
 	ses := ep.SES()
-	each(t, sesevents.HandlerConfig{Mirror: ses}, func(t *testing.T, f *fixture) {
-		f.handle(t, hardBounce("eventType", "m1", "mirror-bounce@example.org"))
-		f.handle(t, ev{format: "eventType", kind: "Complaint", mailID: "m2", feedback: "fc", to: []string{"mirror-complaint@example.org"}})
+	each(t, sesevents.HandlerConfig{Mirror: ses}, func(t *testing.T, tb *testBundle) {
+		tb.handle(t, hardBounce("eventType", "m1", "mirror-bounce@example.org"))
+		tb.handle(t, ev{format: "eventType", kind: "Complaint", mailID: "m2", feedback: "fc", to: []string{"mirror-complaint@example.org"}})
 		for addr, want := range map[string]string{"mirror-bounce@example.org": "BOUNCE", "mirror-complaint@example.org": "COMPLAINT"} {
 			out, err := ses.GetSuppressedDestination(context.Background(), &sesv2.GetSuppressedDestinationInput{EmailAddress: aws.String(addr)})
 			if err != nil {
@@ -377,9 +386,9 @@ func TestSuppressionsAreMirroredIntoSES(t *testing.T) {
 }
 
 func TestAnEventWithoutMailIDIsPermanent(t *testing.T) {
-	each(t, sesevents.HandlerConfig{}, func(t *testing.T, f *fixture) {
+	each(t, sesevents.HandlerConfig{}, func(t *testing.T, tb *testBundle) {
 		job := messages.Job{ID: "x", Type: messages.TypeSESEvent, Version: messages.CurrentVersion, IdempotencyKey: "ses:x", Payload: json.RawMessage(`{"kind":"Bounce"}`)}
-		_, err := f.h.Handle(context.Background(), job)
+		_, err := tb.h.Handle(context.Background(), job)
 		if !messages.IsPermanent(err) || !strings.Contains(err.Error(), "messageId") {
 			t.Fatalf("err = %v", err)
 		}
@@ -387,15 +396,15 @@ func TestAnEventWithoutMailIDIsPermanent(t *testing.T) {
 }
 
 func TestEventsOfUnknownKindAreAcknowledgedAndCounted(t *testing.T) {
-	each(t, sesevents.HandlerConfig{}, func(t *testing.T, f *fixture) {
-		res := f.handle(t, ev{format: "eventType", kind: "Teleport", mailID: "m1", to: []string{"a@example.org"}})
+	each(t, sesevents.HandlerConfig{}, func(t *testing.T, tb *testBundle) {
+		res := tb.handle(t, ev{format: "eventType", kind: "Teleport", mailID: "m1", to: []string{"a@example.org"}})
 		if len(res.Recipients) != 1 || res.Recipients[0].Outcome != sesevents.OutcomeCounted {
 			t.Fatalf("result = %+v", res)
 		}
-		if !strings.Contains(f.logs.String(), "does not know") {
-			t.Errorf("no log line for the unknown kind: %s", f.logs)
+		if !strings.Contains(tb.logs.String(), "does not know") {
+			t.Errorf("no log line for the unknown kind: %s", tb.logs)
 		}
-		if r := f.reasons(t, "a@example.org"); len(r) != 0 {
+		if r := tb.reasons(t, "a@example.org"); len(r) != 0 {
 			t.Errorf("an unknown event suppressed: %v", r)
 		}
 	})

@@ -16,7 +16,7 @@ import (
 // reads and state saves at once; under -race it checks the locking.
 func TestConcurrentUse(t *testing.T) {
 	const topic = "arn:aws:sns:us-east-1:000000000000:t"
-	h := newHarness(t, Config{StateDir: t.TempDir(), MaxSendRate: 1e6}, newRecorder(topic))
+	h := setup(t, Config{StateDir: t.TempDir(), MaxSendRate: 1e6}, newRecorder(topic))
 	c := testCtx(t)
 	mustCall(t, "setup", func() error {
 		if _, err := h.ses.CreateEmailIdentity(c, &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String("example.com")}); err != nil {

@@ -299,7 +299,7 @@ func (e event) summary() string {
 
 func TestSimulatorEvents(t *testing.T) {
 	const topic = "arn:aws:sns:us-east-1:000000000000:ses-events"
-	h := newHarness(t, Config{}, newRecorder(topic))
+	h := setup(t, Config{}, newRecorder(topic))
 	c := testCtx(t)
 	mustCall(t, "CreateEmailIdentity", func() error {
 		_, err := h.ses.CreateEmailIdentity(c, &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String("example.com")})
@@ -408,7 +408,7 @@ func TestSimulatorEvents(t *testing.T) {
 
 func TestEventDestinationFiltering(t *testing.T) {
 	const bounces, disabled = "arn:aws:sns:us-east-1:000000000000:bounces", "arn:aws:sns:us-east-1:000000000000:off"
-	h := newHarness(t, Config{}, newRecorder(bounces, disabled))
+	h := setup(t, Config{}, newRecorder(bounces, disabled))
 	c := testCtx(t)
 	mustCall(t, "setup", func() error {
 		if _, err := h.ses.CreateEmailIdentity(c, &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String("example.com")}); err != nil {
@@ -451,7 +451,7 @@ func TestEventDestinationFiltering(t *testing.T) {
 func TestPublishFailureDoesNotFailSend(t *testing.T) {
 	const topic = "arn:aws:sns:us-east-1:000000000000:t"
 	rec := newRecorder(topic)
-	h := newHarness(t, Config{}, rec)
+	h := setup(t, Config{}, rec)
 	c := testCtx(t)
 	mustCall(t, "setup", func() error {
 		if _, err := h.ses.CreateEmailIdentity(c, &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String("example.com")}); err != nil {

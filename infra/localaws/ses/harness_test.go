@@ -95,16 +95,16 @@ func (r *recorder) wait(t *testing.T, n int) []published {
 	}
 }
 
-// harness serves one Service over HTTP the way the endpoint does and talks
+// testBundle serves one Service over HTTP the way the endpoint does and talks
 // to it with the real SES v2 client.
-type harness struct {
+type testBundle struct {
 	svc *Service
 	rec *recorder
 	url string
 	ses *sesv2.Client
 }
 
-func newHarness(t *testing.T, cfg Config, rec *recorder) *harness {
+func setup(t *testing.T, cfg Config, rec *recorder) *testBundle {
 	t.Helper()
 	if rec != nil {
 		cfg.Topics = rec
@@ -146,7 +146,7 @@ func newHarness(t *testing.T, cfg Config, rec *recorder) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &harness{svc: svc, rec: rec, url: srv.URL, ses: sesv2.NewFromConfig(awsCfg, func(o *sesv2.Options) { o.Retryer = aws.NopRetryer{} })}
+	return &testBundle{svc: svc, rec: rec, url: srv.URL, ses: sesv2.NewFromConfig(awsCfg, func(o *sesv2.Options) { o.Retryer = aws.NopRetryer{} })}
 }
 
 func testCtx(t *testing.T) context.Context {

@@ -13,7 +13,7 @@ import (
 // TestSandbox covers an account without production access, which only the
 // saved state can set: recipients must be verified or simulator addresses.
 func TestSandbox(t *testing.T) {
-	h := newHarness(t, Config{}, nil)
+	h := setup(t, Config{}, nil)
 	c := testCtx(t)
 	h.svc.mu.Lock()
 	h.svc.account.ProductionAccessEnabled = false

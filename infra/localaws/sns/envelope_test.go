@@ -107,7 +107,7 @@ func TestStringToSign(t *testing.T) {
 }
 
 func TestSignatureVerifies(t *testing.T) {
-	h := newHarness(t, "")
+	h := setup(t, "")
 	n := testNotification()
 	certPEM, err := h.svc.SigningCertificatePEM()
 	if err != nil {

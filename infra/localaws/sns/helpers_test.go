@@ -69,16 +69,16 @@ func (c *clock) advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// harness is a service with a recorder and a clock.
-type harness struct {
+// testBundle is a service with a recorder and a clock.
+type testBundle struct {
 	svc   *Service
 	queue *recorder
 	clock *clock
 }
 
-func newHarness(t testing.TB, stateDir string) *harness {
+func setup(t testing.TB, stateDir string) *testBundle {
 	t.Helper()
-	h := &harness{queue: &recorder{}, clock: &clock{t: time.Date(2025, 6, 1, 12, 0, 0, 456_000_000, time.UTC)}}
+	h := &testBundle{queue: &recorder{}, clock: &clock{t: time.Date(2025, 6, 1, 12, 0, 0, 456_000_000, time.UTC)}}
 	svc, err := New(Config{StateDir: stateDir, Queues: h.queue, Now: h.clock.now})
 	if err != nil {
 		t.Fatalf("New: %v", err)
@@ -89,12 +89,12 @@ func newHarness(t testing.TB, stateDir string) *harness {
 }
 
 // do runs one query action with the given key/value pairs.
-func (h *harness) do(action string, kv ...string) (any, *awsproto.Error) {
+func (h *testBundle) do(action string, kv ...string) (any, *awsproto.Error) {
 	return h.svc.ServeQuery(&awsproto.Call{Ctx: context.Background(), Action: action, Region: "us-east-1", RequestID: "r"}, form(kv...))
 }
 
 // must runs an action that has to succeed.
-func (h *harness) must(t testing.TB, action string, kv ...string) any {
+func (h *testBundle) must(t testing.TB, action string, kv ...string) any {
 	t.Helper()
 	out, e := h.do(action, kv...)
 	if e != nil {
@@ -104,7 +104,7 @@ func (h *harness) must(t testing.TB, action string, kv ...string) any {
 }
 
 // fails runs an action that has to fail with code and message.
-func (h *harness) fails(t testing.TB, code, message, action string, kv ...string) {
+func (h *testBundle) fails(t testing.TB, code, message, action string, kv ...string) {
 	t.Helper()
 	_, e := h.do(action, kv...)
 	if e == nil {
@@ -123,18 +123,18 @@ func form(kv ...string) awsproto.Form {
 	return awsproto.Form{Values: v}
 }
 
-func (h *harness) createTopic(t testing.TB, name string, kv ...string) string {
+func (h *testBundle) createTopic(t testing.TB, name string, kv ...string) string {
 	t.Helper()
 	return h.must(t, "CreateTopic", append([]string{"Name", name}, kv...)...).(*createTopicResult).TopicArn
 }
 
-func (h *harness) subscribe(t testing.TB, topicARN, queue string, kv ...string) string {
+func (h *testBundle) subscribe(t testing.TB, topicARN, queue string, kv ...string) string {
 	t.Helper()
 	out := h.must(t, "Subscribe", append([]string{"TopicArn", topicARN, "Protocol", "sqs", "Endpoint", queueARNOf(queue)}, kv...)...)
 	return out.(*subscribeResult).SubscriptionArn
 }
 
-func (h *harness) publish(t testing.TB, topicARN string, kv ...string) *publishResult {
+func (h *testBundle) publish(t testing.TB, topicARN string, kv ...string) *publishResult {
 	t.Helper()
 	return h.must(t, "Publish", append([]string{"TopicArn", topicARN}, kv...)...).(*publishResult)
 }

@@ -24,7 +24,7 @@ func envelopeOf(t *testing.T, body string) map[string]any {
 }
 
 func TestPublishEnvelopeDelivery(t *testing.T) {
-	h := newHarness(t, "")
+	h := setup(t, "")
 	topic := h.createTopic(t, "jobs")
 	sub := h.subscribe(t, topic, "q1")
 	res := h.publish(t, topic, "Message", `{"jobId":"j-1"}`, "Subject", "new job",
@@ -62,7 +62,7 @@ func TestPublishEnvelopeDelivery(t *testing.T) {
 }
 
 func TestPublishRawDelivery(t *testing.T) {
-	h := newHarness(t, "")
+	h := setup(t, "")
 	topic := h.createTopic(t, "jobs")
 	h.subscribe(t, topic, "raw", "Attributes.entry.1.key", "RawMessageDelivery", "Attributes.entry.1.value", "true")
 	h.publish(t, topic, "Message", "hello <world>", "Subject", "ignored in raw",
@@ -86,7 +86,7 @@ func TestPublishRawDelivery(t *testing.T) {
 }
 
 func TestPublishMessageStructure(t *testing.T) {
-	h := newHarness(t, "")
+	h := setup(t, "")
 	topic := h.createTopic(t, "jobs")
 	h.subscribe(t, topic, "raw", "Attributes.entry.1.key", "RawMessageDelivery", "Attributes.entry.1.value", "true")
 	h.publish(t, topic, "MessageStructure", "json", "Message", `{"default":"for all","sqs":"for queues","email":"x"}`)
@@ -106,7 +106,7 @@ func TestPublishMessageStructure(t *testing.T) {
 }
 
 func TestPublishValidation(t *testing.T) {
-	h := newHarness(t, "")
+	h := setup(t, "")
 	topic := h.createTopic(t, "jobs")
 	attr := func(name, typ, field, value string) []string {
 		return []string{"TopicArn", topic, "Message", "m",
@@ -164,7 +164,7 @@ func TestPublishValidation(t *testing.T) {
 }
 
 func TestPublishFilters(t *testing.T) {
-	h := newHarness(t, "")
+	h := setup(t, "")
 	topic := h.createTopic(t, "jobs")
 	policy := func(p string) []string {
 		return []string{"Attributes.entry.1.key", "FilterPolicy", "Attributes.entry.1.value", p, "Attributes.entry.2.key", "RawMessageDelivery", "Attributes.entry.2.value", "true"}
@@ -196,7 +196,7 @@ func TestPublishFilters(t *testing.T) {
 }
 
 func TestPublishWithoutSubscribers(t *testing.T) {
-	h := newHarness(t, "")
+	h := setup(t, "")
 	topic := h.createTopic(t, "empty")
 	if res := h.publish(t, topic, "Message", "into the void"); res.MessageId == "" {
 		t.Fatal("no MessageId")
@@ -209,7 +209,7 @@ func TestPublishWithoutSubscribers(t *testing.T) {
 }
 
 func TestPublishDeliveryFailure(t *testing.T) {
-	h := newHarness(t, "")
+	h := setup(t, "")
 	topic := h.createTopic(t, "jobs")
 	gone := h.subscribe(t, topic, "gone", "Attributes.entry.1.key", "RedrivePolicy", "Attributes.entry.1.value", `{"deadLetterTargetArn":"`+queueARNOf("dlq")+`"}`)
 	h.subscribe(t, topic, "gone-too")
@@ -256,7 +256,7 @@ func TestPublishDeliveryFailure(t *testing.T) {
 }
 
 func TestPublishStandardTopicGroupID(t *testing.T) {
-	h := newHarness(t, "")
+	h := setup(t, "")
 	topic := h.createTopic(t, "jobs")
 	h.subscribe(t, topic, "fair")
 	h.publish(t, topic, "Message", "m", "MessageGroupId", "tenant-1")
@@ -266,7 +266,7 @@ func TestPublishStandardTopicGroupID(t *testing.T) {
 }
 
 func TestPublishFIFO(t *testing.T) {
-	h := newHarness(t, "")
+	h := setup(t, "")
 	topic := h.createTopic(t, "jobs.fifo", "Attributes.entry.1.key", "FifoTopic", "Attributes.entry.1.value", "true")
 	h.subscribe(t, topic, "jobs.fifo")
 	h.subscribe(t, topic, "standard", "Attributes.entry.1.key", "RawMessageDelivery", "Attributes.entry.1.value", "true")
@@ -337,7 +337,7 @@ func TestPublishFIFO(t *testing.T) {
 }
 
 func TestPublishBatch(t *testing.T) {
-	h := newHarness(t, "")
+	h := setup(t, "")
 	topic := h.createTopic(t, "jobs")
 	h.subscribe(t, topic, "q", "Attributes.entry.1.key", "RawMessageDelivery", "Attributes.entry.1.value", "true")
 	entry := func(n int, id, msg string, extra ...string) []string {
@@ -406,7 +406,7 @@ func TestPublishBatch(t *testing.T) {
 }
 
 func TestPublishToTopic(t *testing.T) {
-	h := newHarness(t, "")
+	h := setup(t, "")
 	topic := h.createTopic(t, "ses-events")
 	h.subscribe(t, topic, "events")
 	if !h.svc.TopicExists(topic) || h.svc.TopicExists(topicARNOf("nope")) || h.svc.TopicExists("garbage") {
@@ -437,7 +437,7 @@ func TestPublishToTopic(t *testing.T) {
 }
 
 func TestPublishSurvivesCancelledContext(t *testing.T) {
-	h := newHarness(t, "")
+	h := setup(t, "")
 	topic := h.createTopic(t, "jobs")
 	h.subscribe(t, topic, "q")
 	ctx, cancel := context.WithCancel(context.Background())

@@ -9,7 +9,7 @@ import (
 )
 
 func TestUnknownAction(t *testing.T) {
-	h := newHarness(t, "")
+	h := setup(t, "")
 	for _, action := range []string{"CreatePlatformApplication", "SendMessage", "", "Publish "} {
 		_, e := h.do(action)
 		if e == nil || e.Code != "InvalidAction" || e.Status != 400 {
@@ -89,7 +89,7 @@ func TestResultXML(t *testing.T) {
 // TestServeQueryNeverReturnsTypedNil guards the XML writer against a
 // non-nil interface holding a nil pointer when an operation fails.
 func TestServeQueryNeverReturnsTypedNil(t *testing.T) {
-	h := newHarness(t, "")
+	h := setup(t, "")
 	for action := range h.svc.ops {
 		out, e := h.do(action, "TopicArn", "bad", "SubscriptionArn", "bad", "ResourceArn", "bad")
 		if e != nil && out != nil {

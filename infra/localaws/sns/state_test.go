@@ -10,7 +10,7 @@ import (
 
 func TestStateRoundTrip(t *testing.T) {
 	dir := t.TempDir()
-	h := newHarness(t, dir)
+	h := setup(t, dir)
 	std := h.createTopic(t, "jobs", "Attributes.entry.1.key", "DisplayName", "Attributes.entry.1.value", "Jobs",
 		"Tags.member.1.Key", "team", "Tags.member.1.Value", "quarry")
 	fifo := h.createTopic(t, "jobs.fifo", "Attributes.entry.1.key", "FifoTopic", "Attributes.entry.1.value", "true")
@@ -50,7 +50,7 @@ func TestStateRoundTrip(t *testing.T) {
 		t.Fatalf("state dir holds %v, want only %s", entries, stateFile)
 	}
 
-	h2 := newHarness(t, dir) // its clock shows the same time as h's
+	h2 := setup(t, dir) // its clock shows the same time as h's
 	for _, action := range []string{"ListTopics", "ListSubscriptions"} {
 		a, b := h.must(t, action), h2.must(t, action)
 		if !reflect.DeepEqual(a, b) {
@@ -139,7 +139,7 @@ func TestStateLoadErrors(t *testing.T) {
 }
 
 func TestSaveStateWithoutDirIsNoop(t *testing.T) {
-	h := newHarness(t, "")
+	h := setup(t, "")
 	h.createTopic(t, "jobs")
 	if err := h.svc.SaveState(); err != nil {
 		t.Fatal(err)
@@ -148,7 +148,7 @@ func TestSaveStateWithoutDirIsNoop(t *testing.T) {
 
 func TestSaveStateFailureKeepsDirty(t *testing.T) {
 	dir := t.TempDir()
-	h := newHarness(t, filepath.Join(dir, "state"))
+	h := setup(t, filepath.Join(dir, "state"))
 	h.createTopic(t, "jobs")
 	// A file where the state directory should be makes the write fail.
 	if err := os.WriteFile(filepath.Join(dir, "state"), nil, 0o644); err != nil {

@@ -7,7 +7,7 @@ import (
 )
 
 func TestSubscribe(t *testing.T) {
-	h := newHarness(t, "")
+	h := setup(t, "")
 	topic := h.createTopic(t, "jobs")
 	sub := h.subscribe(t, topic, "q1", "ReturnSubscriptionArn", "true")
 	if !strings.HasPrefix(sub, topic+":") || len(sub) != len(topic)+1+36 {
@@ -89,7 +89,7 @@ func TestSubscribe(t *testing.T) {
 }
 
 func TestSubscriptionAttributes(t *testing.T) {
-	h := newHarness(t, "")
+	h := setup(t, "")
 	topic := h.createTopic(t, "jobs")
 	sub := h.subscribe(t, topic, "q1")
 	got := h.must(t, "GetSubscriptionAttributes", "SubscriptionArn", sub).(*attributesResult).Attributes
@@ -159,7 +159,7 @@ func TestSubscriptionAttributes(t *testing.T) {
 }
 
 func TestUnsubscribeAndCounts(t *testing.T) {
-	h := newHarness(t, "")
+	h := setup(t, "")
 	topic := h.createTopic(t, "jobs")
 	a := h.subscribe(t, topic, "q1")
 	h.subscribe(t, topic, "q2")
@@ -175,7 +175,7 @@ func TestUnsubscribeAndCounts(t *testing.T) {
 }
 
 func TestListSubscriptions(t *testing.T) {
-	h := newHarness(t, "")
+	h := setup(t, "")
 	a, b := h.createTopic(t, "a"), h.createTopic(t, "b")
 	for i := range 120 {
 		h.subscribe(t, a, fmt.Sprintf("qa%d", i))
@@ -217,7 +217,7 @@ func TestListSubscriptions(t *testing.T) {
 }
 
 func TestFilterPolicyLimitPerTopic(t *testing.T) {
-	h := newHarness(t, "")
+	h := setup(t, "")
 	topic := h.createTopic(t, "jobs")
 	policy := []string{"Attributes.entry.1.key", "FilterPolicy", "Attributes.entry.1.value", `{"a":["b"]}`}
 	for i := range maxFilterPoliciesPerTopic {

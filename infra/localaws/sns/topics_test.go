@@ -7,7 +7,7 @@ import (
 )
 
 func TestCreateTopic(t *testing.T) {
-	h := newHarness(t, "")
+	h := setup(t, "")
 	arn := h.createTopic(t, "jobs")
 	if arn != topicARNOf("jobs") {
 		t.Fatalf("TopicArn = %q", arn)
@@ -54,7 +54,7 @@ func TestCreateTopic(t *testing.T) {
 }
 
 func TestTopicAttributes(t *testing.T) {
-	h := newHarness(t, "")
+	h := setup(t, "")
 	arn := h.createTopic(t, "jobs")
 	got := h.must(t, "GetTopicAttributes", "TopicArn", arn).(*attributesResult).Attributes
 	want := map[string]string{
@@ -116,7 +116,7 @@ func TestTopicAttributes(t *testing.T) {
 }
 
 func TestDeleteTopic(t *testing.T) {
-	h := newHarness(t, "")
+	h := setup(t, "")
 	arn := h.createTopic(t, "jobs")
 	sub := h.subscribe(t, arn, "q1")
 	h.must(t, "DeleteTopic", "TopicArn", arn)
@@ -136,7 +136,7 @@ func TestDeleteTopic(t *testing.T) {
 }
 
 func TestListTopicsPages(t *testing.T) {
-	h := newHarness(t, "")
+	h := setup(t, "")
 	for i := range 250 {
 		h.createTopic(t, fmt.Sprintf("t%03d", i))
 	}
@@ -171,14 +171,14 @@ func TestListTopicsPages(t *testing.T) {
 		t.Fatalf("%d pages, %d topics (%s .. %s)", pages, len(all), all[0], all[len(all)-1])
 	}
 	h.fails(t, codeInvalidParameter, "Invalid parameter: NextToken", "ListTopics", "NextToken", "%%%")
-	empty := newHarness(t, "").must(t, "ListTopics").(*listTopicsResult)
+	empty := setup(t, "").must(t, "ListTopics").(*listTopicsResult)
 	if empty.Topics.Members != nil || empty.NextToken != "" {
 		t.Fatalf("empty ListTopics = %+v", empty)
 	}
 }
 
 func TestTags(t *testing.T) {
-	h := newHarness(t, "")
+	h := setup(t, "")
 	arn := h.createTopic(t, "jobs", "Tags.member.1.Key", "team", "Tags.member.1.Value", "quarry")
 	h.must(t, "TagResource", "ResourceArn", arn, "Tags.member.1.Key", "env", "Tags.member.1.Value", "dev", "Tags.member.2.Key", "team", "Tags.member.2.Value", "q2")
 	got := h.must(t, "ListTagsForResource", "ResourceArn", arn).(*listTagsResult).Tags.Members
