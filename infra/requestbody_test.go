@@ -32,6 +32,7 @@ func smithyBody(t *testing.T, payload string) io.ReadCloser {
 // plainRequestBodies the same copy ends cleanly. If the first half fails,
 // the SDK has changed and plainRequestBodies may no longer be needed.
 func TestClosedRequestBodyEndsCleanly(t *testing.T) {
+	t.Parallel()
 	body := smithyBody(t, `{"QueueUrl":"q"}`)
 	if _, ok := body.(io.WriterTo); !ok {
 		t.Skip("the SDK's request body no longer has WriteTo")
@@ -66,6 +67,7 @@ func (f doFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
 
 // Bodies still arrive whole through a real transport.
 func TestPlainRequestBodiesSendTheBody(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		_, _ = w.Write(b)

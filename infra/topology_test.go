@@ -19,12 +19,14 @@ import (
 )
 
 func TestDefaultTopologyIsValid(t *testing.T) {
+	t.Parallel()
 	if err := infra.DefaultTopology().Validate(); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestValidateNamesTheFault(t *testing.T) {
+	t.Parallel()
 	for name, tc := range map[string]struct {
 		mutate func(*infra.Topology)
 		want   string
@@ -47,6 +49,7 @@ func TestValidateNamesTheFault(t *testing.T) {
 }
 
 func TestApplyIsIdempotentAndRoutesByJobType(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	ep := localawstest.Start(t, localaws.Config{})
 	clients := infra.NewClients(ep.Config)
@@ -116,6 +119,7 @@ func TestApplyIsIdempotentAndRoutesByJobType(t *testing.T) {
 }
 
 func TestJobsNoStageTakesLandInTheUnroutableQueue(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	ep := localawstest.Start(t, localaws.Config{})
 	clients := infra.NewClients(ep.Config)
@@ -167,6 +171,7 @@ func TestJobsNoStageTakesLandInTheUnroutableQueue(t *testing.T) {
 }
 
 func TestUnroutableFilterTakesWhatNoStageDoes(t *testing.T) {
+	t.Parallel()
 	top := infra.DefaultTopology()
 	q, _ := top.Queue(infra.RoleUnroutable)
 	want := `{"job_type":[{"anything-but":["extract.tables","fetch.document","notify.email"]},{"exists":false}]}`

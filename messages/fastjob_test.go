@@ -67,6 +67,7 @@ var fastPathCases = []string{
 // take the fast path (so the benchmark below measures it) and the others
 // the general one.
 func TestFastPathCases(t *testing.T) {
+	t.Parallel()
 	for _, s := range fastPathCases {
 		checkFastPath(t, []byte(s))
 	}

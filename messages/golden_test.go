@@ -20,6 +20,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/qu
 // sample's .golden file. Run with -update to rewrite the goldens, then
 // review the diff like code.
 func TestDecodeQueueBodyGolden(t *testing.T) {
+	t.Parallel()
 	inputs := sampleBodies(t)
 	if len(inputs) < 40 {
 		t.Fatalf("found %d samples in testdata/queue, want at least 40", len(inputs))

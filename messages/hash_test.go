@@ -9,6 +9,7 @@ import (
 )
 
 func TestPayloadHash(t *testing.T) {
+	t.Parallel()
 	a := messages.Job{Type: messages.TypeNotifyEmail, Payload: json.RawMessage(`{"recipients":["a@example.org"],"template":"t"}`)}
 	spaced := a
 	spaced.Payload = json.RawMessage("{ \"recipients\" : [ \"a@example.org\" ],\n \"template\" : \"t\" }")

@@ -8,6 +8,7 @@ import (
 )
 
 func TestChildID(t *testing.T) {
+	t.Parallel()
 	const parent = "01JWN2Q8R5XG7YV3KZ4T6M9ABC"
 	a, err := messages.ChildID(parent, messages.TypeExtractTables)
 	if err != nil {

@@ -30,6 +30,7 @@ func mustJob(t *testing.T, typ string, payload any, opts ...messages.JobOption) 
 }
 
 func TestNewJobDefaults(t *testing.T) {
+	t.Parallel()
 	j := mustJob(t, messages.TypeNotifyEmail, notify, messages.WithTime(t0))
 	if !messages.ValidID(j.ID) {
 		t.Errorf("id %q is not a ULID", j.ID)
@@ -58,6 +59,7 @@ func TestNewJobDefaults(t *testing.T) {
 }
 
 func TestNewJobRefusesInvalidJobs(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		typ     string
@@ -86,6 +88,7 @@ func TestNewJobRefusesInvalidJobs(t *testing.T) {
 }
 
 func TestChild(t *testing.T) {
+	t.Parallel()
 	root := mustJob(t, messages.TypeFetchDocument, fetch, messages.WithTime(t0))
 	payload := messages.ExtractTables{PDFKey: "jobs/" + root.ID + "/document.pdf", Pages: "1-3"}
 	c1, err := messages.Child(root, messages.TypeExtractTables, payload)
@@ -134,6 +137,7 @@ func TestChild(t *testing.T) {
 }
 
 func TestValidateNamesTheField(t *testing.T) {
+	t.Parallel()
 	good := mustJob(t, messages.TypeNotifyEmail, notify, messages.WithTime(t0))
 	for _, tc := range []struct {
 		name   string
@@ -172,6 +176,7 @@ func TestValidateNamesTheField(t *testing.T) {
 }
 
 func TestDecodeJobRoundTrip(t *testing.T) {
+	t.Parallel()
 	j := mustJob(t, messages.TypeFetchDocument, fetch, messages.WithIdempotencyKey("import/17"))
 	b, err := j.Encode()
 	if err != nil {
@@ -200,6 +205,7 @@ func TestDecodeJobRoundTrip(t *testing.T) {
 }
 
 func TestDecodeJobRefusesOversizedInput(t *testing.T) {
+	t.Parallel()
 	big := `{"pad":"` + strings.Repeat("x", messages.MaxJobSize) + `"}`
 	_, err := messages.DecodeJob([]byte(big))
 	if err == nil || !strings.Contains(err.Error(), "over the 262144-byte limit") {
@@ -208,6 +214,7 @@ func TestDecodeJobRefusesOversizedInput(t *testing.T) {
 }
 
 func TestDecodeDelivery(t *testing.T) {
+	t.Parallel()
 	j := mustJob(t, messages.TypeNotifyEmail, notify)
 	b, _ := j.Encode()
 	got, err := messages.DecodeDelivery(string(b))

@@ -10,6 +10,7 @@ import (
 )
 
 func TestOutcomes(t *testing.T) {
+	t.Parallel()
 	base := errors.New("smtp said no")
 	for _, tc := range []struct {
 		name      string

@@ -11,6 +11,7 @@ import (
 )
 
 func TestPayloadValidation(t *testing.T) {
+	t.Parallel()
 	many := make([]string, 51)
 	for i := range many {
 		many[i] = fmt.Sprintf("r%d@example.org", i)
@@ -66,6 +67,7 @@ func TestPayloadValidation(t *testing.T) {
 }
 
 func TestParsePages(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in      string
 		want    []messages.PageRange

@@ -58,6 +58,7 @@ var topLevelCases = []string{
 }
 
 func TestTopLevelAgreesWithAFullDecode(t *testing.T) {
+	t.Parallel()
 	for _, c := range topLevelCases {
 		checkTopLevel(t, []byte(c))
 	}
@@ -98,6 +99,7 @@ var canonicalCases = []string{
 }
 
 func TestIsCanonicalAgreesWithCanonicalJSON(t *testing.T) {
+	t.Parallel()
 	for _, c := range canonicalCases {
 		checkIsCanonical(t, []byte(c))
 	}

@@ -15,6 +15,7 @@ import (
 // oklog/ulid, the reference implementation: the ids parse there, strictly,
 // with the same timestamp.
 func TestNewIDMatchesReference(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2025, 6, 1, 12, 0, 0, 123_000_000, time.UTC)
 	for range 1000 {
 		id, err := messages.NewID(now)
@@ -40,6 +41,7 @@ func TestNewIDMatchesReference(t *testing.T) {
 // TestValidIDAgreesWithReference parses reference-made ids and checks the
 // edge values.
 func TestValidIDAgreesWithReference(t *testing.T) {
+	t.Parallel()
 	for range 1000 {
 		ref := ulid.MustNew(ulid.Now(), rand.Reader)
 		if !messages.ValidID(ref.String()) {
@@ -79,6 +81,7 @@ func TestValidIDAgreesWithReference(t *testing.T) {
 }
 
 func TestIDGeneratorIsStrictlyMonotonic(t *testing.T) {
+	t.Parallel()
 	clock := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	g := messages.NewIDGenerator(func() time.Time { return clock }, nil)
 	prev := ""
@@ -106,6 +109,7 @@ func TestIDGeneratorIsStrictlyMonotonic(t *testing.T) {
 }
 
 func TestIDGeneratorOverflowIsAnError(t *testing.T) {
+	t.Parallel()
 	clock := time.UnixMilli(1_700_000_000_000)
 	g := messages.NewIDGenerator(func() time.Time { return clock }, bytes.NewReader(bytes.Repeat([]byte{0xff}, 10)))
 	if _, err := g.New(); err != nil {
@@ -117,6 +121,7 @@ func TestIDGeneratorOverflowIsAnError(t *testing.T) {
 }
 
 func TestNewIDRejectsTimesOutsideTheRange(t *testing.T) {
+	t.Parallel()
 	if _, err := messages.NewID(time.UnixMilli(-1)); err == nil {
 		t.Error("NewID before 1970 succeeded")
 	}

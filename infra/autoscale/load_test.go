@@ -6,6 +6,7 @@ import (
 )
 
 func TestParseLoad(t *testing.T) {
+	t.Parallel()
 	l, err := ParseLoad(strings.NewReader("# a morning\n0 +100\n1 2.5 # then a trickle\n3 0\n"))
 	if err != nil {
 		t.Fatal(err)

@@ -28,6 +28,7 @@ func burst(n int) Arrivals {
 // the minimum, 1. Billed: one task for 1140 s and nine for 1140-180 = 960 s
 // each = 9780 task-seconds.
 func TestBurstHandChecked(t *testing.T) {
+	t.Parallel()
 	res, err := Simulate(Config{
 		Arrivals: burst(1200), ArrivalsUntil: 1, ProcessingMs: 1000, Concurrency: 1,
 		MinTasks: 1, MaxTasks: 10, TargetBacklogPerTask: 100, StartupSeconds: 60,
@@ -71,6 +72,7 @@ func TestBurstHandChecked(t *testing.T) {
 // ready at 90 s, which drains 50 one-second jobs by 140 s. Fifteen
 // datapoints below target (120 s … 960 s) scale it back to zero at 960 s.
 func TestFromZeroHandChecked(t *testing.T) {
+	t.Parallel()
 	res, err := Simulate(Config{
 		Arrivals: burst(50), ArrivalsUntil: 1, ProcessingMs: 1000,
 		MinTasks: 0, MaxTasks: 5, TargetBacklogPerTask: 100, StartupSeconds: 30,
@@ -96,6 +98,7 @@ func TestFromZeroHandChecked(t *testing.T) {
 // TestSteadyRateHoldsTasks: 10 jobs/s of 2 s jobs with 20 at once per task
 // is exactly one task's throughput; with a minimum of 2 nothing waits.
 func TestSteadyRateHoldsTasks(t *testing.T) {
+	t.Parallel()
 	res, err := Simulate(Config{
 		Arrivals: func(int) float64 { return 10 }, ArrivalsUntil: 3600, Minutes: 60, ProcessingMs: 2000, Concurrency: 20,
 		MinTasks: 2, MaxTasks: 4, TargetBacklogPerTask: 600, StartupSeconds: 60,
@@ -114,6 +117,7 @@ func TestSteadyRateHoldsTasks(t *testing.T) {
 }
 
 func TestConfigErrors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		c    Config
 		want string

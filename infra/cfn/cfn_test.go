@@ -42,6 +42,7 @@ func render(t *testing.T, top infra.Topology, envName string) map[string][]byte 
 // TestRenderGolden renders every built-in environment, checks the result
 // and compares it with the reviewed templates in testdata/<env>/.
 func TestRenderGolden(t *testing.T) {
+	t.Parallel()
 	for _, envName := range cfn.EnvironmentNames() {
 		t.Run(envName, func(t *testing.T) {
 			files := render(t, infra.DefaultTopology(), envName)
@@ -98,6 +99,7 @@ func resource(res map[string]any, id string) map[string]any {
 // TestCheckCatchesBrokenTemplates breaks a good template one way at a time
 // and expects the check to name the resource and what is wrong.
 func TestCheckCatchesBrokenTemplates(t *testing.T) {
+	t.Parallel()
 	good := render(t, infra.DefaultTopology(), "production")
 	cases := []struct {
 		name, stack string
@@ -202,6 +204,7 @@ func joinProblems(ps []cfn.Problem) string {
 }
 
 func TestCheckRejectsNonJSON(t *testing.T) {
+	t.Parallel()
 	if _, err := cfn.Check(map[string][]byte{"x.json": []byte("Resources: {}")}); err == nil || !strings.Contains(err.Error(), "x.json") {
 		t.Fatalf("Check of YAML: err = %v, want one naming x.json", err)
 	}
@@ -210,6 +213,7 @@ func TestCheckRejectsNonJSON(t *testing.T) {
 // TestRenderEveryQueue: a queue of a role the binary does not run still gets
 // its queue, DLQ, subscription and alarms, and no service.
 func TestRenderEveryQueue(t *testing.T) {
+	t.Parallel()
 	top := infra.DefaultTopology()
 	extra := top.Queues[0]
 	extra.Role, extra.Name, extra.JobTypes = "archive", "quarry-archive", []string{"archive.document"}
@@ -241,6 +245,7 @@ func TestRenderEveryQueue(t *testing.T) {
 // TestRenderRefusesSoftStopOverFargate: a soft-stop that cannot fit in
 // Fargate's 120 s with the give-back time is refused, naming the role.
 func TestRenderRefusesSoftStopOverFargate(t *testing.T) {
+	t.Parallel()
 	env, _ := cfn.LookupEnvironment("production")
 	s := env.Roles["extract"]
 	s.SoftStop = 115 * time.Second
@@ -254,6 +259,7 @@ func TestRenderRefusesSoftStopOverFargate(t *testing.T) {
 // TestStopTimeoutRendered: each task's stopTimeout is its role's soft-stop
 // plus the give-back time.
 func TestStopTimeoutRendered(t *testing.T) {
+	t.Parallel()
 	for env, want := range map[string]map[string]float64{
 		"default":    {"Fetch": 30, "Extract": 30, "Notify": 30, "SesEvents": 30},
 		"production": {"Fetch": 70, "Extract": 110, "Notify": 30, "SesEvents": 30},
@@ -287,6 +293,7 @@ func toStrings(v any) []string {
 // TestTaskPoliciesFollowTheStages: each role's task role allows what its
 // stage calls and nothing more.
 func TestTaskPoliciesFollowTheStages(t *testing.T) {
+	t.Parallel()
 	files := render(t, infra.DefaultTopology(), "default")
 	var wk struct{ Resources map[string]map[string]any }
 	if err := json.Unmarshal(files["workers.json"], &wk); err != nil {

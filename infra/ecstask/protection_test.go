@@ -84,6 +84,7 @@ func startAgent(t *testing.T) (*fakeAgent, *Agent) {
 }
 
 func TestAgentCalls(t *testing.T) {
+	t.Parallel()
 	fa, agent := startAgent(t)
 	ctx := context.Background()
 	if err := agent.SetProtection(ctx, true, 90*time.Second); err != nil {
@@ -116,6 +117,7 @@ func TestAgentCalls(t *testing.T) {
 // protect when jobs arrive, renew at half the expiry, clear after the idle
 // time, retry after an agent failure.
 func TestKeeperFollowsInFlight(t *testing.T) {
+	t.Parallel()
 	fa, agent := startAgent(t)
 	var inFlight atomic.Int64
 	k := &Keeper{Agent: agent, InFlight: func() int { return int(inFlight.Load()) }, Expiry: 60 * time.Minute, IdleFor: 20 * time.Second}
@@ -161,6 +163,7 @@ func TestKeeperFollowsInFlight(t *testing.T) {
 // TestKeeperRunClearsAtExit: Run protects while a job is in flight and
 // clears the protection when its context ends.
 func TestKeeperRunClearsAtExit(t *testing.T) {
+	t.Parallel()
 	fa, agent := startAgent(t)
 	fa.seen = make(chan string, 16)
 	var inFlight atomic.Int64

@@ -7,6 +7,7 @@ import (
 )
 
 func TestStopTimeout(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		soft    time.Duration
 		fargate bool

@@ -18,6 +18,7 @@ import (
 // workers.NewMetrics) become one EMF line per queue with deltas since the
 // last line.
 func TestEmitFromRuntimeMetrics(t *testing.T) {
+	t.Parallel()
 	reg := prometheus.NewRegistry()
 	workers.NewMetrics(reg)
 	// The runtime's vectors, found by name, fed as a runner would.

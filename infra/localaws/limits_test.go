@@ -24,6 +24,7 @@ import (
 )
 
 func TestSlowBodiesAreDroppedAfterTheIdleTimeout(t *testing.T) {
+	t.Parallel()
 	ep := localawstest.Start(t, localaws.Config{Limits: localaws.Limits{BodyIdleTimeout: 200 * time.Millisecond}})
 	conn, err := net.Dial("tcp", strings.TrimPrefix(ep.URL, "http://"))
 	if err != nil {
@@ -51,6 +52,7 @@ func TestSlowBodiesAreDroppedAfterTheIdleTimeout(t *testing.T) {
 }
 
 func TestRequestBodiesHeldAtOnceStayWithinTheLimit(t *testing.T) {
+	t.Parallel()
 	const limit = 4 << 20
 	ep := localawstest.Start(t, localaws.Config{Limits: localaws.Limits{MaxInFlight: limit, MaxBody: 2 << 20}})
 	c := ep.SQS()
@@ -101,6 +103,7 @@ func (zeros) Read(p []byte) (int, error) {
 }
 
 func TestS3ObjectsOverTheLimitAreRefused(t *testing.T) {
+	t.Parallel()
 	ep := localawstest.Start(t, localaws.Config{Limits: localaws.Limits{MaxObject: 1 << 20}})
 	c := ep.S3()
 	ctx := context.Background()
@@ -118,6 +121,7 @@ func TestS3ObjectsOverTheLimitAreRefused(t *testing.T) {
 }
 
 func TestSQSRefusesCharactersOutsideItsSetInJSON(t *testing.T) {
+	t.Parallel()
 	ep := localawstest.Start(t, localaws.Config{})
 	ctx := context.Background()
 	q, err := ep.SQS().CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("chars")})
@@ -161,6 +165,7 @@ func TestSQSRefusesCharactersOutsideItsSetInJSON(t *testing.T) {
 }
 
 func TestUnknownTargetGetsAnAWSStyleError(t *testing.T) {
+	t.Parallel()
 	ep := localawstest.Start(t, localaws.Config{})
 	req, _ := http.NewRequest(http.MethodPost, ep.URL+"/", strings.NewReader(`{}`))
 	req.Header.Set("X-Amz-Target", "DynamoDB_20120810.ListTables")
@@ -183,6 +188,7 @@ func TestUnknownTargetGetsAnAWSStyleError(t *testing.T) {
 }
 
 func TestALongPollOutlastsTheBodyIdleTimeout(t *testing.T) {
+	t.Parallel()
 	ep := localawstest.Start(t, localaws.Config{Limits: localaws.Limits{BodyIdleTimeout: 100 * time.Millisecond}})
 	c := ep.SQS()
 	ctx := context.Background()

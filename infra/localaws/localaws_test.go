@@ -19,6 +19,7 @@ import (
 )
 
 func TestS3RoundTrip(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	ep := localawstest.Start(t, localaws.Config{})
 	c := ep.S3()
@@ -53,6 +54,7 @@ func TestS3RoundTrip(t *testing.T) {
 }
 
 func TestCallCountersOverHTTP(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	ep := localawstest.Start(t, localaws.Config{})
 	c := ep.S3()
@@ -81,6 +83,7 @@ func TestCallCountersOverHTTP(t *testing.T) {
 }
 
 func TestFaultInjectionThrottlesEveryCallAtRateOne(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	ep := localawstest.Start(t, localaws.Config{Faults: localaws.Faults{ErrorRates: map[string]float64{"s3.ListBuckets": 1}}})
 	c := s3.NewFromConfig(ep.Config, func(o *s3.Options) { o.UsePathStyle = true; o.RetryMaxAttempts = 1 })
@@ -96,6 +99,7 @@ func TestFaultInjectionThrottlesEveryCallAtRateOne(t *testing.T) {
 }
 
 func TestParseRates(t *testing.T) {
+	t.Parallel()
 	m, err := localaws.ParseRates("ReceiveMessage=0.1, sqs.SendMessage=1")
 	if err != nil || m["ReceiveMessage"] != 0.1 || m["sqs.SendMessage"] != 1 {
 		t.Fatalf("ParseRates = %v, %v", m, err)
@@ -108,6 +112,7 @@ func TestParseRates(t *testing.T) {
 }
 
 func TestParseLatencies(t *testing.T) {
+	t.Parallel()
 	m, err := localaws.ParseLatencies("ses.SendEmail=2s, ReceiveMessage=50ms")
 	if err != nil || m["ses.SendEmail"] != 2*time.Second || m["ReceiveMessage"] != 50*time.Millisecond {
 		t.Fatalf("ParseLatencies = %v, %v", m, err)

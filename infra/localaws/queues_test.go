@@ -21,6 +21,7 @@ import (
 // the age of the oldest message by the endpoint's clock, which follows the
 // message when SQS moves it to the dead-letter queue.
 func TestQueuesViewShowsDepthAndOldestAge(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	var mu sync.Mutex
 	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)

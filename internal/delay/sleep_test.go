@@ -8,6 +8,7 @@ import (
 )
 
 func TestSleepWaitsOrEndsWithTheContextsCause(t *testing.T) {
+	t.Parallel()
 	if err := Sleep(context.Background(), time.Millisecond); err != nil {
 		t.Fatalf("Sleep: %v", err)
 	}

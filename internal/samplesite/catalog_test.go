@@ -10,6 +10,7 @@ import (
 )
 
 func TestCatalogServesEveryDocumentByItsOwnAPINumber(t *testing.T) {
+	t.Parallel()
 	files, err := fs.Glob(Documents(), "*.pdf")
 	if err != nil || len(files) < 10 {
 		t.Fatalf("catalog documents: %v %v", files, err)
@@ -40,6 +41,7 @@ func TestCatalogServesEveryDocumentByItsOwnAPINumber(t *testing.T) {
 }
 
 func TestStatsCountTheBusiestSecond(t *testing.T) {
+	t.Parallel()
 	var c rateCounter
 	t0 := time.Unix(1000, 0)
 	for i := range 5 { // 5 requests 100ms apart

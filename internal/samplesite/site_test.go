@@ -109,6 +109,7 @@ func TestSearchAndSelectFlow(t *testing.T) {
 }
 
 func TestPostbacksRefused(t *testing.T) {
+	t.Parallel()
 	c, _ := newClient(t, Config{})
 	_, page := c.search("42-501-20130")
 	base := hidden(page)
@@ -153,6 +154,7 @@ func TestPostbacksRefused(t *testing.T) {
 }
 
 func TestNoSessionRedirectsToSearch(t *testing.T) {
+	t.Parallel()
 	c, _ := newClient(t, Config{})
 	for _, path := range []string{"/WellData/Documents/Landing.aspx?doc=x", "/WellData/Documents/Download.aspx?doc=x"} {
 		status, h, _ := c.do("GET", path, nil)
@@ -171,6 +173,7 @@ func TestNoSessionRedirectsToSearch(t *testing.T) {
 }
 
 func TestSessionsExpireAndStayBounded(t *testing.T) {
+	t.Parallel()
 	now := time.Unix(1_700_000_000, 0)
 	store := newSessions(time.Minute, 3)
 	a := store.create(now)
@@ -189,6 +192,7 @@ func TestSessionsExpireAndStayBounded(t *testing.T) {
 }
 
 func TestMinimalPDFIsWellFormed(t *testing.T) {
+	t.Parallel()
 	pdf := minimalPDF("Line (one)", `back\slash`)
 	if !bytes.HasPrefix(pdf, []byte("%PDF-1.4\n")) || !bytes.HasSuffix(pdf, []byte("%%EOF\n")) {
 		t.Fatalf("bad envelope: %q", pdf)
@@ -207,6 +211,7 @@ func TestMinimalPDFIsWellFormed(t *testing.T) {
 }
 
 func TestNewValidates(t *testing.T) {
+	t.Parallel()
 	if _, err := New(Config{BasePath: "WellData"}); err == nil {
 		t.Error("BasePath without slashes: want error")
 	}
@@ -224,6 +229,7 @@ func TestNewValidates(t *testing.T) {
 }
 
 func TestGeneratorIsStable(t *testing.T) {
+	t.Parallel()
 	g := generator("/WellData/Search.aspx")
 	if len(g) != 8 || g != generator("/WellData/Search.aspx") || g == generator("/Other.aspx") {
 		t.Errorf("generator: %q", g)

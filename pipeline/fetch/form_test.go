@@ -53,6 +53,7 @@ func parseForm(t *testing.T, click string) (*form, error) {
 }
 
 func TestReadFormLikeABrowser(t *testing.T) {
+	t.Parallel()
 	f, err := parseForm(t, "btnSearch")
 	if err != nil {
 		t.Fatal(err)
@@ -70,6 +71,7 @@ func TestReadFormLikeABrowser(t *testing.T) {
 }
 
 func TestReadFormClicks(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		click, want string
 	}{
@@ -101,6 +103,7 @@ func TestReadFormClicks(t *testing.T) {
 }
 
 func TestFormSetAndClear(t *testing.T) {
+	t.Parallel()
 	f := &form{fields: []field{{"a", "1"}, {"cb", "1"}, {"b", "2"}, {"cb", "2"}}}
 	f.set(map[string]string{"cb": "9", "z": "last", "__EVENTTARGET": "t"})
 	f.clear([]string{"b"})
@@ -113,6 +116,7 @@ func TestFormSetAndClear(t *testing.T) {
 }
 
 func TestReadFormErrors(t *testing.T) {
+	t.Parallel()
 	doc, _ := goquery.NewDocumentFromReader(strings.NewReader(`<html><body><div id="x"></div></body></html>`))
 	u, _ := url.Parse("https://x/")
 	if _, err := readForm(doc, u, "", ""); err == nil || !strings.Contains(err.Error(), "no form") {

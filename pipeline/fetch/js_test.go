@@ -6,6 +6,7 @@ import (
 )
 
 func TestParsePostBack(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in, target, arg string
 		ok              bool
@@ -29,6 +30,7 @@ func TestParsePostBack(t *testing.T) {
 }
 
 func TestFindJSRedirect(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		script string
 		want   string
@@ -56,6 +58,7 @@ func TestFindJSRedirect(t *testing.T) {
 }
 
 func TestMetaRefreshURL(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in, want string
 		ok       bool

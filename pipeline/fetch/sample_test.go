@@ -346,8 +346,9 @@ func TestSampleRecipeSessionRestartCountsAttempts(t *testing.T) {
 	}
 }
 
+// TestSampleRecipeHugeBody runs alone: it reads the process's allocation
+// total, which other tests' work would add to.
 func TestSampleRecipeHugeBody(t *testing.T) {
-	t.Parallel()
 	for _, fault := range []samplesite.Fault{samplesite.FaultHugeBody, samplesite.FaultHugeBodyDeclared} {
 		t.Run(string(fault), func(t *testing.T) {
 			b := setup(t, samplesite.Config{Fault: fault}, func(r *recipe.Recipe) {

@@ -29,6 +29,7 @@ func sdkError(status int, err error) error {
 }
 
 func TestClassify(t *testing.T) {
+	t.Parallel()
 	msg := func(s string) *string { return &s }
 	for _, tc := range []struct {
 		name string
@@ -61,6 +62,7 @@ func TestClassify(t *testing.T) {
 }
 
 func TestThrottleDelay(t *testing.T) {
+	t.Parallel()
 	for n, ceil := range map[int]time.Duration{1: 2 * time.Second, 2: 4 * time.Second, 5: 32 * time.Second, 6: time.Minute, 100: time.Minute} {
 		for range 200 {
 			if d := throttleDelay(n); d < time.Second || d >= ceil {
@@ -71,6 +73,7 @@ func TestThrottleDelay(t *testing.T) {
 }
 
 func TestTagValue(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"notify.email":               "notify_email",
 		"01JTESTULID":                "01JTESTULID",
@@ -87,6 +90,7 @@ func TestTagValue(t *testing.T) {
 }
 
 func TestNewHandlerChecksConfig(t *testing.T) {
+	t.Parallel()
 	b := redistest.Open(t)[0]
 	// Real clients, never called: NewHandler does no I/O.
 	good := func() HandlerConfig {

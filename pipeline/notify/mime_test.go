@@ -70,6 +70,7 @@ func goldenMessage(t *testing.T) (raw []byte, r rendered, atts []attachment) {
 }
 
 func TestMessageGolden(t *testing.T) {
+	t.Parallel()
 	got, _, _ := goldenMessage(t)
 	golden := filepath.Join("testdata", "tables-ready.eml")
 	if *update {
@@ -87,6 +88,7 @@ func TestMessageGolden(t *testing.T) {
 }
 
 func TestMessageWireForm(t *testing.T) {
+	t.Parallel()
 	raw, _, _ := goldenMessage(t)
 	for i, line := range bytes.SplitAfter(raw, []byte("\n")) {
 		if len(line) == 0 {
@@ -109,6 +111,7 @@ func TestMessageWireForm(t *testing.T) {
 // TestMessageReadsBack parses the message with the standard library, as a
 // mail client would, and finds what went in.
 func TestMessageReadsBack(t *testing.T) {
+	t.Parallel()
 	raw, r, atts := goldenMessage(t)
 	m, err := mail.ReadMessage(bytes.NewReader(raw))
 	if err != nil {
@@ -190,6 +193,7 @@ func readParts(t *testing.T, contentType string, body io.Reader) []leafPart {
 }
 
 func TestFileNameParams(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("é", 40) + ".csv"
 	for _, name := range []string{"t1.csv", "données-été.csv", `quote"and\back.csv`, long, strings.Repeat("a", 90) + ".json"} {
 		v := paramHeader("Content-Disposition", "attachment", fileNameParams("filename", name))
@@ -209,6 +213,7 @@ func TestFileNameParams(t *testing.T) {
 }
 
 func TestHeaderFolding(t *testing.T) {
+	t.Parallel()
 	subject := encodeHeaderText(strings.Repeat("Résultats de l'extraction ", 12))
 	var b bytes.Buffer
 	writeHeader(&b, "Subject", subject)
@@ -228,6 +233,7 @@ func TestHeaderFolding(t *testing.T) {
 }
 
 func TestEncodedSize(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{0, 1, 2, 3, 56, 57, 58, 114, 1000, 99_999} {
 		var b bytes.Buffer
 		enc := base64.NewEncoder(base64.StdEncoding, &lineBreaker{w: &b})
@@ -245,6 +251,7 @@ func TestEncodedSize(t *testing.T) {
 }
 
 func TestContentTypeAndRefusedExtensions(t *testing.T) {
+	t.Parallel()
 	for name, want := range map[string]string{
 		"t1.csv":      "text/csv; charset=UTF-8",
 		"tables.JSON": "application/json",

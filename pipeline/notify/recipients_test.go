@@ -10,6 +10,7 @@ import (
 )
 
 func TestNormaliseRecipient(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in, want, unicode, err string
 	}{
@@ -35,6 +36,7 @@ func TestNormaliseRecipient(t *testing.T) {
 }
 
 func TestNormaliseRecipientsDropsDuplicates(t *testing.T) {
+	t.Parallel()
 	got, err := normaliseRecipients([]string{"a@example.org", "B@example.org", " A@Example.org", "b@example.org"})
 	if err != nil {
 		t.Fatal(err)

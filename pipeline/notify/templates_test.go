@@ -21,6 +21,7 @@ func writeFiles(t *testing.T, files map[string]string) string {
 }
 
 func TestTablesReadyRendersExtractData(t *testing.T) {
+	t.Parallel()
 	ts, err := loadTemplates("")
 	if err != nil {
 		t.Fatal(err)
@@ -48,6 +49,7 @@ func TestTablesReadyRendersExtractData(t *testing.T) {
 }
 
 func TestHTMLBodyEscapesData(t *testing.T) {
+	t.Parallel()
 	ts, err := loadTemplates("")
 	if err != nil {
 		t.Fatal(err)
@@ -64,6 +66,7 @@ func TestHTMLBodyEscapesData(t *testing.T) {
 }
 
 func TestTemplateDirOverridesAndExtends(t *testing.T) {
+	t.Parallel()
 	dir := writeFiles(t, map[string]string{
 		"tables-ready.subject.tmpl": "Your tables: {{.tables}}\n",
 		"tables-ready.txt.tmpl":     "plain only",
@@ -94,6 +97,7 @@ func TestTemplateDirOverridesAndExtends(t *testing.T) {
 }
 
 func TestBrokenTemplateDirFailsAtStart(t *testing.T) {
+	t.Parallel()
 	for name, files := range map[string]map[string]string{
 		"no text body":  {"x.subject.tmpl": "s"},
 		"no subject":    {"x.txt.tmpl": "t"},
@@ -113,6 +117,7 @@ func TestBrokenTemplateDirFailsAtStart(t *testing.T) {
 }
 
 func TestRenderErrorsNameTheTemplate(t *testing.T) {
+	t.Parallel()
 	dir := writeFiles(t, map[string]string{"x.subject.tmpl": "{{plural .n \"a\" \"b\"}}", "x.txt.tmpl": "{{join .list \", \"}}"})
 	ts, err := loadTemplates(dir)
 	if err != nil {
@@ -135,6 +140,7 @@ func TestRenderErrorsNameTheTemplate(t *testing.T) {
 }
 
 func TestPlural(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		n    any
 		want string

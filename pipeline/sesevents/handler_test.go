@@ -176,6 +176,7 @@ func softBounce(mailID, feedback, addr string) ev {
 }
 
 func TestHardBouncesAndComplaintsSuppressInBothFormats(t *testing.T) {
+	t.Parallel()
 	each(t, sesevents.HandlerConfig{}, func(t *testing.T, tb *testBundle) {
 		tb.handle(t, hardBounce("eventType", "m1", "a@example.org"))
 		tb.handle(t, hardBounce("notificationType", "m2", "B@Example.org"))
@@ -231,6 +232,7 @@ func (tb *testBundle) snapshot(t *testing.T, addrs []string) string {
 }
 
 func TestReplayingEveryEventTwiceChangesNothing(t *testing.T) {
+	t.Parallel()
 	each(t, sesevents.HandlerConfig{}, func(t *testing.T, tb *testBundle) {
 		events := []ev{
 			{format: "eventType", kind: "Send", mailID: "m1", to: []string{"a@example.org"}},
@@ -267,6 +269,7 @@ func TestReplayingEveryEventTwiceChangesNothing(t *testing.T) {
 }
 
 func TestTransientBouncesSuppressOnlyAtTheThreshold(t *testing.T) {
+	t.Parallel()
 	each(t, sesevents.HandlerConfig{}, func(t *testing.T, tb *testBundle) {
 		addr := "soft@example.org"
 		tb.handle(t, softBounce("m1", "f1a", addr))
@@ -293,6 +296,7 @@ func TestTransientBouncesSuppressOnlyAtTheThreshold(t *testing.T) {
 }
 
 func TestSoftBouncesOutsideTheWindowOrBeforeADeliveryDoNotAddUp(t *testing.T) {
+	t.Parallel()
 	each(t, sesevents.HandlerConfig{Policy: sesevents.Policy{SoftThreshold: 2, SoftWindow: 48 * time.Hour}}, func(t *testing.T, tb *testBundle) {
 		tb.handle(t, softBounce("m1", "f1", "x@example.org"))
 		tb.clock.Advance(72 * time.Hour) // m1 leaves the window
@@ -314,6 +318,7 @@ func TestSoftBouncesOutsideTheWindowOrBeforeADeliveryDoNotAddUp(t *testing.T) {
 }
 
 func TestAutoRepliesContentBouncesAndLateSoftBouncesChangeNothing(t *testing.T) {
+	t.Parallel()
 	each(t, sesevents.HandlerConfig{Policy: sesevents.Policy{SoftThreshold: 1}}, func(t *testing.T, tb *testBundle) {
 		tb.handle(t, ev{format: "eventType", kind: "Delivery", mailID: "m1", to: []string{"ooto@example.org"}})
 		res := tb.handle(t, ev{format: "eventType", kind: "Bounce", mailID: "m1", feedback: "f1", bounce: "Transient", sub: "General", status: "4.0.0", to: []string{"ooto@example.org"}})
@@ -336,6 +341,7 @@ func TestAutoRepliesContentBouncesAndLateSoftBouncesChangeNothing(t *testing.T) 
 }
 
 func TestRatesLeaveOutTheSimulatorAndWarnAtHalfTheThreshold(t *testing.T) {
+	t.Parallel()
 	each(t, sesevents.HandlerConfig{MinVolume: 50}, func(t *testing.T, tb *testBundle) {
 		for i := range 100 {
 			tb.handle(t, ev{format: "eventType", kind: "Send", mailID: fmt.Sprintf("s%d", i), to: []string{fmt.Sprintf("r%d@example.org", i)}})
@@ -368,6 +374,7 @@ func TestRatesLeaveOutTheSimulatorAndWarnAtHalfTheThreshold(t *testing.T) {
 }
 
 func TestSuppressionsAreMirroredIntoSES(t *testing.T) {
+	t.Parallel()
 	ep := localawstest.Start(t, localaws.Config{})
 	ses := ep.SES()
 	each(t, sesevents.HandlerConfig{Mirror: ses}, func(t *testing.T, tb *testBundle) {
@@ -386,6 +393,7 @@ func TestSuppressionsAreMirroredIntoSES(t *testing.T) {
 }
 
 func TestAnEventWithoutMailIDIsPermanent(t *testing.T) {
+	t.Parallel()
 	each(t, sesevents.HandlerConfig{}, func(t *testing.T, tb *testBundle) {
 		job := messages.Job{ID: "x", Type: messages.TypeSESEvent, Version: messages.CurrentVersion, IdempotencyKey: "ses:x", Payload: json.RawMessage(`{"kind":"Bounce"}`)}
 		_, err := tb.h.Handle(context.Background(), job)
@@ -396,6 +404,7 @@ func TestAnEventWithoutMailIDIsPermanent(t *testing.T) {
 }
 
 func TestEventsOfUnknownKindAreAcknowledgedAndCounted(t *testing.T) {
+	t.Parallel()
 	each(t, sesevents.HandlerConfig{}, func(t *testing.T, tb *testBundle) {
 		res := tb.handle(t, ev{format: "eventType", kind: "Teleport", mailID: "m1", to: []string{"a@example.org"}})
 		if len(res.Recipients) != 1 || res.Recipients[0].Outcome != sesevents.OutcomeCounted {

@@ -33,6 +33,7 @@ func (tb *testBundle) handleAt(t *testing.T, e ev, at time.Time) sesevents.Resul
 }
 
 func TestSoftBouncesReplayedAMonthLateStillSuppress(t *testing.T) {
+	t.Parallel()
 	each(t, sesevents.HandlerConfig{}, func(t *testing.T, tb *testBundle) {
 		addr := "backlog@example.org"
 		start := tb.clock.Now().Add(-35 * 24 * time.Hour)
@@ -49,6 +50,7 @@ func TestSoftBouncesReplayedAMonthLateStillSuppress(t *testing.T) {
 }
 
 func TestSoftBouncesCountByEventTimeWhateverTheOrder(t *testing.T) {
+	t.Parallel()
 	each(t, sesevents.HandlerConfig{}, func(t *testing.T, tb *testBundle) {
 		day := 24 * time.Hour
 		t0 := tb.clock.Now().Add(-20 * day)

@@ -43,6 +43,7 @@ func hard(by string) suppression.Entry {
 }
 
 func TestAddIsIdempotentAndAudited(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, s *suppression.Store, c *clock) {
 		ctx := context.Background()
 		added, err := s.Add(ctx, "Bob@Example.org ", hard("ses-events"), "m-1/f-1")
@@ -83,6 +84,7 @@ func TestAddIsIdempotentAndAudited(t *testing.T) {
 }
 
 func TestConcurrentAddsChangeOnce(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, s *suppression.Store, c *clock) {
 		var wins atomic.Int32
 		var wg sync.WaitGroup
@@ -106,6 +108,7 @@ func TestConcurrentAddsChangeOnce(t *testing.T) {
 }
 
 func TestExpiredEntryNoLongerSuppressesAndCanBeRenewed(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, s *suppression.Store, c *clock) {
 		ctx := context.Background()
 		soft := suppression.Entry{Reason: suppression.SoftBounce, Source: suppression.SourceSESEvent, CreatedBy: "ses-events", ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}
@@ -131,6 +134,7 @@ func TestExpiredEntryNoLongerSuppressesAndCanBeRenewed(t *testing.T) {
 }
 
 func TestRemoveLiftsOneReasonAndComplaintsNeedApproval(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, s *suppression.Store, c *clock) {
 		ctx := context.Background()
 		addr := "erin@example.org"
@@ -183,6 +187,7 @@ func TestRemoveLiftsOneReasonAndComplaintsNeedApproval(t *testing.T) {
 }
 
 func TestListFiltersAndPages(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, s *suppression.Store, c *clock) {
 		ctx := context.Background()
 		add := func(addr string, e suppression.Entry) {

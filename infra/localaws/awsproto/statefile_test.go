@@ -11,6 +11,7 @@ import (
 )
 
 func TestStateSaverWritesOnlyWhenDirtyAndRetriesAfterAFailure(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "state.json")
 	var (
@@ -45,6 +46,7 @@ func TestStateSaverWritesOnlyWhenDirtyAndRetriesAfterAFailure(t *testing.T) {
 }
 
 func TestReadStateFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	var v map[string]int
 	if found, err := awsproto.ReadStateFile(filepath.Join(dir, "none.json"), &v); found || err != nil {

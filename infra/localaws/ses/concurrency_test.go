@@ -15,6 +15,7 @@ import (
 // TestConcurrentUse runs sends, list reads, suppression changes, mailbox
 // reads and state saves at once; under -race it checks the locking.
 func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
 	const topic = "arn:aws:sns:us-east-1:000000000000:t"
 	h := setup(t, Config{StateDir: t.TempDir(), MaxSendRate: 1e6}, newRecorder(topic))
 	c := testCtx(t)

@@ -13,6 +13,7 @@ import (
 )
 
 func TestConfigurationSets(t *testing.T) {
+	t.Parallel()
 	e := start(t, localaws.Config{})
 	e.verify(t, "example.com")
 	c := ctx(t)
@@ -147,6 +148,7 @@ func TestConfigurationSets(t *testing.T) {
 }
 
 func TestIdentityDefaultConfigurationSet(t *testing.T) {
+	t.Parallel()
 	e := start(t, localaws.Config{})
 	c := ctx(t)
 	if _, err := e.ses.CreateConfigurationSet(c, &sesv2.CreateConfigurationSetInput{ConfigurationSetName: aws.String("default-set")}); err != nil {

@@ -35,6 +35,7 @@ func skipIfNotImplemented(t *testing.T, what string, err error) {
 // reads the events from the queue as the ses-events worker does: SNS
 // envelope first, then the SES record in its Message.
 func TestSimulatorEventsReachSQS(t *testing.T) {
+	t.Parallel()
 	e := start(t, localaws.Config{})
 	c := ctx(t)
 	sqsc, snsc := e.ep.SQS(), e.ep.SNS()

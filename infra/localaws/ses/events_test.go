@@ -168,6 +168,7 @@ func exampleMail(t *testing.T, messageID, sent, to string, tags map[string]strin
 }
 
 func TestEventRecordBounceMatchesExample(t *testing.T) {
+	t.Parallel()
 	svc, rec, headers := exampleMail(t, "0100018fc2d7d1e2-1f4b8c6a-6e2d-4a7b-9c3f-8a1d0b5e7c33-000000", "2025-06-01T12:05:40.517Z", "full@example.net", map[string]string{"job": "j-456"})
 	ev := plannedEvent{matching: "BOUNCE", bounce: &bounceSpec{
 		bounceType: "Transient", subType: "MailboxFull",
@@ -179,6 +180,7 @@ func TestEventRecordBounceMatchesExample(t *testing.T) {
 }
 
 func TestEventRecordDeliveryMatchesExample(t *testing.T) {
+	t.Parallel()
 	svc, rec, headers := exampleMail(t, "0100018fc2d1a2b3-7e0c3b7d-3a9c-4d3b-9f2a-5b7c1e4d2a10-000000", "2025-06-01T12:00:01.902Z", "jane@example.org", nil)
 	ev := plannedEvent{matching: "DELIVERY", delivered: []string{"jane@example.org"}}
 	got := ev.record(svc.eventMailFor(rec, headers), rec.Timestamp, mustTime(t, "2025-06-01T12:00:02.611Z"))
@@ -201,6 +203,7 @@ func TestEventRecordDeliveryMatchesExample(t *testing.T) {
 }
 
 func TestEventRecordComplaintMatchesExample(t *testing.T) {
+	t.Parallel()
 	svc, rec, headers := exampleMail(t, "0100018fc2d1a2b3-7e0c3b7d-3a9c-4d3b-9f2a-5b7c1e4d2a10-000000", "2025-06-01T12:00:01.902Z", "jane@example.org", nil)
 	ev := plannedEvent{matching: "COMPLAINT", complaint: &complaintSpec{
 		recipients: []string{"jane@example.org"}, feedbackType: "abuse", userAgent: "ExampleMail Feedback Loop (V0.01)",
@@ -217,6 +220,7 @@ func TestEventRecordComplaintMatchesExample(t *testing.T) {
 }
 
 func TestEventRecordRenderingFailure(t *testing.T) {
+	t.Parallel()
 	svc, rec, _ := exampleMail(t, "0100018fc2d1a2b3-7e0c3b7d-3a9c-4d3b-9f2a-5b7c1e4d2a10-000000", "2025-06-01T12:00:01.902Z", "jane@example.org", nil)
 	ev := plannedEvent{matching: "RENDERING_FAILURE", failure: &failureObject{ErrorMessage: "Attribute 'x' is not present in the rendering data.", TemplateName: "ready"}}
 	got := jsonValue(t, ev.record(svc.eventMailFor(rec, nil), rec.Timestamp, rec.Timestamp)).(map[string]any)
@@ -227,6 +231,7 @@ func TestEventRecordRenderingFailure(t *testing.T) {
 }
 
 func TestHeadersTruncated(t *testing.T) {
+	t.Parallel()
 	svc, rec, _ := exampleMail(t, "id", "2025-06-01T12:00:01.902Z", "jane@example.org", nil)
 	var hs []header
 	for range 30 {
@@ -298,6 +303,7 @@ func (e event) summary() string {
 }
 
 func TestSimulatorEvents(t *testing.T) {
+	t.Parallel()
 	const topic = "arn:aws:sns:us-east-1:000000000000:ses-events"
 	h := setup(t, Config{}, newRecorder(topic))
 	c := testCtx(t)
@@ -449,6 +455,7 @@ func TestEventDestinationFiltering(t *testing.T) {
 }
 
 func TestPublishFailureDoesNotFailSend(t *testing.T) {
+	t.Parallel()
 	const topic = "arn:aws:sns:us-east-1:000000000000:t"
 	rec := newRecorder(topic)
 	h := setup(t, Config{}, rec)
@@ -480,6 +487,7 @@ func TestPublishFailureDoesNotFailSend(t *testing.T) {
 }
 
 func TestCloseStopsPublishing(t *testing.T) {
+	t.Parallel()
 	const topic = "arn:aws:sns:us-east-1:000000000000:t"
 	rec := newRecorder(topic)
 	svc, err := New(Config{Topics: rec})

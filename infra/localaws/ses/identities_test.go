@@ -14,6 +14,7 @@ import (
 )
 
 func TestEmailIdentities(t *testing.T) {
+	t.Parallel()
 	e := start(t, localaws.Config{})
 	c := ctx(t)
 
@@ -111,6 +112,7 @@ func TestEmailIdentities(t *testing.T) {
 }
 
 func TestAccount(t *testing.T) {
+	t.Parallel()
 	e := start(t, localaws.Config{SESMaxSendRate: 7, SESMax24HourSend: 1234})
 	c := ctx(t)
 	acct, err := e.ses.GetAccount(c, &sesv2.GetAccountInput{})

@@ -7,6 +7,7 @@ import (
 )
 
 func TestParseRawMessage(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		in      string
@@ -72,6 +73,7 @@ func TestParseRawMessage(t *testing.T) {
 }
 
 func TestWriteHeaderFolds(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	long := strings.Repeat("word ", 40)
 	writeHeader(&buf, "Subject", long)
@@ -87,6 +89,7 @@ func TestWriteHeaderFolds(t *testing.T) {
 }
 
 func TestEncodeHeaderText(t *testing.T) {
+	t.Parallel()
 	if got := encodeHeaderText("plain"); got != "plain" {
 		t.Errorf("ASCII = %q", got)
 	}
@@ -99,6 +102,7 @@ func TestEncodeHeaderText(t *testing.T) {
 }
 
 func TestRenderTemplate(t *testing.T) {
+	t.Parallel()
 	data, e := parseTemplateData(`{"name":"Jane & co","n":3,"ok":true,"nested":{"x":"y"},"nil":null,"list":[1,2]}`)
 	if e != nil {
 		t.Fatal(e)
@@ -140,6 +144,7 @@ func TestRenderTemplate(t *testing.T) {
 }
 
 func TestPaginate(t *testing.T) {
+	t.Parallel()
 	keys := []string{"d", "a", "c", "b", "e"}
 	var got []string
 	token := ""
@@ -169,6 +174,7 @@ func TestPaginate(t *testing.T) {
 }
 
 func TestRoute(t *testing.T) {
+	t.Parallel()
 	s, err := New(Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -197,6 +203,7 @@ func TestRoute(t *testing.T) {
 }
 
 func TestSimulatorKind(t *testing.T) {
+	t.Parallel()
 	tests := map[string]string{
 		"success@simulator.amazonses.com":         simSuccess,
 		"BOUNCE@Simulator.AmazonSES.com":          simBounce,

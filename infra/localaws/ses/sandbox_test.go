@@ -13,6 +13,7 @@ import (
 // TestSandbox covers an account without production access, which only the
 // saved state can set: recipients must be verified or simulator addresses.
 func TestSandbox(t *testing.T) {
+	t.Parallel()
 	h := setup(t, Config{}, nil)
 	c := testCtx(t)
 	h.svc.mu.Lock()
@@ -45,6 +46,7 @@ func TestSandbox(t *testing.T) {
 }
 
 func TestAddressDisplay(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"jane@example.org":                 "jane@example.org",
 		"Jane Doe <jane@example.org>":      "Jane Doe <jane@example.org>",

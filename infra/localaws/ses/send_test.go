@@ -21,6 +21,7 @@ import (
 )
 
 func TestSendEmailValidation(t *testing.T) {
+	t.Parallel()
 	e := start(t, localaws.Config{})
 	e.verify(t, "example.com")
 	e.verify(t, "solo@example.net")
@@ -128,6 +129,7 @@ func TestSendEmailValidation(t *testing.T) {
 }
 
 func TestSendSimpleToMailbox(t *testing.T) {
+	t.Parallel()
 	e := start(t, localaws.Config{})
 	e.verify(t, "example.com")
 	c := ctx(t)
@@ -291,6 +293,7 @@ func TestSendSimpleToMailbox(t *testing.T) {
 }
 
 func TestSendRaw(t *testing.T) {
+	t.Parallel()
 	e := start(t, localaws.Config{})
 	e.verify(t, "example.com")
 	c := ctx(t)

@@ -15,6 +15,7 @@ import (
 )
 
 func TestStateSurvivesRestart(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg := localaws.Config{StateDir: dir}
 	c := ctx(t)
@@ -121,6 +122,7 @@ func TestStateSurvivesRestart(t *testing.T) {
 }
 
 func TestDamagedStateFails(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "ses"), 0o755); err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 )
 
 func TestSuppressionListAPI(t *testing.T) {
+	t.Parallel()
 	e := start(t, localaws.Config{})
 	c := ctx(t)
 	before := time.Now().Add(-time.Second)
@@ -92,6 +93,7 @@ func TestSuppressionListAPI(t *testing.T) {
 }
 
 func TestSendToSuppressedAddress(t *testing.T) {
+	t.Parallel()
 	e := start(t, localaws.Config{})
 	e.verify(t, "example.com")
 	c := ctx(t)
@@ -151,6 +153,7 @@ func TestSendToSuppressedAddress(t *testing.T) {
 // endpoints: a hard bounce or complaint of an ordinary address puts it on
 // the suppression list; a soft bounce, or a reason that is off, does not.
 func TestFeedbackSuppressesOrdinaryAddresses(t *testing.T) {
+	t.Parallel()
 	e := start(t, localaws.Config{})
 	e.verify(t, "example.com")
 	c := ctx(t)

@@ -59,6 +59,7 @@ func emlParts(t *testing.T, raw []byte) (subject string, parts map[string]string
 func newQP(b []byte) io.Reader { return quotedprintable.NewReader(bytes.NewReader(b)) }
 
 func TestTemplates(t *testing.T) {
+	t.Parallel()
 	e := start(t, localaws.Config{})
 	e.verify(t, "example.com")
 	c := ctx(t)

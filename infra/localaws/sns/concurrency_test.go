@@ -10,6 +10,7 @@ import (
 // TestConcurrentUse drives every kind of operation at once; run with -race.
 // FIFO deliveries must still arrive in sequence order.
 func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
 	h := setup(t, t.TempDir())
 	std := h.createTopic(t, "jobs")
 	fifo := h.createTopic(t, "jobs.fifo", "Attributes.entry.1.key", "FifoTopic", "Attributes.entry.1.value", "true",

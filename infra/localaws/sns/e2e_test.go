@@ -134,6 +134,7 @@ func orderedKeys(t *testing.T, doc string) []string {
 }
 
 func TestE2EEnvelopeAndRawDelivery(t *testing.T) {
+	t.Parallel()
 	e := startE2E(t, localaws.Config{})
 	topic := e.topic(t, "quarry-jobs", nil)
 	envURL, envARN := e.queue(t, "enveloped", nil)
@@ -227,6 +228,7 @@ type published struct {
 }
 
 func TestE2EFilterPolicies(t *testing.T) {
+	t.Parallel()
 	e := startE2E(t, localaws.Config{})
 	topic := e.topic(t, "filtered", nil)
 	messages := []published{
@@ -306,6 +308,7 @@ func TestE2EFilterPolicies(t *testing.T) {
 }
 
 func TestE2ESetFilterPolicy(t *testing.T) {
+	t.Parallel()
 	e := startE2E(t, localaws.Config{})
 	topic := e.topic(t, "jobs", nil)
 	url, arn := e.queue(t, "q", nil)
@@ -349,6 +352,7 @@ func TestE2ESetFilterPolicy(t *testing.T) {
 }
 
 func TestE2EFIFO(t *testing.T) {
+	t.Parallel()
 	e := startE2E(t, localaws.Config{})
 	topic := e.topic(t, "jobs.fifo", map[string]string{"FifoTopic": "true", "ContentBasedDeduplication": "true"})
 	fifoURL, fifoARN := e.queue(t, "jobs.fifo", map[string]string{"FifoQueue": "true"})
@@ -402,6 +406,7 @@ func TestE2EFIFO(t *testing.T) {
 }
 
 func TestE2ESubscriptionDeadLetterQueue(t *testing.T) {
+	t.Parallel()
 	e := startE2E(t, localaws.Config{})
 	topic := e.topic(t, "jobs", nil)
 	goneURL, goneARN := e.queue(t, "gone", nil)
@@ -425,6 +430,7 @@ func TestE2ESubscriptionDeadLetterQueue(t *testing.T) {
 }
 
 func TestE2EErrors(t *testing.T) {
+	t.Parallel()
 	e := startE2E(t, localaws.Config{})
 	topic := e.topic(t, "jobs", nil)
 	_, queueARN := e.queue(t, "q", nil)
@@ -487,6 +493,7 @@ func TestE2EErrors(t *testing.T) {
 }
 
 func TestE2EIdempotentSetupAndPaging(t *testing.T) {
+	t.Parallel()
 	e := startE2E(t, localaws.Config{})
 	topic := e.topic(t, "jobs", nil)
 	if again := e.topic(t, "jobs", nil); again != topic {
@@ -539,6 +546,7 @@ func TestE2EIdempotentSetupAndPaging(t *testing.T) {
 }
 
 func TestE2EStateSurvivesRestart(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	e := startE2E(t, localaws.Config{StateDir: dir})
 	topic := e.topic(t, "jobs", nil)

@@ -31,6 +31,7 @@ func testNotification() *notification {
 }
 
 func TestRenderEnvelopeStandard(t *testing.T) {
+	t.Parallel()
 	n := testNotification()
 	sig := &envelopeSignature{Version: "1", Value: "c2ln", CertURL: "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-x.pem"}
 	got := renderEnvelope(n, sig, "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=arn:aws:sns:us-east-1:123456789012:jobs:2bcf")
@@ -62,6 +63,7 @@ func TestRenderEnvelopeStandard(t *testing.T) {
 }
 
 func TestRenderEnvelopeMinimalAndFIFO(t *testing.T) {
+	t.Parallel()
 	n := testNotification()
 	n.Subject, n.Attrs = "", nil
 	got := renderEnvelope(n, &envelopeSignature{Version: "2", Value: "s", CertURL: "c"}, "u")
@@ -95,6 +97,7 @@ func envelopeKeys(t *testing.T, doc string) []string {
 }
 
 func TestStringToSign(t *testing.T) {
+	t.Parallel()
 	n := testNotification()
 	want := "Message\n" + n.Message + "\nMessageId\n" + n.MessageID + "\nSubject\nnew job\nTimestamp\n2025-06-01T12:00:00.456Z\nTopicArn\n" + n.TopicARN + "\nType\nNotification\n"
 	if got := n.stringToSign(); got != want {
@@ -107,6 +110,7 @@ func TestStringToSign(t *testing.T) {
 }
 
 func TestSignatureVerifies(t *testing.T) {
+	t.Parallel()
 	h := setup(t, "")
 	n := testNotification()
 	certPEM, err := h.svc.SigningCertificatePEM()

@@ -8,6 +8,7 @@ import (
 )
 
 func TestFilterPolicyValidation(t *testing.T) {
+	t.Parallel()
 	many := func(n int) string {
 		vals := make([]string, n)
 		for i := range vals {
@@ -155,6 +156,7 @@ func TestFilterPolicyValidation(t *testing.T) {
 }
 
 func TestFilterCombinations(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		policy string
 		want   int
@@ -197,6 +199,7 @@ func attrs(triples ...string) []messageAttribute {
 }
 
 func TestFilterMatchAttributes(t *testing.T) {
+	t.Parallel()
 	msg := attrs(
 		"type", "String", "pdf-extract",
 		"size", "Number", "150",
@@ -333,6 +336,7 @@ func TestFilterMatchAttributes(t *testing.T) {
 }
 
 func TestFilterMatchBody(t *testing.T) {
+	t.Parallel()
 	body := `{
 		"type": "pdf-extract", "size": 150, "flag": true, "nothing": null,
 		"tags": ["a", "b", 3, ["nested", 7]],
@@ -440,6 +444,7 @@ func TestFilterMatchBody(t *testing.T) {
 }
 
 func TestFilterBodyThatIsNotAnObject(t *testing.T) {
+	t.Parallel()
 	p, err := parseFilterPolicy(`{"a":[{"exists":false}]}`, scopeBody)
 	if err != nil {
 		t.Fatal(err)
@@ -457,6 +462,7 @@ func TestFilterBodyThatIsNotAnObject(t *testing.T) {
 }
 
 func TestFilterAttributeScopeIgnoresBody(t *testing.T) {
+	t.Parallel()
 	p, _ := parseFilterPolicy(`{"type":["x"]}`, scopeAttributes)
 	if newFilterMessage(`{"type":"x"}`, nil).matches(p) {
 		t.Fatal("attribute policy matched the body")
@@ -468,6 +474,7 @@ func TestFilterAttributeScopeIgnoresBody(t *testing.T) {
 }
 
 func TestAttributeViewSkipsBadValues(t *testing.T) {
+	t.Parallel()
 	v := newAttributeView(attrs(
 		"n", "Number", "not a number",
 		"arr", "String.Array", "not an array",

@@ -24,6 +24,7 @@ func envelopeOf(t *testing.T, body string) map[string]any {
 }
 
 func TestPublishEnvelopeDelivery(t *testing.T) {
+	t.Parallel()
 	h := setup(t, "")
 	topic := h.createTopic(t, "jobs")
 	sub := h.subscribe(t, topic, "q1")
@@ -62,6 +63,7 @@ func TestPublishEnvelopeDelivery(t *testing.T) {
 }
 
 func TestPublishRawDelivery(t *testing.T) {
+	t.Parallel()
 	h := setup(t, "")
 	topic := h.createTopic(t, "jobs")
 	h.subscribe(t, topic, "raw", "Attributes.entry.1.key", "RawMessageDelivery", "Attributes.entry.1.value", "true")
@@ -86,6 +88,7 @@ func TestPublishRawDelivery(t *testing.T) {
 }
 
 func TestPublishMessageStructure(t *testing.T) {
+	t.Parallel()
 	h := setup(t, "")
 	topic := h.createTopic(t, "jobs")
 	h.subscribe(t, topic, "raw", "Attributes.entry.1.key", "RawMessageDelivery", "Attributes.entry.1.value", "true")
@@ -106,6 +109,7 @@ func TestPublishMessageStructure(t *testing.T) {
 }
 
 func TestPublishValidation(t *testing.T) {
+	t.Parallel()
 	h := setup(t, "")
 	topic := h.createTopic(t, "jobs")
 	attr := func(name, typ, field, value string) []string {
@@ -164,6 +168,7 @@ func TestPublishValidation(t *testing.T) {
 }
 
 func TestPublishFilters(t *testing.T) {
+	t.Parallel()
 	h := setup(t, "")
 	topic := h.createTopic(t, "jobs")
 	policy := func(p string) []string {
@@ -196,6 +201,7 @@ func TestPublishFilters(t *testing.T) {
 }
 
 func TestPublishWithoutSubscribers(t *testing.T) {
+	t.Parallel()
 	h := setup(t, "")
 	topic := h.createTopic(t, "empty")
 	if res := h.publish(t, topic, "Message", "into the void"); res.MessageId == "" {
@@ -209,6 +215,7 @@ func TestPublishWithoutSubscribers(t *testing.T) {
 }
 
 func TestPublishDeliveryFailure(t *testing.T) {
+	t.Parallel()
 	h := setup(t, "")
 	topic := h.createTopic(t, "jobs")
 	gone := h.subscribe(t, topic, "gone", "Attributes.entry.1.key", "RedrivePolicy", "Attributes.entry.1.value", `{"deadLetterTargetArn":"`+queueARNOf("dlq")+`"}`)
@@ -256,6 +263,7 @@ func TestPublishDeliveryFailure(t *testing.T) {
 }
 
 func TestPublishStandardTopicGroupID(t *testing.T) {
+	t.Parallel()
 	h := setup(t, "")
 	topic := h.createTopic(t, "jobs")
 	h.subscribe(t, topic, "fair")
@@ -266,6 +274,7 @@ func TestPublishStandardTopicGroupID(t *testing.T) {
 }
 
 func TestPublishFIFO(t *testing.T) {
+	t.Parallel()
 	h := setup(t, "")
 	topic := h.createTopic(t, "jobs.fifo", "Attributes.entry.1.key", "FifoTopic", "Attributes.entry.1.value", "true")
 	h.subscribe(t, topic, "jobs.fifo")
@@ -337,6 +346,7 @@ func TestPublishFIFO(t *testing.T) {
 }
 
 func TestPublishBatch(t *testing.T) {
+	t.Parallel()
 	h := setup(t, "")
 	topic := h.createTopic(t, "jobs")
 	h.subscribe(t, topic, "q", "Attributes.entry.1.key", "RawMessageDelivery", "Attributes.entry.1.value", "true")
@@ -406,6 +416,7 @@ func TestPublishBatch(t *testing.T) {
 }
 
 func TestPublishToTopic(t *testing.T) {
+	t.Parallel()
 	h := setup(t, "")
 	topic := h.createTopic(t, "ses-events")
 	h.subscribe(t, topic, "events")
@@ -437,6 +448,7 @@ func TestPublishToTopic(t *testing.T) {
 }
 
 func TestPublishSurvivesCancelledContext(t *testing.T) {
+	t.Parallel()
 	h := setup(t, "")
 	topic := h.createTopic(t, "jobs")
 	h.subscribe(t, topic, "q")

@@ -9,6 +9,7 @@ import (
 )
 
 func TestUnknownAction(t *testing.T) {
+	t.Parallel()
 	h := setup(t, "")
 	for _, action := range []string{"CreatePlatformApplication", "SendMessage", "", "Publish "} {
 		_, e := h.do(action)
@@ -19,6 +20,7 @@ func TestUnknownAction(t *testing.T) {
 }
 
 func TestFormMessageAttributesKeepOrder(t *testing.T) {
+	t.Parallel()
 	f := form(
 		"MessageAttributes.entry.2.Name", "second", "MessageAttributes.entry.2.Value.DataType", "Number", "MessageAttributes.entry.2.Value.StringValue", "2",
 		"MessageAttributes.entry.10.Name", "tenth", "MessageAttributes.entry.10.Value.DataType", "Binary", "MessageAttributes.entry.10.Value.BinaryValue", "AAE=",
@@ -35,6 +37,7 @@ func TestFormMessageAttributesKeepOrder(t *testing.T) {
 }
 
 func TestFormTags(t *testing.T) {
+	t.Parallel()
 	if formTags(form()) != nil {
 		t.Error("absent Tags decoded as a list")
 	}
@@ -55,6 +58,7 @@ func render(action string, result any) string {
 }
 
 func TestResultXML(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		action string
 		result any
@@ -89,6 +93,7 @@ func TestResultXML(t *testing.T) {
 // TestServeQueryNeverReturnsTypedNil guards the XML writer against a
 // non-nil interface holding a nil pointer when an operation fails.
 func TestServeQueryNeverReturnsTypedNil(t *testing.T) {
+	t.Parallel()
 	h := setup(t, "")
 	for action := range h.svc.ops {
 		out, e := h.do(action, "TopicArn", "bad", "SubscriptionArn", "bad", "ResourceArn", "bad")

@@ -9,6 +9,7 @@ import (
 )
 
 func TestStateRoundTrip(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	h := setup(t, dir)
 	std := h.createTopic(t, "jobs", "Attributes.entry.1.key", "DisplayName", "Attributes.entry.1.value", "Jobs",
@@ -100,6 +101,7 @@ func TestStateRoundTrip(t *testing.T) {
 }
 
 func TestStateLoadErrors(t *testing.T) {
+	t.Parallel()
 	for name, content := range map[string]string{
 		"damaged":        `{"version":1,`,
 		"version":        `{"version":99}`,
@@ -139,6 +141,7 @@ func TestStateLoadErrors(t *testing.T) {
 }
 
 func TestSaveStateWithoutDirIsNoop(t *testing.T) {
+	t.Parallel()
 	h := setup(t, "")
 	h.createTopic(t, "jobs")
 	if err := h.svc.SaveState(); err != nil {
@@ -147,6 +150,7 @@ func TestSaveStateWithoutDirIsNoop(t *testing.T) {
 }
 
 func TestSaveStateFailureKeepsDirty(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	h := setup(t, filepath.Join(dir, "state"))
 	h.createTopic(t, "jobs")

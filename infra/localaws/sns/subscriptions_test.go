@@ -7,6 +7,7 @@ import (
 )
 
 func TestSubscribe(t *testing.T) {
+	t.Parallel()
 	h := setup(t, "")
 	topic := h.createTopic(t, "jobs")
 	sub := h.subscribe(t, topic, "q1", "ReturnSubscriptionArn", "true")
@@ -89,6 +90,7 @@ func TestSubscribe(t *testing.T) {
 }
 
 func TestSubscriptionAttributes(t *testing.T) {
+	t.Parallel()
 	h := setup(t, "")
 	topic := h.createTopic(t, "jobs")
 	sub := h.subscribe(t, topic, "q1")
@@ -159,6 +161,7 @@ func TestSubscriptionAttributes(t *testing.T) {
 }
 
 func TestUnsubscribeAndCounts(t *testing.T) {
+	t.Parallel()
 	h := setup(t, "")
 	topic := h.createTopic(t, "jobs")
 	a := h.subscribe(t, topic, "q1")
@@ -175,6 +178,7 @@ func TestUnsubscribeAndCounts(t *testing.T) {
 }
 
 func TestListSubscriptions(t *testing.T) {
+	t.Parallel()
 	h := setup(t, "")
 	a, b := h.createTopic(t, "a"), h.createTopic(t, "b")
 	for i := range 120 {
@@ -217,6 +221,7 @@ func TestListSubscriptions(t *testing.T) {
 }
 
 func TestFilterPolicyLimitPerTopic(t *testing.T) {
+	t.Parallel()
 	h := setup(t, "")
 	topic := h.createTopic(t, "jobs")
 	policy := []string{"Attributes.entry.1.key", "FilterPolicy", "Attributes.entry.1.value", `{"a":["b"]}`}

@@ -7,6 +7,7 @@ import (
 )
 
 func TestCreateTopic(t *testing.T) {
+	t.Parallel()
 	h := setup(t, "")
 	arn := h.createTopic(t, "jobs")
 	if arn != topicARNOf("jobs") {
@@ -54,6 +55,7 @@ func TestCreateTopic(t *testing.T) {
 }
 
 func TestTopicAttributes(t *testing.T) {
+	t.Parallel()
 	h := setup(t, "")
 	arn := h.createTopic(t, "jobs")
 	got := h.must(t, "GetTopicAttributes", "TopicArn", arn).(*attributesResult).Attributes
@@ -116,6 +118,7 @@ func TestTopicAttributes(t *testing.T) {
 }
 
 func TestDeleteTopic(t *testing.T) {
+	t.Parallel()
 	h := setup(t, "")
 	arn := h.createTopic(t, "jobs")
 	sub := h.subscribe(t, arn, "q1")
@@ -136,6 +139,7 @@ func TestDeleteTopic(t *testing.T) {
 }
 
 func TestListTopicsPages(t *testing.T) {
+	t.Parallel()
 	h := setup(t, "")
 	for i := range 250 {
 		h.createTopic(t, fmt.Sprintf("t%03d", i))
@@ -178,6 +182,7 @@ func TestListTopicsPages(t *testing.T) {
 }
 
 func TestTags(t *testing.T) {
+	t.Parallel()
 	h := setup(t, "")
 	arn := h.createTopic(t, "jobs", "Tags.member.1.Key", "team", "Tags.member.1.Value", "quarry")
 	h.must(t, "TagResource", "ResourceArn", arn, "Tags.member.1.Key", "env", "Tags.member.1.Value", "dev", "Tags.member.2.Key", "team", "Tags.member.2.Value", "q2")

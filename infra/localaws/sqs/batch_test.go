@@ -18,6 +18,7 @@ func entry(id, body string) types.SendMessageBatchRequestEntry {
 }
 
 func TestSendMessageBatchPartialFailure(t *testing.T) {
+	t.Parallel()
 	e := start(t, localaws.Config{})
 	url := e.createQueue("batch", map[string]string{"MaximumMessageSize": "1024"})
 	withAttr := entry("attrs", "b")
@@ -50,6 +51,7 @@ func TestSendMessageBatchPartialFailure(t *testing.T) {
 }
 
 func TestBatchRequestErrors(t *testing.T) {
+	t.Parallel()
 	e := start(t, localaws.Config{})
 	url := e.createQueue("batch-errors", nil)
 	send := func(entries ...types.SendMessageBatchRequestEntry) error {
@@ -104,6 +106,7 @@ func TestBatchRequestErrors(t *testing.T) {
 }
 
 func TestDeleteAndChangeVisibilityBatch(t *testing.T) {
+	t.Parallel()
 	e := start(t, localaws.Config{})
 	url := e.createQueue("batch-handles", nil)
 	for i := range 3 {

@@ -10,6 +10,7 @@ import (
 // second, independent copy for a later receive; copies are not copied
 // again, and deleting one copy leaves the other.
 func TestDuplicateRate(t *testing.T) {
+	t.Parallel()
 	e := start(t, localaws.Config{Faults: localaws.Faults{DuplicateRate: 1}})
 	dlq := e.createQueue("dups-dlq", nil)
 	url := e.createQueue("dups", redrive(e.queueARN(dlq), 1)) // the copy must not land in the DLQ

@@ -15,6 +15,7 @@ import (
 // type, reports the query code as ErrorCode (x-amzn-query-error) and sees
 // the HTTP status of reference §1.15.
 func TestErrorShapes(t *testing.T) {
+	t.Parallel()
 	e := start(t, localaws.Config{})
 	url := e.createQueue("errs", nil)
 	missing := aws.String(url + "-missing")

@@ -24,6 +24,7 @@ func fifoAttrs(extra ...string) map[string]string {
 // group is locked while any of its messages is in flight, and one receive
 // may return consecutive messages of a group plus other groups.
 func TestFIFOGroupOrderAndLocking(t *testing.T) {
+	t.Parallel()
 	e := start(t, localaws.Config{})
 	url := e.createQueue("jobs.fifo", fifoAttrs())
 	var seqs []string
@@ -65,6 +66,7 @@ func TestFIFOGroupOrderAndLocking(t *testing.T) {
 }
 
 func TestFIFODelayedMessagesDoNotLock(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	e := start(t, localaws.Config{Now: clock.Now})
 	url := e.createQueue("delay.fifo", fifoAttrs())
@@ -79,6 +81,7 @@ func TestFIFODelayedMessagesDoNotLock(t *testing.T) {
 }
 
 func TestFIFODeduplication(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	e := start(t, localaws.Config{Now: clock.Now})
 	url := e.createQueue("dedup.fifo", fifoAttrs())
@@ -126,6 +129,7 @@ func TestFIFODeduplication(t *testing.T) {
 }
 
 func TestFIFOErrors(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	e := start(t, localaws.Config{Now: clock.Now})
 	url := e.createQueue("errs.fifo", map[string]string{"FifoQueue": "true"})
@@ -161,6 +165,7 @@ func TestFIFOErrors(t *testing.T) {
 }
 
 func TestFIFOReceiveRequestAttemptID(t *testing.T) {
+	t.Parallel()
 	e := start(t, localaws.Config{})
 	url := e.createQueue("attempt.fifo", fifoAttrs())
 	e.sendFIFO(url, "one", "G", "")

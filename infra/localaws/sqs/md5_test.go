@@ -13,6 +13,7 @@ func str(s string) awsproto.MessageAttribute {
 // TestMD5OfAttributesVectors checks the digest against the test vectors of
 // the reference (§1.8), the first three recorded from real SQS.
 func TestMD5OfAttributesVectors(t *testing.T) {
+	t.Parallel()
 	num := func(dt, s string) awsproto.MessageAttribute {
 		return awsproto.MessageAttribute{DataType: dt, StringValue: &s}
 	}
@@ -44,6 +45,7 @@ func TestMD5OfAttributesVectors(t *testing.T) {
 }
 
 func TestReceiptHandleRoundTrip(t *testing.T) {
+	t.Parallel()
 	h := encodeHandle("q1", 42, 3)
 	got, ok := decodeHandle(h)
 	if !ok || got != (receiptHandle{queueID: "q1", slot: 42, receive: 3}) {
@@ -60,6 +62,7 @@ func TestReceiptHandleRoundTrip(t *testing.T) {
 }
 
 func TestValidNumber(t *testing.T) {
+	t.Parallel()
 	for _, ok := range []string{"1", "-1", "+1.5", "0.25", ".5", "5.", "1e10", "1.5E-7", "12345678901234567890123456789012345678"} {
 		if !validNumber(ok) {
 			t.Errorf("validNumber(%q) = false", ok)

@@ -21,6 +21,7 @@ func strAttr(dt, v string) types.MessageAttributeValue {
 // checks the digests SQS would compute (reference §1.8 vectors); the SDK
 // checks the body digests itself on every send and receive.
 func TestSendReceiveDelete(t *testing.T) {
+	t.Parallel()
 	e := start(t, localaws.Config{})
 	url := e.createQueue("jobs", nil)
 
@@ -90,6 +91,7 @@ func TestSendReceiveDelete(t *testing.T) {
 }
 
 func TestMessageAttributeSelection(t *testing.T) {
+	t.Parallel()
 	e := start(t, localaws.Config{})
 	url := e.createQueue("select", nil)
 	_, err := e.c.SendMessage(e.ctx, &sqs.SendMessageInput{
@@ -137,6 +139,7 @@ func TestMessageAttributeSelection(t *testing.T) {
 }
 
 func TestSystemAttributes(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	e := start(t, localaws.Config{Now: clock.Now})
 	url := e.createQueue("sys", nil)
@@ -199,6 +202,7 @@ func TestSystemAttributes(t *testing.T) {
 }
 
 func TestMessageValidation(t *testing.T) {
+	t.Parallel()
 	e := start(t, localaws.Config{})
 	url := e.createQueue("small", map[string]string{"MaximumMessageSize": "1024"})
 	send := func(in *sqs.SendMessageInput) error {
@@ -251,6 +255,7 @@ func TestMessageValidation(t *testing.T) {
 }
 
 func TestDelaySeconds(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	e := start(t, localaws.Config{Now: clock.Now})
 	url := e.createQueue("delayed", map[string]string{"DelaySeconds": "10"})
@@ -274,6 +279,7 @@ func TestDelaySeconds(t *testing.T) {
 }
 
 func TestRetention(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	e := start(t, localaws.Config{Now: clock.Now})
 	url := e.createQueue("short-lived", map[string]string{"MessageRetentionPeriod": "60"})

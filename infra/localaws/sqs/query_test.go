@@ -71,6 +71,7 @@ func parseXML(t *testing.T, body string, v any) {
 }
 
 func TestQueryProtocol(t *testing.T) {
+	t.Parallel()
 	e := start(t, localaws.Config{})
 	ep := e.ep.URL
 
@@ -197,6 +198,7 @@ func TestQueryProtocol(t *testing.T) {
 }
 
 func TestQueryErrors(t *testing.T) {
+	t.Parallel()
 	e := start(t, localaws.Config{})
 	ep := e.ep.URL
 	for _, tc := range []struct {
@@ -257,6 +259,7 @@ func postJSON(t *testing.T, endpoint, action, body string) (*http.Response, map[
 }
 
 func TestJSONWire(t *testing.T) {
+	t.Parallel()
 	e := start(t, localaws.Config{})
 	ep := e.ep.URL
 	for _, tc := range []struct {

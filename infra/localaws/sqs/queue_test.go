@@ -15,6 +15,7 @@ import (
 )
 
 func TestQueueLifecycle(t *testing.T) {
+	t.Parallel()
 	e := start(t, localaws.Config{})
 	url := e.createQueue("quarry-fetch", nil)
 	if want := e.ep.URL + "/000000000000/quarry-fetch"; url != want {
@@ -62,6 +63,7 @@ func TestQueueLifecycle(t *testing.T) {
 }
 
 func TestListQueuesPagination(t *testing.T) {
+	t.Parallel()
 	e := start(t, localaws.Config{})
 	out, err := e.c.ListQueues(e.ctx, &sqs.ListQueuesInput{})
 	if err != nil || out.QueueUrls != nil {
@@ -94,6 +96,7 @@ func TestListQueuesPagination(t *testing.T) {
 }
 
 func TestQueueNameValidation(t *testing.T) {
+	t.Parallel()
 	e := start(t, localaws.Config{})
 	for _, tc := range []struct {
 		name  string
@@ -119,6 +122,7 @@ func TestQueueNameValidation(t *testing.T) {
 }
 
 func TestQueueAttributes(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	e := start(t, localaws.Config{Now: clock.Now})
 	url := e.createQueue("attrs", map[string]string{"VisibilityTimeout": "60", "Policy": `{"Version":"2012-10-17"}`})
@@ -202,6 +206,7 @@ func TestQueueAttributes(t *testing.T) {
 }
 
 func TestApproximateCounts(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	e := start(t, localaws.Config{Now: clock.Now})
 	url := e.createQueue("counts", nil)
@@ -219,6 +224,7 @@ func TestApproximateCounts(t *testing.T) {
 }
 
 func TestDeletedRecentlyAndPurgeGuards(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	e := start(t, localaws.Config{Now: clock.Now, SQSDeletedRecentlyWindow: time.Minute, SQSPurgeInterval: time.Minute})
 	url := e.createQueue("guarded", nil)
@@ -255,6 +261,7 @@ func TestDeletedRecentlyAndPurgeGuards(t *testing.T) {
 }
 
 func TestTags(t *testing.T) {
+	t.Parallel()
 	e := start(t, localaws.Config{})
 	out, err := e.c.CreateQueue(e.ctx, &sqs.CreateQueueInput{QueueName: aws.String("tagged"), Tags: map[string]string{"team": "fetch"}})
 	if err != nil {

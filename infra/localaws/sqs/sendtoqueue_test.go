@@ -11,6 +11,7 @@ import (
 
 // TestSendToQueue drives the entry point SNS fan-out uses.
 func TestSendToQueue(t *testing.T) {
+	t.Parallel()
 	svc, err := sqssvc.New(sqssvc.Config{})
 	if err != nil {
 		t.Fatal(err)

@@ -18,6 +18,7 @@ func readSample(tb testing.TB) []byte {
 }
 
 func TestParseSample(t *testing.T) {
+	t.Parallel()
 	r, err := Parse(readSample(t))
 	if err != nil {
 		t.Fatalf("Parse(sample.yaml): %v", err)
@@ -68,6 +69,7 @@ steps:
 `
 
 func TestParseErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		yaml string
@@ -193,6 +195,7 @@ steps: [{get: {url: a}}]
 }
 
 func TestParseReportsEveryProblem(t *testing.T) {
+	t.Parallel()
 	_, err := Parse([]byte(minimal + `
   - wait: {min: 2s, max: 1s}
   - pick: {table: 'table', rule: {}}
@@ -208,6 +211,7 @@ func TestParseReportsEveryProblem(t *testing.T) {
 }
 
 func TestHostAllowed(t *testing.T) {
+	t.Parallel()
 	allowed := []string{"records.example.gov", "*.cdn.example.gov", "127.0.0.1:8484", "[::1]"}
 	tests := []struct {
 		host string

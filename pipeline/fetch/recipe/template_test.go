@@ -6,6 +6,7 @@ import (
 )
 
 func TestTemplate(t *testing.T) {
+	t.Parallel()
 	vars := map[string]string{"key": "42-501-20130", "row.target": "ctl00$Main$gvResults"}
 	lookup := func(name string) (string, bool) {
 		v, ok := vars[name]
@@ -48,6 +49,7 @@ func TestTemplate(t *testing.T) {
 }
 
 func TestParseSize(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want int64
