@@ -37,6 +37,7 @@ func (g *testGuard) Trip(err error) {
 // refused, the guard trips, the job goes back to the queue, and the gate
 // holds the receives.
 func TestEpochLossTripsTheGuardAndSendsNothing(t *testing.T) {
+	t.Parallel()
 	redistest.Run(t, func(t *testing.T, b redistest.Backend) {
 		guard := &testGuard{}
 		tb := setup(t, b, setupOptions{config: func(c *HandlerConfig) { c.Guard = guard }})
@@ -72,6 +73,7 @@ func TestEpochLossTripsTheGuardAndSendsNothing(t *testing.T) {
 // sent (what the ses-events stage does), and the next run does not send
 // it again.
 func TestUnknownSendSettledByItsEventIsNotResent(t *testing.T) {
+	t.Parallel()
 	redistest.Run(t, func(t *testing.T, b redistest.Backend) {
 		tb := setup(t, b, setupOptions{})
 		job := newJob(t, messages.NotifyEmail{Recipients: []string{"a@example.org"}, Template: "tables-ready", TemplateData: tablesData()})
@@ -98,6 +100,7 @@ func TestUnknownSendSettledByItsEventIsNotResent(t *testing.T) {
 }
 
 func TestRedactText(t *testing.T) {
+	t.Parallel()
 	h := &Handler{cfg: HandlerConfig{Suppressions: &memSuppressions{reasons: map[string][]string{}}}}
 	rc := recipient{addr: "jane@xn--bcher-kva.example", unicode: "jane@bücher.example"}
 	in := `MessageRejected: address JANE@xn--bcher-kva.example (jane@bücher.example) is not verified; effect "email:jane@xn--bcher-kva.example"`

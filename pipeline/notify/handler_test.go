@@ -31,6 +31,7 @@ func tablesData() map[string]any {
 }
 
 func TestSendsEachRecipientAndSkipsTheSuppressed(t *testing.T) {
+	t.Parallel()
 	redistest.Run(t, func(t *testing.T, b redistest.Backend) {
 		tb := setup(t, b, setupOptions{})
 		tb.putBlob(t, "jobs/01JTEST/doc.tables/t1.csv", []byte("well,depth\r\n42,1200\r\n"))
@@ -152,6 +153,7 @@ func diff(want, got any) string {
 }
 
 func TestTakeoverSendsEachRecipientOnce(t *testing.T) {
+	t.Parallel()
 	redistest.Run(t, func(t *testing.T, b redistest.Backend) {
 		// A low send rate spreads the first run's sends over the takeover.
 		tb := setup(t, b, setupOptions{localaws: localawsRate(6)})
@@ -211,6 +213,7 @@ func TestTakeoverSendsEachRecipientOnce(t *testing.T) {
 // the suppression check or the rate wait) sent nothing: the next run sends
 // it, and nothing is left unknown.
 func TestCrashBeforeAttemptIsSentByTheNextRun(t *testing.T) {
+	t.Parallel()
 	redistest.Run(t, func(t *testing.T, b redistest.Backend) {
 		tb := setup(t, b, setupOptions{})
 		job := newJob(t, messages.NotifyEmail{Recipients: []string{"a@example.org", "b@example.org"}, Template: "tables-ready", TemplateData: tablesData()})
@@ -241,6 +244,7 @@ func TestCrashBeforeAttemptIsSentByTheNextRun(t *testing.T) {
 // A worker that dies inside the SES call leaves the send unknown. Left for
 // a person, the next run reports it unknown and does not send it.
 func TestCrashDuringAttemptIsUnknown(t *testing.T) {
+	t.Parallel()
 	redistest.Run(t, func(t *testing.T, b redistest.Backend) {
 		tb := setup(t, b, setupOptions{config: func(c *HandlerConfig) { c.SettleUnknownByHand = true }})
 		job := newJob(t, messages.NotifyEmail{Recipients: []string{"a@example.org", "b@example.org"}, Template: "tables-ready", TemplateData: tablesData()})
@@ -273,6 +277,7 @@ func TestCrashDuringAttemptIsUnknown(t *testing.T) {
 // the quiet period is sent once the period has passed; until then the job
 // waits in the queue.
 func TestUnknownSendIsSentAfterTheQuietPeriod(t *testing.T) {
+	t.Parallel()
 	redistest.Run(t, func(t *testing.T, b redistest.Backend) {
 		const quiet = 400 * time.Millisecond
 		tb := setup(t, b, setupOptions{config: func(c *HandlerConfig) { c.UnknownQuiet = quiet }})
@@ -322,6 +327,7 @@ func (tb *testBundle) dieAttempting(t *testing.T, job messages.Job, name string)
 }
 
 func TestMissingLease(t *testing.T) {
+	t.Parallel()
 	tb := setup(t, redistest.Open(t)[0], setupOptions{})
 	job := newJob(t, messages.NotifyEmail{Recipients: []string{"a@example.org"}, Template: "tables-ready", TemplateData: tablesData()})
 	_, err := tb.h.Handle(t.Context(), job)
@@ -334,6 +340,7 @@ func TestMissingLease(t *testing.T) {
 }
 
 func TestWrongJobType(t *testing.T) {
+	t.Parallel()
 	tb := setup(t, redistest.Open(t)[0], setupOptions{})
 	job, err := messages.NewJob(messages.TypeExtractTables, messages.ExtractTables{PDFKey: "jobs/x/doc.pdf"})
 	if err != nil {
@@ -345,6 +352,7 @@ func TestWrongJobType(t *testing.T) {
 }
 
 func TestPayloadSubjectReplacesTheTemplates(t *testing.T) {
+	t.Parallel()
 	tb := setup(t, redistest.Open(t)[0], setupOptions{})
 	job := newJob(t, messages.NotifyEmail{Recipients: []string{"a@example.org"}, Template: "tables-ready", TemplateData: tablesData(), Subject: "Vos tableaux sont prêts ✓"})
 	tb.mustRun(t, job)
@@ -355,6 +363,7 @@ func TestPayloadSubjectReplacesTheTemplates(t *testing.T) {
 }
 
 func TestAccountDisabledAtFirstJob(t *testing.T) {
+	t.Parallel()
 	tb := setup(t, redistest.Open(t)[0], setupOptions{})
 	setSending(t, tb, false)
 	job := newJob(t, messages.NotifyEmail{Recipients: []string{"a@example.org"}, Template: "tables-ready", TemplateData: tablesData()})

@@ -27,6 +27,7 @@ func rawJob(t *testing.T, payload string) messages.Job {
 }
 
 func TestBadInputIsPermanent(t *testing.T) {
+	t.Parallel()
 	tb := setup(t, redistest.Open(t)[0], setupOptions{config: func(c *HandlerConfig) { c.MaxMessageBytes = 20_000 }})
 	tb.putBlob(t, "jobs/x/small.csv", []byte("a,b\r\n1,2\r\n"))
 	tb.putBlob(t, "jobs/x/big.xlsx", bytes.Repeat([]byte{0xAB}, 16_000))
@@ -115,6 +116,7 @@ func TestBadInputIsPermanent(t *testing.T) {
 }
 
 func TestRejectedMessageIsPermanentAfterTheOthers(t *testing.T) {
+	t.Parallel()
 	b := redistest.Open(t)[0]
 	// An unverified sender: SES rejects each message (MessageRejected).
 	tb := setup(t, b, setupOptions{config: func(c *HandlerConfig) { c.From = "Quarry <results@unverified.example>" }})
