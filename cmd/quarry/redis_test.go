@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/quarry-dev/quarry/internal/redistest"
@@ -71,4 +72,54 @@ func TestRedisCheck(t *testing.T) {
 			t.Fatalf("exit %d, want %d", code, exitRedisUnchecked)
 		}
 	})
+}
+
+// TestRedisRequirements judges what managed services and misconfigured
+// servers answer, which the test's own Redis cannot show: refused INFO and
+// CONFIG, replicas, clusters, fsync no.
+func TestRedisRequirements(t *testing.T) {
+	t.Parallel()
+	statuses := func(cs []redisCheck) string {
+		var s []string
+		for _, c := range cs {
+			s = append(s, c.Name+"="+c.Status)
+		}
+		return strings.Join(s, " ")
+	}
+	tests := []struct {
+		name   string
+		checks []redisCheck
+		want   string
+		exit   int
+	}{
+		{"persistence refused", persistenceChecks(nil, "", false), "persistence=unknown", exitRedisUnknown},
+		{"aof off", persistenceChecks(map[string]string{"aof_enabled": "0"}, "always", true), "persistence=fail", exitRedisUnfit},
+		{"fsync refused", persistenceChecks(map[string]string{"aof_enabled": "1"}, "", false), "persistence=unknown", exitRedisUnknown},
+		{"fsync always", persistenceChecks(map[string]string{"aof_enabled": "1"}, "always", true), "persistence=ok", exitRedisFit},
+		{"fsync everysec", persistenceChecks(map[string]string{"aof_enabled": "1"}, "everysec", true), "persistence=warn", exitRedisFit},
+		{"fsync no", persistenceChecks(map[string]string{"aof_enabled": "1"}, "no", true), "persistence=fail", exitRedisUnfit},
+		{"aof write failing", persistenceChecks(map[string]string{"aof_enabled": "1", "aof_last_write_status": "err"}, "always", true), "persistence=ok aof-writes=fail", exitRedisUnfit},
+		{"eviction refused", []redisCheck{evictionCheck("", false)}, "eviction=unknown", exitRedisUnknown},
+		{"allkeys-lru", []redisCheck{evictionCheck("allkeys-lru", true)}, "eviction=fail", exitRedisUnfit},
+		{"noeviction", []redisCheck{evictionCheck("noeviction", true)}, "eviction=ok", exitRedisFit},
+		{"cluster info refused", topologyChecks(nil), "", exitRedisFit},
+		{"cluster", topologyChecks(map[string]string{"cluster_enabled": "1"}), "topology=fail", exitRedisUnfit},
+		{"one primary", topologyChecks(map[string]string{"cluster_enabled": "0"}), "topology=ok", exitRedisFit},
+		{"replication refused", []redisCheck{replicationCheck(nil)}, "replication=unknown", exitRedisUnknown},
+		{"a replica", []redisCheck{replicationCheck(map[string]string{"role": "slave"})}, "replication=fail", exitRedisUnfit},
+		{"no replica", []redisCheck{replicationCheck(map[string]string{"role": "master", "connected_slaves": "0"})}, "replication=warn", exitRedisFit},
+		{"replicated", []redisCheck{replicationCheck(map[string]string{"role": "master", "connected_slaves": "2"})}, "replication=ok", exitRedisFit},
+		{"a failure outweighs an unknown", []redisCheck{evictionCheck("", false), evictionCheck("volatile-lru", true)}, "eviction=unknown eviction=fail", exitRedisUnfit},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := statuses(tt.checks); got != tt.want {
+				t.Errorf("checks: got %q, want %q", got, tt.want)
+			}
+			if got := redisExit(tt.checks); got != tt.exit {
+				t.Errorf("exit: got %d, want %d", got, tt.exit)
+			}
+		})
+	}
 }
