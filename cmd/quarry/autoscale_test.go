@@ -10,6 +10,7 @@ import (
 // TestAutoscaleSimulate: the burst of the package's hand-checked scenario,
 // through the command line, and the same load as a file.
 func TestAutoscaleSimulate(t *testing.T) {
+	t.Parallel()
 	curve := filepath.Join(t.TempDir(), "load.txt")
 	if err := os.WriteFile(curve, []byte("# the burst\n0 +1200\n"), 0o644); err != nil {
 		t.Fatal(err)

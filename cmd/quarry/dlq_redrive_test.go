@@ -147,6 +147,7 @@ func (f *redriveFixture) redriveAll(t *testing.T, n int) {
 }
 
 func TestRedriveWithoutFlagsReturnsWhatTheWorkerDeadLettered(t *testing.T) {
+	t.Parallel()
 	f := newRedriveFixture(t)
 	f.publish(t, 3)
 	f.deadLetterByWorker(t, 3)
@@ -154,6 +155,7 @@ func TestRedriveWithoutFlagsReturnsWhatTheWorkerDeadLettered(t *testing.T) {
 }
 
 func TestRedriveWithoutFlagsReturnsWhatSQSMoved(t *testing.T) {
+	t.Parallel()
 	f := newRedriveFixture(t)
 	f.publish(t, 2)
 	f.deadLetterBySQS(t, 2)
@@ -161,6 +163,7 @@ func TestRedriveWithoutFlagsReturnsWhatSQSMoved(t *testing.T) {
 }
 
 func TestRedriveWithoutFlagsReturnsBothKinds(t *testing.T) {
+	t.Parallel()
 	f := newRedriveFixture(t)
 	f.publish(t, 2)
 	f.deadLetterBySQS(t, 2)
@@ -170,6 +173,7 @@ func TestRedriveWithoutFlagsReturnsBothKinds(t *testing.T) {
 }
 
 func TestDLQListShowsUnroutableJobs(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	ep := localawstest.Start(t, localaws.Config{})
 	runQuarry(t, "infra", "apply", "--endpoint-url", ep.URL)
@@ -213,6 +217,7 @@ func TestDLQListShowsUnroutableJobs(t *testing.T) {
 }
 
 func TestRedriveOfTheUnroutableQueueSaysWhyNot(t *testing.T) {
+	t.Parallel()
 	ep := localawstest.Start(t, localaws.Config{})
 	runQuarry(t, "infra", "apply", "--endpoint-url", ep.URL)
 	cmd := newRootCommand(io.Discard, io.Discard)

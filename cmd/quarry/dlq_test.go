@@ -32,6 +32,7 @@ func runQuarry(t *testing.T, args ...string) string {
 }
 
 func TestPermanentFailureShowsInDLQPeekAndRedrivesBack(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	ep := localawstest.Start(t, localaws.Config{})
 	runQuarry(t, "infra", "apply", "--endpoint-url", ep.URL)

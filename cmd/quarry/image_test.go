@@ -14,6 +14,7 @@ import (
 // distroless non-root stage, and an exec-form entrypoint so quarry is PID 1
 // and receives ECS's SIGTERM.
 func TestDockerfile(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile("../../Dockerfile")
 	if err != nil {
 		t.Fatal(err)
@@ -51,6 +52,7 @@ func TestDockerfile(t *testing.T) {
 // TestRenderedCommandsParse: the command every rendered task definition
 // gives the image's entrypoint is one quarry accepts, flag by flag.
 func TestRenderedCommandsParse(t *testing.T) {
+	t.Parallel()
 	for _, env := range []string{"default", "production"} {
 		dir := t.TempDir()
 		if out, err := quarryOut(t, "infra", "render", "--env", env, "--out", dir); err != nil {

@@ -22,6 +22,7 @@ func quarryOut(t *testing.T, args ...string) (string, error) {
 // for the default and the production environment; then a template broken by
 // hand fails the check with the problem named.
 func TestInfraRenderThenCheck(t *testing.T) {
+	t.Parallel()
 	for _, env := range []string{"default", "production"} {
 		t.Run(env, func(t *testing.T) {
 			dir := t.TempDir()
@@ -57,6 +58,7 @@ func TestInfraRenderThenCheck(t *testing.T) {
 }
 
 func TestInfraRenderUnknownEnvironment(t *testing.T) {
+	t.Parallel()
 	_, err := quarryOut(t, "infra", "render", "--env", "staging", "--out", t.TempDir())
 	if err == nil || !strings.Contains(err.Error(), `unknown environment "staging"`) {
 		t.Fatalf("err = %v", err)

@@ -59,6 +59,7 @@ func decodeLines(t *testing.T, out string) []publishedLine {
 }
 
 func TestPublishFileAndApplyRideOutThrottling(t *testing.T) {
+	t.Parallel()
 	ep := localawstest.Start(t, localaws.Config{Faults: localaws.Faults{
 		ThrottleRates: map[string]float64{"sns.*": 0.1, "sqs.*": 0.05},
 		ErrorRates:    map[string]float64{"sns.PublishBatch": 0.05},
@@ -152,6 +153,7 @@ func TestPublishingAFileTwiceRunsEachLineOnce(t *testing.T) {
 }
 
 func TestLineKeysComeFromTheIDFieldOrTheContent(t *testing.T) {
+	t.Parallel()
 	job := func(payload string) messages.Job {
 		j, err := messages.NewJob(messages.TypeNotifyEmail, json.RawMessage(payload))
 		if err != nil {
@@ -176,6 +178,7 @@ func TestLineKeysComeFromTheIDFieldOrTheContent(t *testing.T) {
 }
 
 func TestPublishReportsTheLinesItCouldNotPublish(t *testing.T) {
+	t.Parallel()
 	ep := localawstest.Start(t, localaws.Config{})
 	runQuarry(t, "infra", "apply", "--endpoint-url", ep.URL)
 	path := filepath.Join(t.TempDir(), "jobs.jsonl")

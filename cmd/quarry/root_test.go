@@ -8,6 +8,7 @@ import (
 )
 
 func TestVersionPrintsVersionAndPlatform(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	cmd := newRootCommand(&out, io.Discard)
 	cmd.SetArgs([]string{"version"})
@@ -37,6 +38,7 @@ func TestBadConfigurationIsAClearError(t *testing.T) {
 }
 
 func TestLocalAWSRejectsBadFaultFlags(t *testing.T) {
+	t.Parallel()
 	cmd := newRootCommand(io.Discard, io.Discard)
 	cmd.SetArgs([]string{"localaws", "--addr", "127.0.0.1:0", "--fault-error", "ReceiveMessage=3"})
 	err := cmd.Execute()
