@@ -6,6 +6,7 @@ import (
 	"github.com/quarry-dev/quarry/pipeline/extract/internal/content"
 	"github.com/quarry-dev/quarry/pipeline/extract/internal/geom"
 	"github.com/quarry-dev/quarry/pipeline/extract/internal/layout"
+	"github.com/quarry-dev/quarry/pipeline/extract/internal/numcell"
 )
 
 // crossTol is how far a rule may stop short of another and still meet it.
@@ -226,6 +227,16 @@ func gridTable(p Page, c component) (Table, bool) {
 	if !split {
 		return Table{}, false
 	}
+	groupGlyphs := make(map[int][]content.Glyph, len(groups))
+	for k, gs := range cellGlyphs {
+		if len(gs) > 0 {
+			r := find(k)
+			groupGlyphs[r] = append(groupGlyphs[r], gs...)
+		}
+	}
+	if underRuled(groupGlyphs) {
+		return Table{}, false
+	}
 	rows := make([][]string, nr)
 	for i := range rows {
 		rows[i] = make([]string, nc)
@@ -416,4 +427,30 @@ func baselineClusters(gs []content.Glyph) [][]content.Glyph {
 		out[len(out)-1] = append(out[len(out)-1], g)
 	}
 	return out
+}
+
+// underRuled reports a grid whose rules outline only groups of columns
+// and rows: cells holding several lines of numbers set apart in columns
+// of their own, as tables ruled only around column groups print their body.
+// Such a grid's text is left to the unruled detection, which finds the
+// columns the rules do not draw.
+func underRuled(groupGlyphs map[int][]content.Glyph) bool {
+	n := 0
+	for _, gs := range groupGlyphs {
+		if len(gs) < 4 {
+			continue
+		}
+		for _, l := range chunkLines(layout.Lines(layout.Words(gs)), false) {
+			values := 0
+			for _, c := range l.chunks {
+				if numcell.IsValue(c.text) {
+					values++
+				}
+			}
+			if values >= 2 {
+				n++
+			}
+		}
+	}
+	return n >= 3
 }

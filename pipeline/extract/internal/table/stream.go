@@ -60,6 +60,26 @@ func explicitSpaces(lines []layout.Line) bool {
 	return spaced >= 5 && 5*spaced >= pairs
 }
 
+// leaderGap is the widest gap, in font sizes, between the dots of a
+// leader (a row label's dots running to its values).
+const leaderGap = 1.5
+
+// leader reports whether a word is made of dots only: a piece of a
+// leader.
+func leader(text string) bool {
+	n := 0
+	for _, r := range text {
+		switch r {
+		case '.', '·', '…', '․':
+			n++
+		case ' ', '\u00a0':
+		default:
+			return false
+		}
+	}
+	return n > 0
+}
+
 // chunkLines splits lines into chunks at column gaps; with explicit
 // (see explicitSpaces) also wherever two words have no space character
 // between them.
@@ -93,6 +113,10 @@ func chunkLines(lines []layout.Line, explicit bool) []textLine {
 				// The space must lead to the word: a space ending a
 				// wrapped line of one cell does not join the next cell.
 				split = !prev.SpaceAfter || gap > spacedGap*size || w.Box.X0-prev.SpaceEnd > 0.3*size
+			}
+			if split && leader(w.Text) && gap <= leaderGap*size {
+				// Dot leaders run on from the text they lead from.
+				split = false
 			}
 			if split {
 				flush(i)

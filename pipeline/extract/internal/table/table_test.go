@@ -2,6 +2,7 @@ package table
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/quarry-dev/quarry/pipeline/extract/internal/content"
@@ -217,5 +218,57 @@ func TestRowStartsBottomAligned(t *testing.T) {
 	cols := [][2]float64{{0, 50}, {100, 150}, {200, 300}}
 	if got := mergeWrapped(blk, cols); len(got) != 5 {
 		t.Errorf("%d rows, want 5", len(got))
+	}
+}
+
+func TestGridAroundColumnGroupsIsNotRuled(t *testing.T) {
+	// A frame with one column rule between the stub and a group of three
+	// number columns, and no rules between the body rows: the numbers
+	// keep their own columns and rows.
+	segs := []content.Segment{
+		hline(80, 40, 400), hline(100, 40, 400), hline(160, 40, 400),
+		vline(40, 80, 160), vline(140, 80, 160), vline(400, 80, 160),
+	}
+	rows := [][]string{{"Item", "2019", "2020", "2021"}, {"Wells", "12", "15", "19"}, {"Leases", "4", "6", "7"}, {"Acres", "640", "720", "1,280"}}
+	var gs []content.Glyph
+	for i, r := range rows {
+		y := 95 + float64(i)*16
+		gs = append(gs, word(r[0], 50, y)...)
+		for j, c := range r[1:] {
+			gs = append(gs, word(c, 180+float64(j)*70, y)...)
+		}
+	}
+	ts := Detect(Page{Width: 450, Height: 200, Glyphs: gs, Segments: segs})
+	if len(ts) != 1 {
+		t.Fatalf("got %d tables: %+v", len(ts), ts)
+	}
+	if ts[0].Ruled {
+		t.Error("grid around column groups reported ruled")
+	}
+	if !reflect.DeepEqual(ts[0].Rows, rows) {
+		t.Errorf("rows %q, want %q", ts[0].Rows, rows)
+	}
+}
+
+func TestLeaderDotsStayWithTheLabel(t *testing.T) {
+	rows := [][]string{{"Robbery", "102.1"}, {"Arson", "9.8"}, {"Fraud", "173.7"}}
+	var gs []content.Glyph
+	for i, r := range rows {
+		y := 100 + float64(i)*14
+		gs = append(gs, word(r[0], 50, y)...)
+		x := 50 + 6*float64(len(r[0])) + 6
+		for ; x < 200; x += 9 {
+			gs = append(gs, word(".", x, y)...)
+		}
+		gs = append(gs, word(r[1], 230, y)...)
+	}
+	ts := Detect(Page{Width: 400, Height: 300, Glyphs: gs})
+	if len(ts) != 1 {
+		t.Fatalf("got %d tables", len(ts))
+	}
+	for i, r := range ts[0].Rows {
+		if len(r) != 2 || !strings.HasPrefix(r[0], rows[i][0]+" . .") || r[1] != rows[i][1] {
+			t.Errorf("row %d: %q", i, r)
+		}
 	}
 }
