@@ -237,9 +237,34 @@ func blocks(lines []textLine) [][]textLine {
 			}
 		}
 		if len(l.chunks) >= 2 {
+			if captionLine(l) {
+				// A caption ("Table 3. ...") ends a table and starts none;
+				// the lines that continue it are not held for the next.
+				flush()
+				pending = pending[:0]
+				continue
+			}
 			if len(cur) > 0 && minSize(cur) > 1.15*l.size {
 				// Lines in a larger font above the first row: a title.
 				cur, gaps, multi, singles, spanning = nil, nil, 0, 0, 0
+			} else if k := largerPrefix(cur, l.size); k > 0 {
+				// A title in a larger font, and lines under it, above
+				// the first row (a running head and a caption above a
+				// table set smaller): the table starts below it.
+				cur = cur[k:]
+				gaps, multi, singles, spanning = gaps[:0], 0, 0, 0
+				for i, c := range cur {
+					if i > 0 {
+						gaps = append(gaps, c.box.Y0-cur[i-1].box.Y1)
+					}
+					if len(c.chunks) >= 2 {
+						multi++
+						singles = 0
+					} else {
+						singles++
+					}
+				}
+				gaps = append(gaps, l.box.Y0-cur[len(cur)-1].box.Y1)
 			}
 			if multi >= 1 && !firstRowAfterHeader(l, cur) {
 				if breaksColumns(l, cur) {
@@ -290,6 +315,66 @@ func blocks(lines []textLine) [][]textLine {
 	}
 	flush()
 	return out
+}
+
+// largerPrefix returns how many lines at the start of cur end with the
+// last line set in a font larger than size, when fewer than two of them
+// are rows of several cells (they hold no table of their own), or 0.
+func largerPrefix(cur []textLine, size float64) int {
+	k, multi := 0, 0
+	for i, c := range cur {
+		if c.size > 1.15*size {
+			k = i + 1
+		}
+	}
+	for _, c := range cur[:k] {
+		if len(c.chunks) >= 2 {
+			multi++
+		}
+	}
+	if multi >= 2 || k == len(cur) {
+		return 0
+	}
+	return k
+}
+
+// captionWords are the words that label a table's or a figure's caption.
+var captionWords = []string{"table", "exhibit", "figure", "fig.", "chart"}
+
+// captionLine reports whether a line of several chunks starts with a
+// caption's label: "Table 3.", "Exhibit A-2", "Table: 5", then the
+// caption's text in a chunk of its own.
+func captionLine(l textLine) bool {
+	if len(l.chunks) < 2 || len(l.chunks) > 3 {
+		return false
+	}
+	label := strings.ToLower(l.chunks[0].text)
+	word := ""
+	for _, w := range captionWords {
+		if strings.HasPrefix(label, w) {
+			word = w
+			break
+		}
+	}
+	if word == "" {
+		return false
+	}
+	rest := strings.TrimSpace(strings.TrimLeft(label[len(word):], ":"))
+	rest = strings.TrimRight(rest, ".:")
+	if rest == "" || len(rest) > 8 || strings.ContainsRune(rest, ' ') {
+		return false
+	}
+	digit := false
+	for _, r := range rest {
+		switch {
+		case r >= '0' && r <= '9':
+			digit = true
+		case r >= 'a' && r <= 'z', r == '-', r == '.', r == '–':
+		default:
+			return false
+		}
+	}
+	return digit
 }
 
 // minSize returns the smallest font size of lines.

@@ -2,6 +2,7 @@ package table
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -271,4 +272,53 @@ func TestLeaderDotsStayWithTheLabel(t *testing.T) {
 			t.Errorf("row %d: %q", i, r)
 		}
 	}
+}
+
+// sized returns the glyphs of a word in text of the given size.
+func sized(s string, x, y, size float64) []content.Glyph {
+	var gs []content.Glyph
+	adv := 0.6 * size
+	for _, r := range s {
+		gs = append(gs, content.Glyph{Text: string(r), X: x, Y: y, Box: geom.Rect{X0: x, Y0: y - 0.8*size, X1: x + adv, Y1: y + 0.2*size}, Size: size, Adv: adv})
+		x += adv
+	}
+	return gs
+}
+
+func TestCaptionsAndTitlesAreNotRows(t *testing.T) {
+	rows := [][]string{{"Lease", "Acres", "Royalty"}, {"Smith", "640", "12.5%"}, {"Jones", "80", "18.75%"}}
+	table := func(top float64) []content.Glyph {
+		var gs []content.Glyph
+		for i, r := range rows {
+			y := top + float64(i)*14
+			gs = append(gs, word(r[0], 50, y)...)
+			gs = append(gs, word(r[1], 150, y)...)
+			gs = append(gs, word(r[2], 250, y)...)
+		}
+		return gs
+	}
+	t.Run("caption label", func(t *testing.T) {
+		var gs []content.Glyph
+		gs = append(gs, word("Table 3.", 50, 80)...)
+		gs = append(gs, word("Leases by royalty", 110, 80)...)
+		gs = append(gs, table(100)...)
+		ts := Detect(Page{Width: 400, Height: 300, Glyphs: gs})
+		if len(ts) != 1 || !reflect.DeepEqual(ts[0].Rows, rows) {
+			t.Fatalf("tables %+v", ts)
+		}
+	})
+	t.Run("running head in a larger font", func(t *testing.T) {
+		var gs []content.Glyph
+		gs = append(gs, sized("APPENDIX", 50, 50, 18)...)
+		gs = append(gs, sized("LEASES", 250, 50, 18)...)
+		gs = append(gs, sized("Leases by royalty, 2024", 50, 70, 12)...)
+		gs = append(gs, word("Annual", 250, 90)...) // a header cell's first line
+		gs = append(gs, table(100)...)
+		ts := Detect(Page{Width: 400, Height: 300, Glyphs: gs})
+		want := slices.Clone(rows)
+		want[0] = []string{"Lease", "Acres", "Annual Royalty"}
+		if len(ts) != 1 || !reflect.DeepEqual(ts[0].Rows, want) {
+			t.Fatalf("tables %+v", ts)
+		}
+	})
 }
