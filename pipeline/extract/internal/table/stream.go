@@ -507,6 +507,7 @@ func blockTable(blk []textLine) (Table, bool) {
 	if prose(rows) {
 		return Table{}, false
 	}
+	spans = groupHeadings(blk, cols, rows, spans)
 	spans = raiseHeaderCells(rows, spans)
 	colX := make([]float64, 0, len(cols)+1)
 	colX = append(colX, box.X0)
@@ -515,6 +516,55 @@ func blockTable(blk []textLine) (Table, bool) {
 	}
 	colX = append(colX, box.X1)
 	return Table{BBox: box, Rows: rows, Spans: spans, ColX: colX}, true
+}
+
+// groupHeadings finds the headings of column groups: a header cell
+// above a row of sub-headings, centred over several columns that all
+// have a sub-heading and nothing else beside it in its row (a heading
+// merged across its group and centred, as spreadsheets print one). Its
+// text moves to the group's first column, spanning the group. It returns
+// the spans, updated.
+func groupHeadings(blk []textLine, cols [][2]float64, rows [][]string, spans []Span) []Span {
+	hdr := 0
+	for hdr < len(rows) && !rowHasValue(rows[hdr]) {
+		hdr++
+	}
+	if hdr == len(rows) {
+		return spans
+	}
+	for i := 0; i+1 < hdr; i++ {
+		l := blk[i]
+		for k, c := range l.chunks {
+			j, last := columnRange(cols, c.box)
+			if last != j || rows[i][j] != c.text {
+				continue
+			}
+			// The group lies between the midpoints to the headings
+			// beside it.
+			lo, hi := cols[0][0]-1, cols[len(cols)-1][1]+1
+			if k > 0 {
+				lo = (l.chunks[k-1].box.X1 + c.box.X0) / 2
+			}
+			if k+1 < len(l.chunks) {
+				hi = (c.box.X1 + l.chunks[k+1].box.X0) / 2
+			}
+			tol := max(2, 0.15*c.box.Width())
+			ba, bb := j, j
+			for a := j; a >= 0 && cols[a][0] >= lo && (a == j || rows[i][a] == "") && rows[i+1][a] != ""; a-- {
+				for b := j; b < len(cols) && cols[b][1] <= hi && (b == j || rows[i][b] == "") && rows[i+1][b] != ""; b++ {
+					if b-a > bb-ba && abs((cols[a][0]+cols[b][1])/2-c.box.CenterX()) <= tol {
+						ba, bb = a, b
+					}
+				}
+			}
+			if bb == ba || covered(spans, i, j) {
+				continue
+			}
+			rows[i][j], rows[i][ba] = "", c.text
+			spans = append(spans, Span{Row: i, Col: ba, RowSpan: 1, ColSpan: bb - ba + 1})
+		}
+	}
+	return spans
 }
 
 // paragraph reports whether a third of a block's lines are lines of a
@@ -555,10 +605,12 @@ func raiseHeaderCells(rows [][]string, spans []Span) []Span {
 	}
 	for j := range rows[0] {
 		// Headings over numbers may sit under a heading spanning their
-		// columns: only text columns' headings are raised.
+		// columns: only text columns' headings are raised, and the
+		// first column's (the stub's: years, codes), which no group
+		// heading spans.
 		numbers := false
 		for _, r := range rows[hdr:] {
-			numbers = numbers || numcell.IsValue(r[j])
+			numbers = numbers || (j > 0 && numcell.IsValue(r[j]))
 		}
 		for i := 1; i < hdr && !numbers; i++ {
 			if rows[i][j] == "" {

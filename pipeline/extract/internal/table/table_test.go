@@ -1,6 +1,7 @@
 package table
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -321,4 +322,35 @@ func TestCaptionsAndTitlesAreNotRows(t *testing.T) {
 			t.Fatalf("tables %+v", ts)
 		}
 	})
+}
+
+func TestGroupHeadingSpansItsColumns(t *testing.T) {
+	// "Public" and "Private" are centred over their three columns; the
+	// stub's heading "Year" sits on the sub-headings' line.
+	var gs []content.Glyph
+	xs := []float64{100, 160, 220, 300, 360, 420}
+	gs = append(gs, word("Public", 160+9-18, 80)...)
+	gs = append(gs, word("Private", 360+9-21, 80)...)
+	gs = append(gs, word("Year", 40, 94)...)
+	for i, x := range xs {
+		gs = append(gs, word([]string{"All", "K–8", "9–12"}[i%3], x, 94)...)
+	}
+	for r, y := range []float64{110, 124, 138} {
+		gs = append(gs, word(fmt.Sprint(2020+r), 40, y)...)
+		for i, x := range xs {
+			gs = append(gs, word(fmt.Sprint(100+10*i+r), x, y)...)
+		}
+	}
+	ts := Detect(Page{Width: 500, Height: 300, Glyphs: gs})
+	if len(ts) != 1 {
+		t.Fatalf("got %d tables", len(ts))
+	}
+	want := [][]string{{"Year", "Public", "", "", "Private", "", ""}, {"", "All", "K–8", "9–12", "All", "K–8", "9–12"}}
+	if !reflect.DeepEqual(ts[0].Rows[:2], want) {
+		t.Errorf("header %q, want %q", ts[0].Rows[:2], want)
+	}
+	wantSpans := []Span{{Row: 0, Col: 0, RowSpan: 2, ColSpan: 1}, {Row: 0, Col: 1, RowSpan: 1, ColSpan: 3}, {Row: 0, Col: 4, RowSpan: 1, ColSpan: 3}}
+	if !reflect.DeepEqual(ts[0].Spans, wantSpans) {
+		t.Errorf("spans %+v, want %+v", ts[0].Spans, wantSpans)
+	}
 }
