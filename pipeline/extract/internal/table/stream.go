@@ -210,17 +210,25 @@ func blocks(lines []textLine) [][]textLine {
 	multi, singles, spanning := 0, 0, 0
 	flush := func() {
 		// Trailing single-chunk lines do not belong to the table, unless
-		// they continue the last row's wrapped cells.
-		for len(cur) > 1 && len(cur[len(cur)-1].chunks) < 2 {
-			last, prev := cur[len(cur)-1], cur[len(cur)-2]
+		// they continue the last row's wrapped cells, one under the
+		// other from that row down (lines close to each other below a
+		// gap are a note's).
+		m := len(cur) - 1
+		for m > 0 && len(cur[m].chunks) < 2 {
+			m--
+		}
+		keep := m + 1
+		for k := m + 1; k < len(cur); k++ {
+			last, prev := cur[k], cur[k-1]
 			gap := last.box.Y0 - prev.box.Y1
-			if !breaksColumns(last, cur[:len(cur)-1]) &&
-				(gap <= wrapGap*max(last.size, prev.size) ||
-					(len(cur) > 2 && len(prev.chunks) > 1 && gap <= 1.5*rowGap(cur[:len(cur)-1]) && last.size <= prev.size*1.05)) {
+			if breaksColumns(last, cur[:k]) ||
+				(gap > wrapGap*max(last.size, prev.size) &&
+					(k < 2 || len(prev.chunks) < 2 || gap > 1.5*rowGap(cur[:k]) || last.size > prev.size*1.05)) {
 				break
 			}
-			cur = cur[:len(cur)-1]
+			keep = k + 1
 		}
+		cur = cur[:keep]
 		if multi >= 2 && len(cur) >= 2 {
 			out = append(out, cur)
 		}
@@ -266,7 +274,7 @@ func blocks(lines []textLine) [][]textLine {
 				}
 				gaps = append(gaps, l.box.Y0-cur[len(cur)-1].box.Y1)
 			}
-			if multi >= 1 && !firstRowAfterHeader(l, cur) {
+			if multi >= 1 && !firstRowAfterHeader(l, cur) && !firstValuesUnderHeadings(l, cur) {
 				if breaksColumns(l, cur) {
 					if multi >= 3 {
 						flush()
@@ -402,6 +410,32 @@ func firstRowAfterHeader(l textLine, cur []textLine) bool {
 		most = max(most, len(c.chunks))
 	}
 	return len(l.chunks) >= most
+}
+
+// firstValuesUnderHeadings reports whether l is the first row of values
+// under a header of several lines (cur, holding no values), with at
+// least as many cells as any of them: headings over column groups need
+// not line up with the values.
+func firstValuesUnderHeadings(l textLine, cur []textLine) bool {
+	if len(cur) < 2 {
+		return false
+	}
+	most := 0
+	for _, c := range cur {
+		for _, ch := range c.chunks {
+			if numcell.IsValue(ch.text) {
+				return false
+			}
+		}
+		most = max(most, len(c.chunks))
+	}
+	values := 0
+	for _, ch := range l.chunks {
+		if numcell.IsValue(ch.text) {
+			values++
+		}
+	}
+	return values >= 2 && len(l.chunks) >= most
 }
 
 // breaksColumns reports whether l crosses the gaps between the columns

@@ -354,3 +354,22 @@ func TestGroupHeadingSpansItsColumns(t *testing.T) {
 		t.Errorf("spans %+v, want %+v", ts[0].Spans, wantSpans)
 	}
 }
+
+func TestNoteOfTwoLinesUnderTheTable(t *testing.T) {
+	rows := [][]string{{"Lease", "Acres", "Royalty"}, {"Smith", "640", "12.5%"}, {"Jones", "80", "18.75%"}, {"Brown", "1,280", "20%"}}
+	var gs []content.Glyph
+	for i, r := range rows {
+		y := 100 + float64(i)*14
+		gs = append(gs, word(r[0], 50, y)...)
+		gs = append(gs, word(r[1], 150, y)...)
+		gs = append(gs, word(r[2], 250, y)...)
+	}
+	// Two lines of a note, a wider gap below the last row, each as close
+	// to the other as the lines of one cell.
+	gs = append(gs, word("* Leased.", 50, 166)...)
+	gs = append(gs, word("† Paid.", 50, 176)...)
+	ts := Detect(Page{Width: 400, Height: 300, Glyphs: gs})
+	if len(ts) != 1 || !reflect.DeepEqual(ts[0].Rows, rows) {
+		t.Fatalf("tables %+v", ts)
+	}
+}
