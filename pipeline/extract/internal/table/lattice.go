@@ -274,6 +274,38 @@ func gridTable(p Page, c component) (Table, bool) {
 		}
 		return a.Col - b.Col
 	})
+	// A caption above the grid and a source or a note below it, each in
+	// a row of one cell across the table, are not its rows.
+	across := func(i int) bool {
+		for _, s := range spans {
+			if s.Row == i && s.Col == 0 && s.RowSpan == 1 && s.ColSpan == nc {
+				return true
+			}
+		}
+		return false
+	}
+	top, bottom := 0, nr
+	for top+1 < bottom && across(top) && captionLabel(rows[top][0]) {
+		top++
+	}
+	for k := nr - 1; k > top && across(k); k-- {
+		if noteLabel(rows[k][0]) {
+			bottom = k // the note's lines may be rows of their own
+		}
+	}
+	if top > 0 || bottom < nr {
+		rows = rows[top:bottom]
+		kept := spans[:0]
+		for _, s := range spans {
+			if s.Row >= top && s.Row+s.RowSpan <= bottom {
+				s.Row -= top
+				kept = append(kept, s)
+			}
+		}
+		spans = kept
+		ys = ys[top : bottom+1]
+		nr = bottom - top
+	}
 	t := Table{
 		BBox:  geom.Rect{X0: xs[0], Y0: ys[0], X1: xs[nc], Y1: ys[nr]},
 		Rows:  rows,

@@ -353,27 +353,23 @@ var captionWords = []string{"table", "exhibit", "figure", "fig.", "chart"}
 // caption's label: "Table 3.", "Exhibit A-2", "Table: 5", then the
 // caption's text in a chunk of its own.
 func captionLine(l textLine) bool {
-	if len(l.chunks) < 2 || len(l.chunks) > 3 {
+	return len(l.chunks) >= 2 && len(l.chunks) <= 3 &&
+		len(strings.Fields(l.chunks[0].text)) == 2 && captionLabel(l.chunks[0].text)
+}
+
+// captionLabel reports whether text starts with a caption's label: a
+// caption word, then a number that may carry letters ("A-1", "3b").
+func captionLabel(text string) bool {
+	f := strings.Fields(strings.ToLower(text))
+	if len(f) < 2 || !slices.Contains(captionWords, strings.TrimRight(f[0], ":")) {
 		return false
 	}
-	label := strings.ToLower(l.chunks[0].text)
-	word := ""
-	for _, w := range captionWords {
-		if strings.HasPrefix(label, w) {
-			word = w
-			break
-		}
-	}
-	if word == "" {
-		return false
-	}
-	rest := strings.TrimSpace(strings.TrimLeft(label[len(word):], ":"))
-	rest = strings.TrimRight(rest, ".:")
-	if rest == "" || len(rest) > 8 || strings.ContainsRune(rest, ' ') {
+	id := strings.TrimRight(f[1], ".:")
+	if id == "" || len(id) > 8 {
 		return false
 	}
 	digit := false
-	for _, r := range rest {
+	for _, r := range id {
 		switch {
 		case r >= '0' && r <= '9':
 			digit = true
@@ -383,6 +379,17 @@ func captionLine(l textLine) bool {
 		}
 	}
 	return digit
+}
+
+// noteLabel reports whether text starts as a table's note or source does.
+func noteLabel(text string) bool {
+	t := strings.ToLower(text)
+	for _, w := range []string{"source:", "sources:", "note:", "notes:"} {
+		if strings.HasPrefix(t, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // minSize returns the smallest font size of lines.

@@ -373,3 +373,30 @@ func TestNoteOfTwoLinesUnderTheTable(t *testing.T) {
 		t.Fatalf("tables %+v", ts)
 	}
 }
+
+func TestRuledCaptionAndSourceRowsAreNotRows(t *testing.T) {
+	// Rows at 0, 20, 40, 60, 80; columns at 0, 100, 200, 300 between
+	// y=20 and y=60: the first row holds the caption, the last the source.
+	segs := []content.Segment{
+		hline(0, 0, 300), hline(20, 0, 300), hline(40, 0, 300), hline(60, 0, 300), hline(80, 0, 300),
+		vline(0, 0, 80), vline(100, 20, 60), vline(200, 20, 60), vline(300, 0, 80),
+	}
+	var gs []content.Glyph
+	gs = append(gs, word("Exhibit 9 Leases", 10, 15)...)
+	for i, r := range [][]string{{"Lease", "Acres", "Royalty"}, {"Smith", "640", "12.5%"}} {
+		for j, c := range r {
+			gs = append(gs, word(c, 10+100*float64(j), 35+20*float64(i))...)
+		}
+	}
+	gs = append(gs, word("Source: county records", 10, 75)...)
+	ts := Detect(Page{Width: 400, Height: 100, Glyphs: gs, Segments: segs})
+	if len(ts) != 1 || !ts[0].Ruled {
+		t.Fatalf("tables %+v", ts)
+	}
+	if want := [][]string{{"Lease", "Acres", "Royalty"}, {"Smith", "640", "12.5%"}}; !reflect.DeepEqual(ts[0].Rows, want) || len(ts[0].Spans) != 0 {
+		t.Errorf("rows %q spans %+v", ts[0].Rows, ts[0].Spans)
+	}
+	if ts[0].BBox.Y0 != 20 || ts[0].BBox.Y1 != 60 {
+		t.Errorf("bbox %+v", ts[0].BBox)
+	}
+}
