@@ -229,6 +229,17 @@ func blocks(lines []textLine) [][]textLine {
 			keep = k + 1
 		}
 		cur = cur[:keep]
+		// Lines at the top in a font larger than the rows' are a title
+		// (a running head, a caption), not a header.
+		if k := largerPrefix(cur); k > 0 {
+			cur = cur[k:]
+			multi = 0
+			for _, c := range cur {
+				if len(c.chunks) >= 2 {
+					multi++
+				}
+			}
+		}
 		if multi >= 2 && len(cur) >= 2 {
 			out = append(out, cur)
 		}
@@ -251,28 +262,6 @@ func blocks(lines []textLine) [][]textLine {
 				flush()
 				pending = pending[:0]
 				continue
-			}
-			if len(cur) > 0 && minSize(cur) > 1.15*l.size {
-				// Lines in a larger font above the first row: a title.
-				cur, gaps, multi, singles, spanning = nil, nil, 0, 0, 0
-			} else if k := largerPrefix(cur, l.size); k > 0 {
-				// A title in a larger font, and lines under it, above
-				// the first row (a running head and a caption above a
-				// table set smaller): the table starts below it.
-				cur = cur[k:]
-				gaps, multi, singles, spanning = gaps[:0], 0, 0, 0
-				for i, c := range cur {
-					if i > 0 {
-						gaps = append(gaps, c.box.Y0-cur[i-1].box.Y1)
-					}
-					if len(c.chunks) >= 2 {
-						multi++
-						singles = 0
-					} else {
-						singles++
-					}
-				}
-				gaps = append(gaps, l.box.Y0-cur[len(cur)-1].box.Y1)
 			}
 			if multi >= 1 && !firstRowAfterHeader(l, cur) && !firstValuesUnderHeadings(l, cur) {
 				if breaksColumns(l, cur) {
@@ -325,23 +314,22 @@ func blocks(lines []textLine) [][]textLine {
 	return out
 }
 
-// largerPrefix returns how many lines at the start of cur end with the
-// last line set in a font larger than size, when fewer than two of them
-// are rows of several cells (they hold no table of their own), or 0.
-func largerPrefix(cur []textLine, size float64) int {
-	k, multi := 0, 0
-	for i, c := range cur {
-		if c.size > 1.15*size {
-			k = i + 1
-		}
-	}
-	for _, c := range cur[:k] {
+// largerPrefix returns how many lines at the top of a block are set in
+// a font larger than most of its rows of several cells.
+func largerPrefix(cur []textLine) int {
+	var sizes []float64
+	for _, c := range cur {
 		if len(c.chunks) >= 2 {
-			multi++
+			sizes = append(sizes, c.size)
 		}
 	}
-	if multi >= 2 || k == len(cur) {
+	if len(sizes) == 0 {
 		return 0
+	}
+	body := median(sizes)
+	k := 0
+	for k < len(cur) && cur[k].size > 1.15*body {
+		k++
 	}
 	return k
 }
@@ -1094,7 +1082,7 @@ func mergeWrapped(blk []textLine, cols [][2]float64) []textLine {
 		// columns they fill (a header whose cells wrap); lines one
 		// leading apart, while the row so far leaves columns empty.
 		wrapped := (g < 0.75*median && g <= wrapGap*size) ||
-			(g <= leading && g <= wrapGap*size && (compatible(*prev, blk[i], cols) || len(occupied(*prev, cols)) < len(cols)))
+			(g <= leading && (g <= wrapGap*size || g < 0.5*median) && (compatible(*prev, blk[i], cols) || len(occupied(*prev, cols)) < len(cols)))
 		if !nearerBelow && !valuesClash(*prev, blk[i], cols) &&
 			((g < 0.5*median && compatible(*prev, blk[i], cols)) || wrapped) {
 			prev.chunks = append(prev.chunks, blk[i].chunks...)

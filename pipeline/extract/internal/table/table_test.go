@@ -400,3 +400,28 @@ func TestRuledCaptionAndSourceRowsAreNotRows(t *testing.T) {
 		t.Errorf("bbox %+v", ts[0].BBox)
 	}
 }
+
+func TestHeaderInTheRowsFontAboveSmallerSubHeadings(t *testing.T) {
+	// The header's first line is set as large as the rows, its second
+	// smaller, with headings wrapped over two lines a little apart.
+	var gs []content.Glyph
+	gs = append(gs, sized("Age", 92, 136, 12)...)
+	gs = append(gs, sized("Population", 236, 136, 12)...)
+	gs = append(gs, sized("Share", 236, 152, 9)...)
+	gs = append(gs, sized("Total", 405, 152, 9)...)
+	gs = append(gs, sized("(total)", 236, 163.5, 9)...)
+	for i, r := range [][]string{{"Under 1", "0.0156", "3,533"}, {"1 - 2", "0.0287", "6,493"}, {"3 - 5", "0.0419", "9,483"}} {
+		y := 181.4 + 18*float64(i)
+		gs = append(gs, sized(r[0], 92, y, 12)...)
+		gs = append(gs, sized(r[1], 236, y, 12)...)
+		gs = append(gs, sized(r[2], 405, y, 12)...)
+	}
+	ts := Detect(Page{Width: 600, Height: 400, Glyphs: gs})
+	if len(ts) != 1 {
+		t.Fatalf("got %d tables", len(ts))
+	}
+	want := [][]string{{"Age", "Population", ""}, {"", "Share (total)", "Total"}, {"Under 1", "0.0156", "3,533"}, {"1 - 2", "0.0287", "6,493"}, {"3 - 5", "0.0419", "9,483"}}
+	if !reflect.DeepEqual(ts[0].Rows, want) {
+		t.Errorf("rows %q, want %q", ts[0].Rows, want)
+	}
+}
