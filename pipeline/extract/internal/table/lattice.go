@@ -227,14 +227,24 @@ func gridTable(p Page, c component) (Table, bool) {
 	if !split {
 		return Table{}, false
 	}
-	groupGlyphs := make(map[int][]content.Glyph, len(groups))
+	// The text of each group, laid out once for the checks and the cell.
+	texts := make(map[int]*groupText, len(groups))
 	for k, gs := range cellGlyphs {
 		if len(gs) > 0 {
 			r := find(k)
-			groupGlyphs[r] = append(groupGlyphs[r], gs...)
+			t := texts[r]
+			if t == nil {
+				t = &groupText{}
+				texts[r] = t
+			}
+			t.glyphs = append(t.glyphs, gs...)
 		}
 	}
-	if underRuled(groupGlyphs) {
+	for _, t := range texts {
+		t.words = layout.Words(t.glyphs)
+		t.lines = layout.Lines(t.words)
+	}
+	if underRuled(texts) {
 		return Table{}, false
 	}
 	rows := make([][]string, nr)
@@ -244,19 +254,15 @@ func gridTable(p Page, c component) (Table, bool) {
 	var spans []Span
 	filled := 0
 	for r, e := range groups {
-		var gs []content.Glyph
-		for i := e.r0; i <= e.r1; i++ {
-			for j := e.c0; j <= e.c1; j++ {
-				if find(i*nc+j) == r {
-					gs = append(gs, cellGlyphs[i*nc+j]...)
-				}
-			}
+		t := texts[r]
+		if t == nil {
+			t = &groupText{}
 		}
-		if e.c1 > e.c0 && unmerge(rows, gs, xs, ys, e.r0, e.c0, e.r1, e.c1) {
+		if e.c1 > e.c0 && unmerge(rows, t.lines, xs, ys, e.r0, e.c0, e.r1, e.c1) {
 			filled++
 			continue
 		}
-		txt := cellText(gs)
+		txt := linesText(t.words, t.lines)
 		if txt != "" {
 			filled++
 		}
@@ -327,8 +333,8 @@ func searchInterval(bounds []float64, v float64) int {
 // columns it covers (rules drawn only in the header, say): when every
 // chunk of its lines lies inside one column and the chunks occupy several
 // columns, the text is spread over the fine cells and true is returned.
-func unmerge(rows [][]string, gs []content.Glyph, xs, ys []float64, r0, c0, r1, c1 int) bool {
-	lines := chunkLines(layout.Lines(layout.Words(gs)), false)
+func unmerge(rows [][]string, ll []layout.Line, xs, ys []float64, r0, c0, r1, c1 int) bool {
+	lines := chunkLines(ll, false)
 	if len(lines) == 0 {
 		return false
 	}
@@ -466,23 +472,35 @@ func baselineClusters(gs []content.Glyph) [][]content.Glyph {
 // of their own, as tables ruled only around column groups print their body.
 // Such a grid's text is left to the unruled detection, which finds the
 // columns the rules do not draw.
-func underRuled(groupGlyphs map[int][]content.Glyph) bool {
+func underRuled(texts map[int]*groupText) bool {
 	n := 0
-	for _, gs := range groupGlyphs {
-		if len(gs) < 4 {
+	for _, t := range texts {
+		if len(t.glyphs) < 4 || len(t.lines) < 1 {
 			continue
 		}
-		for _, l := range chunkLines(layout.Lines(layout.Words(gs)), false) {
-			values := 0
-			for _, c := range l.chunks {
-				if numcell.IsValue(c.text) {
-					values++
-				}
+		for _, l := range t.lines {
+			if len(l.Words) < 2 {
+				continue
 			}
-			if values >= 2 {
-				n++
+			for _, cl := range chunkLines([]layout.Line{l}, false) {
+				values := 0
+				for _, c := range cl.chunks {
+					if numcell.IsValue(c.text) {
+						values++
+					}
+				}
+				if values >= 2 {
+					n++
+				}
 			}
 		}
 	}
 	return n >= 3
+}
+
+// groupText is the text of a group of grid cells.
+type groupText struct {
+	glyphs []content.Glyph
+	words  []layout.Word
+	lines  []layout.Line
 }

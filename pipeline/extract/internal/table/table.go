@@ -70,14 +70,10 @@ func Detect(p Page) []Table {
 	return tables
 }
 
-// cellText composes the text of the glyphs of one cell: words joined by
-// spaces, lines top to bottom joined by spaces.
-func cellText(gs []content.Glyph) string {
-	if len(gs) == 0 {
-		return ""
-	}
-	words := layout.Words(gs)
-	lines := layout.Lines(words)
+// linesText composes the text of a cell from its words and their lines:
+// words joined by spaces, lines top to bottom joined by spaces, then the
+// words of other writing directions.
+func linesText(words []layout.Word, lines []layout.Line) string {
 	var parts []string
 	for _, l := range lines {
 		parts = append(parts, l.Text())
