@@ -13,18 +13,25 @@ import (
 const crossTol = 3.0
 
 // latticeTables finds tables drawn as grids of rules.
-func latticeTables(p Page, rs rulings) []Table {
+// It also returns the frames of grids ruled only around groups of
+// columns (see underRuled), whose text is left to the unruled detection.
+func latticeTables(p Page, rs rulings) ([]Table, []geom.Rect) {
 	comps := components(rs)
 	var out []Table
+	var frames []geom.Rect
 	for _, c := range comps {
 		if len(c.h) < 2 || len(c.v) < 2 {
 			continue
 		}
-		if t, ok := gridTable(p, c); ok {
+		t, ok, frame := gridTable(p, c)
+		switch {
+		case ok:
 			out = append(out, t)
+		case frame:
+			frames = append(frames, t.BBox)
 		}
 	}
-	return out
+	return out, frames
 }
 
 // component is a set of rules connected through their crossings.
@@ -121,8 +128,10 @@ func cluster(vals []float64, tol float64) []float64 {
 	return append(out, sum/float64(n))
 }
 
-// gridTable builds the table of one connected component of rules.
-func gridTable(p Page, c component) (Table, bool) {
+// gridTable builds the table of one connected component of rules. A grid
+// ruled only around groups of columns is no table: it returns its frame
+// (BBox) and frame true instead.
+func gridTable(p Page, c component) (t Table, ok, frame bool) {
 	var xs, ys []float64
 	box := geom.Rect{X0: c.h[0].lo, Y0: c.h[0].pos, X1: c.h[0].hi, Y1: c.h[0].pos}
 	for _, v := range c.v {
@@ -140,12 +149,12 @@ func gridTable(p Page, c component) (Table, bool) {
 	xs = cluster(xs, snapTol*2)
 	ys = cluster(ys, snapTol*2)
 	if len(xs) < 2 || len(ys) < 2 {
-		return Table{}, false
+		return Table{}, false, false
 	}
 	ys, virtual := splitUnruledRows(p.Glyphs, xs, ys)
 	nc, nr := len(xs)-1, len(ys)-1
 	if nc < 1 || nr < 1 || nc*nr > 100000 {
-		return Table{}, false
+		return Table{}, false, false
 	}
 	// Assign glyphs to the fine grid by their centres.
 	cellGlyphs := make([][]content.Glyph, nr*nc)
@@ -161,7 +170,7 @@ func gridTable(p Page, c component) (Table, bool) {
 		inside++
 	}
 	if inside == 0 {
-		return Table{}, false
+		return Table{}, false, false
 	}
 	// Union fine cells not separated by a rule.
 	parent := make([]int, nr*nc)
@@ -213,7 +222,7 @@ func gridTable(p Page, c component) (Table, bool) {
 		}
 	}
 	if len(groups) < 2 {
-		return Table{}, false
+		return Table{}, false, false
 	}
 	// A frame with rules across it but no column rules is not a grid: its
 	// text is left to the unruled detection.
@@ -225,7 +234,7 @@ func gridTable(p Page, c component) (Table, bool) {
 		}
 	}
 	if !split {
-		return Table{}, false
+		return Table{}, false, false
 	}
 	// The text of each group, laid out once for the checks and the cell.
 	texts := make(map[int]*groupText, len(groups))
@@ -245,7 +254,7 @@ func gridTable(p Page, c component) (Table, bool) {
 		t.lines = layout.Lines(t.words)
 	}
 	if underRuled(texts) {
-		return Table{}, false
+		return Table{BBox: geom.Rect{X0: xs[0], Y0: ys[0], X1: xs[nc], Y1: ys[nr]}}, false, true
 	}
 	rows := make([][]string, nr)
 	for i := range rows {
@@ -272,7 +281,7 @@ func gridTable(p Page, c component) (Table, bool) {
 		}
 	}
 	if filled < 2 {
-		return Table{}, false
+		return Table{}, false, false
 	}
 	slices.SortFunc(spans, func(a, b Span) int {
 		if a.Row != b.Row {
@@ -312,14 +321,14 @@ func gridTable(p Page, c component) (Table, bool) {
 		ys = ys[top : bottom+1]
 		nr = bottom - top
 	}
-	t := Table{
+	t = Table{
 		BBox:  geom.Rect{X0: xs[0], Y0: ys[0], X1: xs[nc], Y1: ys[nr]},
 		Rows:  rows,
 		Spans: spans,
 		Ruled: true,
 		ColX:  xs,
 	}
-	return t, true
+	return t, true, false
 }
 
 // searchInterval returns i with bounds[i] <= v < bounds[i+1], clamped.

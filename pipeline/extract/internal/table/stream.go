@@ -130,15 +130,19 @@ func chunkLines(lines []layout.Line, explicit bool) []textLine {
 
 // streamTables finds tables laid out by alignment alone among the glyphs
 // outside ruled tables.
-func streamTables(glyphs []content.Glyph, rs rulings, ruled []Table) []Table {
+func streamTables(glyphs []content.Glyph, rs rulings, ruled []Table, frames []geom.Rect) []Table {
 	if len(glyphs) == 0 {
 		return nil
 	}
 	ll := layout.Lines(layout.Words(glyphs))
 	lines := chunkLines(ll, explicitSpaces(ll))
 	var out []Table
-	for _, blk := range blocks(lines) {
-		if t, ok := blockTable(blk); ok {
+	for _, blk := range blocks(lines, frames) {
+		var hrules []rule
+		if frameOf(blk[len(blk)-1], frames) >= 0 {
+			hrules = rs.h
+		}
+		if t, ok := blockTable(blk, hrules); ok {
 			out = append(out, t)
 		}
 	}
@@ -203,7 +207,7 @@ const (
 // paragraph), or after a gap of two blank lines. Lines of one chunk just
 // above the first row, closer than rows are (the first lines of wrapped
 // header cells), belong to the block.
-func blocks(lines []textLine) [][]textLine {
+func blocks(lines []textLine, frames []geom.Rect) [][]textLine {
 	var out [][]textLine
 	var cur, pending []textLine
 	var gaps []float64
@@ -245,7 +249,17 @@ func blocks(lines []textLine) [][]textLine {
 		}
 		cur, gaps, multi, singles, spanning = nil, nil, 0, 0, 0
 	}
+	lastFrame := -2
 	for _, l := range lines {
+		// A frame of rules around a table's text (ruled only around its
+		// column groups) bounds the table: it starts and ends with it,
+		// and the lines above its first row inside it are its header's.
+		frame := frameOf(l, frames)
+		if frame != lastFrame && lastFrame != -2 {
+			flush()
+			pending = pending[:0]
+		}
+		lastFrame = frame
 		if len(cur) > 0 {
 			prev := cur[len(cur)-1]
 			gap := l.box.Y0 - prev.box.Y1
@@ -275,7 +289,7 @@ func blocks(lines []textLine) [][]textLine {
 				}
 			}
 			if len(cur) == 0 {
-				cur = leadingLines(pending, l)
+				cur = leadingLines(pending, l, frame >= 0)
 			}
 			pending = nil
 			cur = append(cur, l)
@@ -284,7 +298,7 @@ func blocks(lines []textLine) [][]textLine {
 			continue
 		}
 		if len(cur) == 0 {
-			if len(pending) > 0 && l.box.Y0-pending[len(pending)-1].box.Y1 > wrapGap*l.size {
+			if len(pending) > 0 && frame < 0 && l.box.Y0-pending[len(pending)-1].box.Y1 > wrapGap*l.size {
 				pending = pending[:0]
 			}
 			pending = append(pending, l)
@@ -380,6 +394,16 @@ func noteLabel(text string) bool {
 	return false
 }
 
+// frameOf returns the index of the frame holding the middle of l, or -1.
+func frameOf(l textLine, frames []geom.Rect) int {
+	for i, f := range frames {
+		if f.Contains(l.box.CenterX(), l.box.CenterY()) {
+			return i
+		}
+	}
+	return -1
+}
+
 // minSize returns the smallest font size of lines.
 func minSize(lines []textLine) float64 {
 	m := lines[0].size
@@ -453,12 +477,12 @@ func breaksColumns(l textLine, cur []textLine) bool {
 // leadingLines returns the lines of pending (single-chunk lines just
 // above first) that are as close to first as lines of one cell are, in
 // the same font size, each within one cell of first.
-func leadingLines(pending []textLine, first textLine) []textLine {
+func leadingLines(pending []textLine, first textLine, framed bool) []textLine {
 	k := len(pending)
 	next := first
 	for k > 0 {
 		p := pending[k-1]
-		if next.box.Y0-p.box.Y1 > wrapGap*max(p.size, next.size) || p.size > 1.15*first.size {
+		if (!framed && next.box.Y0-p.box.Y1 > wrapGap*max(p.size, next.size)) || p.size > 1.15*first.size {
 			break
 		}
 		// A line across two cells of the first row is a title, unless
@@ -496,7 +520,10 @@ func median(vs []float64) float64 {
 // blockTable builds a table from a block of lines. Columns are the x
 // ranges the chunks of the fullest lines occupy; chunks of other lines
 // that cover several columns become spans starting at their first column.
-func blockTable(blk []textLine) (Table, bool) {
+//
+// hrules are the horizontal rules of the frame around the block, if it
+// has one: header lines between the same two rules are one header row.
+func blockTable(blk []textLine, hrules []rule) (Table, bool) {
 	cols := columns(blk)
 	// A line above the first row across several columns is a title or a
 	// caption, not a wrapped header cell.
@@ -515,6 +542,9 @@ func blockTable(blk []textLine) (Table, bool) {
 	}
 	blk = splitMerged(blk, cols)
 	blk = mergeWrapped(blk, cols)
+	if len(hrules) > 0 {
+		blk = joinRuledHeader(blk, cols, hrules)
+	}
 	rows := make([][]string, 0, len(blk))
 	var spans []Span
 	box := blk[0].box
@@ -547,6 +577,103 @@ func blockTable(blk []textLine) (Table, bool) {
 	return Table{BBox: box, Rows: rows, Spans: spans, ColX: colX}, true
 }
 
+// headingGroup returns the columns a..b around column j over which the
+// chunk k of l, in column j, is centred, each column free(a) (free of
+// other headings and with a sub-heading below), within the midpoints to
+// the headings beside it; the widest such group, or j, j.
+func headingGroup(l textLine, k, j int, cols [][2]float64, free func(int) bool) (int, int) {
+	c := l.chunks[k]
+	lo, hi := cols[0][0]-1, cols[len(cols)-1][1]+1
+	if k > 0 {
+		lo = (l.chunks[k-1].box.X1 + c.box.X0) / 2
+	}
+	if k+1 < len(l.chunks) {
+		hi = (c.box.X1 + l.chunks[k+1].box.X0) / 2
+	}
+	tol := max(2, 0.15*c.box.Width())
+	ba, bb := j, j
+	for a := j; a >= 0 && cols[a][0] >= lo && free(a); a-- {
+		for b := j; b < len(cols) && cols[b][1] <= hi && free(b); b++ {
+			if b-a > bb-ba && abs((cols[a][0]+cols[b][1])/2-c.box.CenterX()) <= tol {
+				ba, bb = a, b
+			}
+		}
+	}
+	return ba, bb
+}
+
+// groupHeadingsOver reports whether a chunk of a heads a group of columns
+// that b fills below it (see groupHeadings).
+func groupHeadingsOver(a, b textLine, cols [][2]float64) bool {
+	below := occupied(b, cols)
+	above := occupied(a, cols)
+	for k, c := range a.chunks {
+		j, last := columnRange(cols, c.box)
+		if j != last {
+			all := true
+			for m := j; m <= last; m++ {
+				all = all && below[m]
+			}
+			if all {
+				return true // across the columns it heads
+			}
+			continue
+		}
+		x, y := headingGroup(a, k, j, cols, func(m int) bool { return (m == j || !above[m]) && below[m] })
+		if y > x {
+			return true
+		}
+	}
+	return false
+}
+
+// joinRuledHeader joins the header lines of a framed block (the lines
+// above its first line holding a value) that no rule separates: the lines
+// of one ruled header row, however far apart they are set.
+func joinRuledHeader(blk []textLine, cols [][2]float64, hrules []rule) []textLine {
+	hdr := 0
+	for hdr < len(blk) && !lineHasValue(blk[hdr]) {
+		hdr++
+	}
+	if hdr < 2 || hdr == len(blk) {
+		return blk
+	}
+	lo, hi := blk[0].box.X0, blk[0].box.X1
+	for _, l := range blk {
+		lo, hi = min(lo, l.box.X0), max(hi, l.box.X1)
+	}
+	ruledBetween := func(a, b textLine) bool {
+		for _, r := range hrules {
+			if r.pos > a.box.Y1-1 && r.pos < b.box.Y0+1 && coverage(hrules, r.pos, lo, hi) >= 0.5 {
+				return true
+			}
+		}
+		return false
+	}
+	out := []textLine{blk[0]}
+	for i := 1; i < len(blk); i++ {
+		prev := &out[len(out)-1]
+		if i < hdr && !ruledBetween(*prev, blk[i]) && !groupHeadingsOver(*prev, blk[i], cols) {
+			prev.chunks = joinSameColumn(append(slices.Clone(prev.chunks), blk[i].chunks...), cols)
+			prev.box = prev.box.Union(blk[i].box)
+			continue
+		}
+		out = append(out, blk[i])
+	}
+	return out
+}
+
+// lineHasValue reports whether a chunk of l is a number or a date, also
+// one printed with spaces in it ("11,062 .6").
+func lineHasValue(l textLine) bool {
+	for _, c := range l.chunks {
+		if numcell.IsValue(c.text) || numcell.IsValue(strings.ReplaceAll(c.text, " ", "")) {
+			return true
+		}
+	}
+	return false
+}
+
 // groupHeadings finds the headings of column groups: a header cell
 // above a row of sub-headings, centred over several columns that all
 // have a sub-heading and nothing else beside it in its row (a heading
@@ -568,24 +695,7 @@ func groupHeadings(blk []textLine, cols [][2]float64, rows [][]string, spans []S
 			if last != j || rows[i][j] != c.text {
 				continue
 			}
-			// The group lies between the midpoints to the headings
-			// beside it.
-			lo, hi := cols[0][0]-1, cols[len(cols)-1][1]+1
-			if k > 0 {
-				lo = (l.chunks[k-1].box.X1 + c.box.X0) / 2
-			}
-			if k+1 < len(l.chunks) {
-				hi = (c.box.X1 + l.chunks[k+1].box.X0) / 2
-			}
-			tol := max(2, 0.15*c.box.Width())
-			ba, bb := j, j
-			for a := j; a >= 0 && cols[a][0] >= lo && (a == j || rows[i][a] == "") && rows[i+1][a] != ""; a-- {
-				for b := j; b < len(cols) && cols[b][1] <= hi && (b == j || rows[i][b] == "") && rows[i+1][b] != ""; b++ {
-					if b-a > bb-ba && abs((cols[a][0]+cols[b][1])/2-c.box.CenterX()) <= tol {
-						ba, bb = a, b
-					}
-				}
-			}
+			ba, bb := headingGroup(l, k, j, cols, func(a int) bool { return (a == j || rows[i][a] == "") && rows[i+1][a] != "" })
 			if bb == ba || covered(spans, i, j) {
 				continue
 			}

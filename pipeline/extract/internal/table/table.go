@@ -45,7 +45,7 @@ type Page struct {
 // then left to right).
 func Detect(p Page) []Table {
 	lines := mergeRulings(p.Segments)
-	ruled := latticeTables(p, lines)
+	ruled, frames := latticeTables(p, lines)
 	// Text inside ruled tables is taken; the rest may form unruled tables.
 	var rest []content.Glyph
 	for _, g := range p.Glyphs {
@@ -60,7 +60,7 @@ func Detect(p Page) []Table {
 			rest = append(rest, g)
 		}
 	}
-	tables := append(ruled, streamTables(rest, lines, ruled)...)
+	tables := append(ruled, streamTables(rest, lines, ruled, frames)...)
 	slices.SortStableFunc(tables, func(a, b Table) int {
 		if a.BBox.Y1 <= b.BBox.Y0 || b.BBox.Y1 <= a.BBox.Y0 {
 			return cmpF(a.BBox.Y0, b.BBox.Y0)

@@ -425,3 +425,43 @@ func TestHeaderInTheRowsFontAboveSmallerSubHeadings(t *testing.T) {
 		t.Errorf("rows %q, want %q", ts[0].Rows, want)
 	}
 }
+
+func TestFrameAroundColumnGroupsBoundsTheTable(t *testing.T) {
+	// A frame ruled under the header and around the stub; the header's
+	// three lines (as far apart as the rows) are one row; the two rows
+	// below the frame are a table of their own.
+	segs := []content.Segment{
+		hline(80, 40, 400), hline(124, 40, 400), hline(168, 40, 400),
+		vline(40, 80, 168), vline(140, 80, 168), vline(400, 80, 168),
+	}
+	var gs []content.Glyph
+	gs = append(gs, word("Less:", 250, 92)...)
+	gs = append(gs, word("Total", 160, 106)...)
+	gs = append(gs, word("Excluded", 250, 106)...)
+	gs = append(gs, word("Item", 50, 120)...)
+	gs = append(gs, word("All", 160, 120)...)
+	gs = append(gs, word("Costs", 250, 120)...)
+	gs = append(gs, word("Net", 330, 120)...)
+	body := [][]string{{"Rent", "170", "20", "150"}, {"Travel", "94", "4", "90"}, {"Postage", "34", "3", "31"}}
+	for i, r := range body {
+		y := 136 + 14*float64(i)
+		gs = append(gs, word(r[0], 50, y)...)
+		for j, c := range r[1:] {
+			gs = append(gs, word(c, 160+90*float64(j), y)...)
+		}
+	}
+	for i, r := range [][]string{{"Rate", "47", "12"}, {"Base", "53", "88"}} {
+		y := 178 + 14*float64(i)
+		gs = append(gs, word(r[0], 50, y)...)
+		gs = append(gs, word(r[1], 160, y)...)
+		gs = append(gs, word(r[2], 250, y)...)
+	}
+	ts := Detect(Page{Width: 450, Height: 300, Glyphs: gs, Segments: segs})
+	if len(ts) != 2 {
+		t.Fatalf("got %d tables: %+v", len(ts), ts)
+	}
+	want := append([][]string{{"Item", "Total All", "Less: Excluded Costs", "Net"}}, body...)
+	if !reflect.DeepEqual(ts[0].Rows, want) {
+		t.Errorf("rows %q, want %q", ts[0].Rows, want)
+	}
+}
