@@ -404,15 +404,6 @@ func frameOf(l textLine, frames []geom.Rect) int {
 	return -1
 }
 
-// minSize returns the smallest font size of lines.
-func minSize(lines []textLine) float64 {
-	m := lines[0].size
-	for _, l := range lines[1:] {
-		m = min(m, l.size)
-	}
-	return m
-}
-
 // firstRowAfterHeader reports whether l is the first row under a header
 // of several lines (cur, all as close as lines of one cell) and has at
 // least as many cells as any of them: a header's cells are centred or
