@@ -156,18 +156,36 @@ func gridTable(p Page, c component) (t Table, ok, frame bool) {
 	if nc < 1 || nr < 1 || nc*nr > 100000 {
 		return Table{}, false, false
 	}
-	// Assign glyphs to the fine grid by their centres.
-	cellGlyphs := make([][]content.Glyph, nr*nc)
+	// Assign glyphs to the fine grid by their centres: each cell's
+	// glyphs are a piece of one slice, in page order.
+	cellOf := make([]int32, len(p.Glyphs))
+	count := make([]int, nr*nc+1)
 	inside := 0
-	for _, g := range p.Glyphs {
+	for k, g := range p.Glyphs {
 		cx, cy := g.Box.CenterX(), g.Box.CenterY()
 		if cx < xs[0] || cx > xs[nc] || cy < ys[0] || cy > ys[nr] {
+			cellOf[k] = -1
 			continue
 		}
-		i := searchInterval(ys, cy)
-		j := searchInterval(xs, cx)
-		cellGlyphs[i*nc+j] = append(cellGlyphs[i*nc+j], g)
+		c := searchInterval(ys, cy)*nc + searchInterval(xs, cx)
+		cellOf[k] = int32(c)
+		count[c+1]++
 		inside++
+	}
+	for c := 1; c < len(count); c++ {
+		count[c] += count[c-1]
+	}
+	all := make([]content.Glyph, inside)
+	next := slices.Clone(count[:nr*nc])
+	for k, c := range cellOf {
+		if c >= 0 {
+			all[next[c]] = p.Glyphs[k]
+			next[c]++
+		}
+	}
+	cellGlyphs := make([][]content.Glyph, nr*nc)
+	for c := range cellGlyphs {
+		cellGlyphs[c] = all[count[c]:count[c+1]:count[c+1]]
 	}
 	if inside == 0 {
 		return Table{}, false, false
@@ -243,8 +261,8 @@ func gridTable(p Page, c component) (t Table, ok, frame bool) {
 			r := find(k)
 			t := texts[r]
 			if t == nil {
-				t = &groupText{}
-				texts[r] = t
+				texts[r] = &groupText{glyphs: gs} // capped: appending copies
+				continue
 			}
 			t.glyphs = append(t.glyphs, gs...)
 		}
@@ -395,14 +413,33 @@ func unmerge(rows [][]string, ll []layout.Line, xs, ys []float64, r0, c0, r1, c1
 // lines) is left alone.
 func splitUnruledRows(glyphs []content.Glyph, xs, ys []float64) ([]float64, map[int]bool) {
 	nr, nc := len(ys)-1, len(xs)-1
-	rowGlyphs := make([][]content.Glyph, nr)
-	for _, g := range glyphs {
+	// Each row's glyphs are a piece of one slice, in page order.
+	rowOf := make([]int32, len(glyphs))
+	count := make([]int, nr+1)
+	for k, g := range glyphs {
 		cx, cy := g.Box.CenterX(), g.Box.CenterY()
 		if g.Dir != 0 || g.Space || cx < xs[0] || cx > xs[nc] || cy < ys[0] || cy > ys[nr] {
+			rowOf[k] = -1
 			continue
 		}
 		i := searchInterval(ys, cy)
-		rowGlyphs[i] = append(rowGlyphs[i], g)
+		rowOf[k] = int32(i)
+		count[i+1]++
+	}
+	for i := 1; i <= nr; i++ {
+		count[i] += count[i-1]
+	}
+	all := make([]content.Glyph, count[nr])
+	next := slices.Clone(count[:nr])
+	for k, i := range rowOf {
+		if i >= 0 {
+			all[next[i]] = glyphs[k]
+			next[i]++
+		}
+	}
+	rowGlyphs := make([][]content.Glyph, nr)
+	for i := range rowGlyphs {
+		rowGlyphs[i] = all[count[i]:count[i+1]:count[i+1]]
 	}
 	var out []float64
 	virtual := map[int]bool{}
@@ -460,18 +497,23 @@ func splitUnruledRows(glyphs []content.Glyph, xs, ys []float64) ([]float64, map[
 	return out, virtual
 }
 
-// baselineClusters groups glyphs by baseline, top to bottom.
+// baselineClusters groups glyphs by baseline, top to bottom. It sorts gs
+// in place and returns consecutive pieces of it.
 func baselineClusters(gs []content.Glyph) [][]content.Glyph {
-	sorted := slices.Clone(gs)
-	slices.SortFunc(sorted, func(a, b content.Glyph) int { return cmpF(a.Y, b.Y) })
+	slices.SortFunc(gs, func(a, b content.Glyph) int { return cmpF(a.Y, b.Y) })
 	var out [][]content.Glyph
-	start := 0.0
-	for i, g := range sorted {
-		if i == 0 || g.Y-start > 0.5*max(g.Size, 1) {
-			out = append(out, nil)
+	start, first := 0.0, 0
+	for i, g := range gs {
+		if i > 0 && g.Y-start > 0.5*max(g.Size, 1) {
+			out = append(out, gs[first:i:i])
+			first = i
+		}
+		if i == first {
 			start = g.Y
 		}
-		out[len(out)-1] = append(out[len(out)-1], g)
+	}
+	if len(gs) > 0 {
+		out = append(out, gs[first:len(gs):len(gs)])
 	}
 	return out
 }

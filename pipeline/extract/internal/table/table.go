@@ -47,7 +47,7 @@ func Detect(p Page) []Table {
 	lines := mergeRulings(p.Segments)
 	ruled, frames := latticeTables(p, lines)
 	// Text inside ruled tables is taken; the rest may form unruled tables.
-	var rest []content.Glyph
+	rest := make([]content.Glyph, 0, len(p.Glyphs))
 	for _, g := range p.Glyphs {
 		inside := false
 		for _, t := range ruled {
