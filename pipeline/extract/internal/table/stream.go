@@ -1286,21 +1286,31 @@ func rowGap(blk []textLine) float64 {
 	return median(wide)
 }
 
-// valuesClash reports whether a and b both hold a number or a date in
+// valuesClash reports whether a and b both hold a value (see valueCell) in
 // one column: numbers do not wrap, so they are two rows.
 func valuesClash(a, b textLine, cols [][2]float64) bool {
 	var in [64]bool
 	for _, c := range a.chunks {
-		if j, _ := columnRange(cols, c.box); j < len(in) && numcell.IsValue(c.text) {
+		if j, _ := columnRange(cols, c.box); j < len(in) && valueCell(c.text) {
 			in[j] = true
 		}
 	}
 	for _, c := range b.chunks {
-		if j, _ := columnRange(cols, c.box); j < len(in) && in[j] && numcell.IsValue(c.text) {
+		if j, _ := columnRange(cols, c.box); j < len(in) && in[j] && valueCell(c.text) {
 			return true
 		}
 	}
 	return false
+}
+
+// valueCell reports whether a cell's text is a number or a date, or the
+// dash printed for a zero or a missing value.
+func valueCell(text string) bool {
+	switch text {
+	case "-", "–", "—", "‒":
+		return true
+	}
+	return numcell.IsValue(text)
 }
 
 // compatible reports whether b may join a as part of the same row: they

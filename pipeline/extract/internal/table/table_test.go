@@ -465,3 +465,20 @@ func TestFrameAroundColumnGroupsBoundsTheTable(t *testing.T) {
 		t.Errorf("rows %q, want %q", ts[0].Rows, want)
 	}
 }
+
+func TestDashIsAValueThatDoesNotWrap(t *testing.T) {
+	// Rows set far apart, then three rows set tight: the dash printed
+	// for a zero is a value, so its row does not join the next.
+	var gs []content.Glyph
+	rows := [][]string{{"Units", "49,136"}, {"Value", "104.03"}, {"Direct", "-"}, {"Revaluation", "3.99"}, {"Costs", "(0.21)"}, {"Total", "3.78"}}
+	ys := []float64{100, 122, 144, 154, 164, 186}
+	for i, r := range rows {
+		gs = append(gs, word(r[0], 50, ys[i])...)
+		x := 300 - 6*float64(len([]rune(r[1])))
+		gs = append(gs, word(r[1], x, ys[i])...)
+	}
+	ts := Detect(Page{Width: 400, Height: 300, Glyphs: gs})
+	if len(ts) != 1 || !reflect.DeepEqual(ts[0].Rows, rows) {
+		t.Fatalf("tables %+v", ts)
+	}
+}
