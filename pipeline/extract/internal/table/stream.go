@@ -250,7 +250,7 @@ func blocks(lines []textLine, frames []geom.Rect) [][]textLine {
 		cur, gaps, multi, singles, spanning = nil, nil, 0, 0, 0
 	}
 	lastFrame := -2
-	for _, l := range lines {
+	for li, l := range lines {
 		// A frame of rules around a table's text (ruled only around its
 		// column groups) bounds the table: it starts and ends with it,
 		// and the lines above its first row inside it are its header's.
@@ -263,7 +263,7 @@ func blocks(lines []textLine, frames []geom.Rect) [][]textLine {
 		if len(cur) > 0 {
 			prev := cur[len(cur)-1]
 			gap := l.box.Y0 - prev.box.Y1
-			if gap > blockGap*max(l.size, prev.size) {
+			if gap > blockGap*max(l.size, prev.size) && !continuesAcrossGap(lines[li:], cur, frame, frames) {
 				flush()
 			} else {
 				gaps = append(gaps, gap)
@@ -390,6 +390,50 @@ func noteLabel(text string) bool {
 		if strings.HasPrefix(t, w) {
 			return true
 		}
+	}
+	return false
+}
+
+// maxSectionGap is the widest gap, in font sizes, between the sections
+// of one table (a header and the rows under a section label).
+const maxSectionGap = 3.5
+
+// continuesAcrossGap reports whether the table in cur goes on after a
+// gap of two blank lines or more: past at most two lines of one chunk (a
+// section's label), the next line of several chunks, in the font of the
+// block's rows and no further than maxSectionGap below, falls in the
+// block's columns.
+func continuesAcrossGap(next []textLine, cur []textLine, frame int, frames []geom.Rect) bool {
+	prev := cur[len(cur)-1]
+	all := intervals(cur, 2)
+	if len(all) < 2 {
+		return false
+	}
+	for k, l := range next {
+		if k > 2 || l.box.Y0-prev.box.Y1 > maxSectionGap*max(l.size, prev.size) || frameOf(l, frames) != frame {
+			return false
+		}
+		if len(l.chunks) < 2 {
+			if bridges(l, all) {
+				return false
+			}
+			prev = l
+			continue
+		}
+		if captionLine(l) || breaksColumns(l, cur) {
+			return false
+		}
+		// Every chunk falls in a column of the block.
+		for _, c := range l.chunks {
+			in := false
+			for _, iv := range all {
+				in = in || geom.Overlap1D(iv[0], iv[1], c.box.X0, c.box.X1) > 0
+			}
+			if !in {
+				return false
+			}
+		}
+		return true
 	}
 	return false
 }
@@ -620,7 +664,8 @@ func groupHeadingsOver(a, b textLine, cols [][2]float64) bool {
 
 // joinRuledHeader joins the header lines of a framed block (the lines
 // above its first line holding a value) that no rule separates: the lines
-// of one ruled header row, however far apart they are set.
+// of one ruled header row, however far apart they are set. A line of
+// headings over groups of columns keeps its own row.
 func joinRuledHeader(blk []textLine, cols [][2]float64, hrules []rule) []textLine {
 	hdr := 0
 	for hdr < len(blk) && !lineHasValue(blk[hdr]) {

@@ -482,3 +482,32 @@ func TestDashIsAValueThatDoesNotWrap(t *testing.T) {
 		t.Fatalf("tables %+v", ts)
 	}
 }
+
+func TestSectionsAcrossWideGapsAreOneTable(t *testing.T) {
+	// A header, then two sections, each under its label, set off by gaps
+	// of more than two blank lines; a note further down is no part of it.
+	var gs []content.Glyph
+	line := func(y float64, cells ...string) {
+		for j, c := range cells {
+			if c != "" {
+				gs = append(gs, word(c, 50+100*float64(j), y)...)
+			}
+		}
+	}
+	line(100, "Dose", "Pups", "Weight")
+	line(132, "Male")
+	line(148, "0", "39", "5.8")
+	line(160, "250", "30", "5.9")
+	line(192, "Female")
+	line(206, "0", "23", "5.4")
+	line(218, "250", "34", "5.6")
+	line(300, "Note", "weights", "in grams")
+	ts := Detect(Page{Width: 400, Height: 400, Glyphs: gs})
+	if len(ts) < 1 {
+		t.Fatal("no table")
+	}
+	want := [][]string{{"Dose", "Pups", "Weight"}, {"Male", "", ""}, {"0", "39", "5.8"}, {"250", "30", "5.9"}, {"Female", "", ""}, {"0", "23", "5.4"}, {"250", "34", "5.6"}}
+	if !reflect.DeepEqual(ts[0].Rows, want) {
+		t.Errorf("rows %q, want %q", ts[0].Rows, want)
+	}
+}
