@@ -1223,7 +1223,11 @@ func mergeWrapped(blk []textLine, cols [][2]float64) []textLine {
 		size := max(prev.size, blk[i].size)
 		// A line nearer to the line below it than to the one above
 		// belongs below (the first line of a bottom-aligned wrapped cell).
-		nearerBelow := i < len(gaps) && gaps[i] < 0.85*g
+		// A row's values centred between the lines of its label overlap
+		// both by a quarter of their size or more: they are nearer to
+		// neither.
+		nearerBelow := i < len(gaps) && gaps[i] < 0.85*g &&
+			(g > -0.25*size || !lineHasValue(blk[i]))
 		// Lines as close as the lines of one cell are one row, whatever
 		// columns they fill (a header whose cells wrap); lines one
 		// leading apart, while the row so far leaves columns empty.

@@ -511,3 +511,33 @@ func TestSectionsAcrossWideGapsAreOneTable(t *testing.T) {
 		t.Errorf("rows %q, want %q", ts[0].Rows, want)
 	}
 }
+
+func TestValuesCentredBetweenTheLinesOfTheirLabel(t *testing.T) {
+	// Each label takes two lines; the row's values sit between them,
+	// half a line lower than the first.
+	var gs []content.Glyph
+	gs = append(gs, word("Measure", 50, 80)...)
+	gs = append(gs, word("1997", 250, 80)...)
+	gs = append(gs, word("1998", 320, 80)...)
+	for i, r := range [][]string{{"Median", "49,497", "51,295"}, {"Gini", "0.4590", "0.4560"}} {
+		y := 100 + 20*float64(i)
+		gs = append(gs, word(r[0], 50, y)...)
+		gs = append(gs, word(r[1], 250, y)...)
+		gs = append(gs, word(r[2], 320, y)...)
+	}
+	for i, r := range [][]string{{"Income", "inequality", "0.46", "0.45"}, {"Mortality", "gap (years)", "7108", "6960"}} {
+		y := 140 + 30*float64(i)
+		gs = append(gs, word(r[0], 50, y)...)
+		gs = append(gs, word(r[2], 250, y+5)...)
+		gs = append(gs, word(r[3], 320, y+5)...)
+		gs = append(gs, word(r[1], 50, y+10)...)
+	}
+	ts := Detect(Page{Width: 400, Height: 300, Glyphs: gs})
+	if len(ts) != 1 {
+		t.Fatalf("got %d tables", len(ts))
+	}
+	want := [][]string{{"Measure", "1997", "1998"}, {"Median", "49,497", "51,295"}, {"Gini", "0.4590", "0.4560"}, {"Income inequality", "0.46", "0.45"}, {"Mortality gap (years)", "7108", "6960"}}
+	if !reflect.DeepEqual(ts[0].Rows, want) {
+		t.Errorf("rows %q, want %q", ts[0].Rows, want)
+	}
+}
