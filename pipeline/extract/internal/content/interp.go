@@ -85,6 +85,10 @@ func Interpret(ctx context.Context, data []byte, res Resources, ctm geom.Matrix,
 		page:  &Page{Width: clip.Width(), Height: clip.Height()},
 		fonts: map[fontKey]*font.Font{},
 	}
+	// Room for the glyphs of a page of text, guessed from the size of
+	// its content (some eight bytes a glyph) and bounded: growing the slice
+	// of large glyphs by doubling copies each many times.
+	in.page.Glyphs = make([]Glyph, 0, min(len(data)/8, maxGlyphGuess, lim.MaxItems))
 	in.gs = gstate{
 		ctm: ctm, clip: clip, lineWidth: 1, hscale: 1,
 		strokeVisible: true, fillVisible: true,
@@ -93,6 +97,9 @@ func Interpret(ctx context.Context, data []byte, res Resources, ctm geom.Matrix,
 	err := in.run(data, res)
 	return in.page, err
 }
+
+// maxGlyphGuess bounds the glyphs Interpret makes room for at the start.
+const maxGlyphGuess = 1 << 14
 
 func (in *interp) items() int {
 	return len(in.page.Glyphs) + len(in.page.Segments) + len(in.page.Fills)

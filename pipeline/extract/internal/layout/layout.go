@@ -72,15 +72,22 @@ func rotation(dir uint8) (geom.Matrix, geom.Matrix) {
 // Words groups glyphs into words.
 func Words(glyphs []content.Glyph) []Word {
 	var out []Word
+	var count [4]int
+	for _, g := range glyphs {
+		if g.Dir < 4 {
+			count[g.Dir]++
+		}
+	}
 	for dir := uint8(0); dir < 4; dir++ {
-		var gs []content.Glyph
+		if count[dir] == 0 {
+			continue
+		}
+		// A copy: grouping reorders it and turns it upright.
+		gs := make([]content.Glyph, 0, count[dir])
 		for _, g := range glyphs {
 			if g.Dir == dir {
 				gs = append(gs, g)
 			}
-		}
-		if len(gs) == 0 {
-			continue
 		}
 		fwd, back := rotation(dir)
 		if dir != 0 {
@@ -177,23 +184,29 @@ func makeWord(gs []content.Glyph, spaceAfter bool) Word {
 
 // baselineGroups clusters items by baseline: sorted by baseline, an item
 // starts a new group when its baseline is more than 40% of the font size
-// away from the group's first.
+// away from the group's first. It sorts items in place and returns
+// consecutive pieces of it (each capped, so appending to one copies it).
 func baselineGroups[T any](items []T, key func(T) (y, size float64)) [][]T {
-	sorted := slices.Clone(items)
-	slices.SortStableFunc(sorted, func(a, b T) int {
+	slices.SortStableFunc(items, func(a, b T) int {
 		ya, _ := key(a)
 		yb, _ := key(b)
 		return cmpF(ya, yb)
 	})
 	var groups [][]T
 	var start float64
-	for i, it := range sorted {
+	first := 0
+	for i, it := range items {
 		y, size := key(it)
-		if i == 0 || y-start > 0.4*max(size, 1) {
-			groups = append(groups, nil)
+		if i > 0 && y-start > 0.4*max(size, 1) {
+			groups = append(groups, items[first:i:i])
+			first = i
+		}
+		if i == first {
 			start = y
 		}
-		groups[len(groups)-1] = append(groups[len(groups)-1], it)
+	}
+	if len(items) > 0 {
+		groups = append(groups, items[first:len(items):len(items)])
 	}
 	return groups
 }

@@ -6,24 +6,32 @@ import (
 	"github.com/quarry-dev/quarry/pipeline/extract/internal/content"
 	"github.com/quarry-dev/quarry/pipeline/extract/internal/geom"
 	"github.com/quarry-dev/quarry/pipeline/extract/internal/layout"
+	"github.com/quarry-dev/quarry/pipeline/extract/internal/numcell"
 )
 
 // crossTol is how far a rule may stop short of another and still meet it.
 const crossTol = 3.0
 
 // latticeTables finds tables drawn as grids of rules.
-func latticeTables(p Page, rs rulings) []Table {
+// It also returns the frames of grids ruled only around groups of
+// columns (see underRuled), whose text is left to the unruled detection.
+func latticeTables(p Page, rs rulings) ([]Table, []geom.Rect) {
 	comps := components(rs)
 	var out []Table
+	var frames []geom.Rect
 	for _, c := range comps {
 		if len(c.h) < 2 || len(c.v) < 2 {
 			continue
 		}
-		if t, ok := gridTable(p, c); ok {
+		t, ok, frame := gridTable(p, c)
+		switch {
+		case ok:
 			out = append(out, t)
+		case frame:
+			frames = append(frames, t.BBox)
 		}
 	}
-	return out
+	return out, frames
 }
 
 // component is a set of rules connected through their crossings.
@@ -120,8 +128,10 @@ func cluster(vals []float64, tol float64) []float64 {
 	return append(out, sum/float64(n))
 }
 
-// gridTable builds the table of one connected component of rules.
-func gridTable(p Page, c component) (Table, bool) {
+// gridTable builds the table of one connected component of rules. A grid
+// ruled only around groups of columns is no table: it returns its frame
+// (BBox) and frame true instead.
+func gridTable(p Page, c component) (t Table, ok, frame bool) {
 	var xs, ys []float64
 	box := geom.Rect{X0: c.h[0].lo, Y0: c.h[0].pos, X1: c.h[0].hi, Y1: c.h[0].pos}
 	for _, v := range c.v {
@@ -139,28 +149,46 @@ func gridTable(p Page, c component) (Table, bool) {
 	xs = cluster(xs, snapTol*2)
 	ys = cluster(ys, snapTol*2)
 	if len(xs) < 2 || len(ys) < 2 {
-		return Table{}, false
+		return Table{}, false, false
 	}
 	ys, virtual := splitUnruledRows(p.Glyphs, xs, ys)
 	nc, nr := len(xs)-1, len(ys)-1
 	if nc < 1 || nr < 1 || nc*nr > 100000 {
-		return Table{}, false
+		return Table{}, false, false
 	}
-	// Assign glyphs to the fine grid by their centres.
-	cellGlyphs := make([][]content.Glyph, nr*nc)
+	// Assign glyphs to the fine grid by their centres: each cell's
+	// glyphs are a piece of one slice, in page order.
+	cellOf := make([]int32, len(p.Glyphs))
+	count := make([]int, nr*nc+1)
 	inside := 0
-	for _, g := range p.Glyphs {
+	for k, g := range p.Glyphs {
 		cx, cy := g.Box.CenterX(), g.Box.CenterY()
 		if cx < xs[0] || cx > xs[nc] || cy < ys[0] || cy > ys[nr] {
+			cellOf[k] = -1
 			continue
 		}
-		i := searchInterval(ys, cy)
-		j := searchInterval(xs, cx)
-		cellGlyphs[i*nc+j] = append(cellGlyphs[i*nc+j], g)
+		c := searchInterval(ys, cy)*nc + searchInterval(xs, cx)
+		cellOf[k] = int32(c)
+		count[c+1]++
 		inside++
 	}
+	for c := 1; c < len(count); c++ {
+		count[c] += count[c-1]
+	}
+	all := make([]content.Glyph, inside)
+	next := slices.Clone(count[:nr*nc])
+	for k, c := range cellOf {
+		if c >= 0 {
+			all[next[c]] = p.Glyphs[k]
+			next[c]++
+		}
+	}
+	cellGlyphs := make([][]content.Glyph, nr*nc)
+	for c := range cellGlyphs {
+		cellGlyphs[c] = all[count[c]:count[c+1]:count[c+1]]
+	}
 	if inside == 0 {
-		return Table{}, false
+		return Table{}, false, false
 	}
 	// Union fine cells not separated by a rule.
 	parent := make([]int, nr*nc)
@@ -212,7 +240,7 @@ func gridTable(p Page, c component) (Table, bool) {
 		}
 	}
 	if len(groups) < 2 {
-		return Table{}, false
+		return Table{}, false, false
 	}
 	// A frame with rules across it but no column rules is not a grid: its
 	// text is left to the unruled detection.
@@ -224,7 +252,27 @@ func gridTable(p Page, c component) (Table, bool) {
 		}
 	}
 	if !split {
-		return Table{}, false
+		return Table{}, false, false
+	}
+	// The text of each group, laid out once for the checks and the cell.
+	texts := make(map[int]*groupText, len(groups))
+	for k, gs := range cellGlyphs {
+		if len(gs) > 0 {
+			r := find(k)
+			t := texts[r]
+			if t == nil {
+				texts[r] = &groupText{glyphs: gs} // capped: appending copies
+				continue
+			}
+			t.glyphs = append(t.glyphs, gs...)
+		}
+	}
+	for _, t := range texts {
+		t.words = layout.Words(t.glyphs)
+		t.lines = layout.Lines(t.words)
+	}
+	if underRuled(texts) {
+		return Table{BBox: geom.Rect{X0: xs[0], Y0: ys[0], X1: xs[nc], Y1: ys[nr]}}, false, true
 	}
 	rows := make([][]string, nr)
 	for i := range rows {
@@ -233,19 +281,15 @@ func gridTable(p Page, c component) (Table, bool) {
 	var spans []Span
 	filled := 0
 	for r, e := range groups {
-		var gs []content.Glyph
-		for i := e.r0; i <= e.r1; i++ {
-			for j := e.c0; j <= e.c1; j++ {
-				if find(i*nc+j) == r {
-					gs = append(gs, cellGlyphs[i*nc+j]...)
-				}
-			}
+		t := texts[r]
+		if t == nil {
+			t = &groupText{}
 		}
-		if e.c1 > e.c0 && unmerge(rows, gs, xs, ys, e.r0, e.c0, e.r1, e.c1) {
+		if e.c1 > e.c0 && unmerge(rows, t.lines, xs, ys, e.r0, e.c0, e.r1, e.c1) {
 			filled++
 			continue
 		}
-		txt := cellText(gs)
+		txt := linesText(t.words, t.lines)
 		if txt != "" {
 			filled++
 		}
@@ -255,7 +299,7 @@ func gridTable(p Page, c component) (Table, bool) {
 		}
 	}
 	if filled < 2 {
-		return Table{}, false
+		return Table{}, false, false
 	}
 	slices.SortFunc(spans, func(a, b Span) int {
 		if a.Row != b.Row {
@@ -263,14 +307,46 @@ func gridTable(p Page, c component) (Table, bool) {
 		}
 		return a.Col - b.Col
 	})
-	t := Table{
+	// A caption above the grid and a source or a note below it, each in
+	// a row of one cell across the table, are not its rows.
+	across := func(i int) bool {
+		for _, s := range spans {
+			if s.Row == i && s.Col == 0 && s.RowSpan == 1 && s.ColSpan == nc {
+				return true
+			}
+		}
+		return false
+	}
+	top, bottom := 0, nr
+	for top+1 < bottom && across(top) && captionLabel(rows[top][0]) {
+		top++
+	}
+	for k := nr - 1; k > top && across(k); k-- {
+		if noteLabel(rows[k][0]) {
+			bottom = k // the note's lines may be rows of their own
+		}
+	}
+	if top > 0 || bottom < nr {
+		rows = rows[top:bottom]
+		kept := spans[:0]
+		for _, s := range spans {
+			if s.Row >= top && s.Row+s.RowSpan <= bottom {
+				s.Row -= top
+				kept = append(kept, s)
+			}
+		}
+		spans = kept
+		ys = ys[top : bottom+1]
+		nr = bottom - top
+	}
+	t = Table{
 		BBox:  geom.Rect{X0: xs[0], Y0: ys[0], X1: xs[nc], Y1: ys[nr]},
 		Rows:  rows,
 		Spans: spans,
 		Ruled: true,
 		ColX:  xs,
 	}
-	return t, true
+	return t, true, false
 }
 
 // searchInterval returns i with bounds[i] <= v < bounds[i+1], clamped.
@@ -284,8 +360,8 @@ func searchInterval(bounds []float64, v float64) int {
 // columns it covers (rules drawn only in the header, say): when every
 // chunk of its lines lies inside one column and the chunks occupy several
 // columns, the text is spread over the fine cells and true is returned.
-func unmerge(rows [][]string, gs []content.Glyph, xs, ys []float64, r0, c0, r1, c1 int) bool {
-	lines := chunkLines(layout.Lines(layout.Words(gs)), false)
+func unmerge(rows [][]string, ll []layout.Line, xs, ys []float64, r0, c0, r1, c1 int) bool {
+	lines := chunkLines(ll, false)
 	if len(lines) == 0 {
 		return false
 	}
@@ -337,14 +413,33 @@ func unmerge(rows [][]string, gs []content.Glyph, xs, ys []float64, r0, c0, r1, 
 // lines) is left alone.
 func splitUnruledRows(glyphs []content.Glyph, xs, ys []float64) ([]float64, map[int]bool) {
 	nr, nc := len(ys)-1, len(xs)-1
-	rowGlyphs := make([][]content.Glyph, nr)
-	for _, g := range glyphs {
+	// Each row's glyphs are a piece of one slice, in page order.
+	rowOf := make([]int32, len(glyphs))
+	count := make([]int, nr+1)
+	for k, g := range glyphs {
 		cx, cy := g.Box.CenterX(), g.Box.CenterY()
 		if g.Dir != 0 || g.Space || cx < xs[0] || cx > xs[nc] || cy < ys[0] || cy > ys[nr] {
+			rowOf[k] = -1
 			continue
 		}
 		i := searchInterval(ys, cy)
-		rowGlyphs[i] = append(rowGlyphs[i], g)
+		rowOf[k] = int32(i)
+		count[i+1]++
+	}
+	for i := 1; i <= nr; i++ {
+		count[i] += count[i-1]
+	}
+	all := make([]content.Glyph, count[nr])
+	next := slices.Clone(count[:nr])
+	for k, i := range rowOf {
+		if i >= 0 {
+			all[next[i]] = glyphs[k]
+			next[i]++
+		}
+	}
+	rowGlyphs := make([][]content.Glyph, nr)
+	for i := range rowGlyphs {
+		rowGlyphs[i] = all[count[i]:count[i+1]:count[i+1]]
 	}
 	var out []float64
 	virtual := map[int]bool{}
@@ -402,18 +497,61 @@ func splitUnruledRows(glyphs []content.Glyph, xs, ys []float64) ([]float64, map[
 	return out, virtual
 }
 
-// baselineClusters groups glyphs by baseline, top to bottom.
+// baselineClusters groups glyphs by baseline, top to bottom. It sorts gs
+// in place and returns consecutive pieces of it.
 func baselineClusters(gs []content.Glyph) [][]content.Glyph {
-	sorted := slices.Clone(gs)
-	slices.SortFunc(sorted, func(a, b content.Glyph) int { return cmpF(a.Y, b.Y) })
+	slices.SortFunc(gs, func(a, b content.Glyph) int { return cmpF(a.Y, b.Y) })
 	var out [][]content.Glyph
-	start := 0.0
-	for i, g := range sorted {
-		if i == 0 || g.Y-start > 0.5*max(g.Size, 1) {
-			out = append(out, nil)
+	start, first := 0.0, 0
+	for i, g := range gs {
+		if i > 0 && g.Y-start > 0.5*max(g.Size, 1) {
+			out = append(out, gs[first:i:i])
+			first = i
+		}
+		if i == first {
 			start = g.Y
 		}
-		out[len(out)-1] = append(out[len(out)-1], g)
+	}
+	if len(gs) > 0 {
+		out = append(out, gs[first:len(gs):len(gs)])
 	}
 	return out
+}
+
+// underRuled reports a grid whose rules outline only groups of columns
+// and rows: cells holding several lines of numbers set apart in columns
+// of their own, as tables ruled only around column groups print their body.
+// Such a grid's text is left to the unruled detection, which finds the
+// columns the rules do not draw.
+func underRuled(texts map[int]*groupText) bool {
+	n := 0
+	for _, t := range texts {
+		if len(t.glyphs) < 4 || len(t.lines) < 1 {
+			continue
+		}
+		for _, l := range t.lines {
+			if len(l.Words) < 2 {
+				continue
+			}
+			for _, cl := range chunkLines([]layout.Line{l}, false) {
+				values := 0
+				for _, c := range cl.chunks {
+					if numcell.IsValue(c.text) {
+						values++
+					}
+				}
+				if values >= 2 {
+					n++
+				}
+			}
+		}
+	}
+	return n >= 3
+}
+
+// groupText is the text of a group of grid cells.
+type groupText struct {
+	glyphs []content.Glyph
+	words  []layout.Word
+	lines  []layout.Line
 }

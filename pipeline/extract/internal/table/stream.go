@@ -60,6 +60,26 @@ func explicitSpaces(lines []layout.Line) bool {
 	return spaced >= 5 && 5*spaced >= pairs
 }
 
+// leaderGap is the widest gap, in font sizes, between the dots of a
+// leader (a row label's dots running to its values).
+const leaderGap = 1.5
+
+// leader reports whether a word is made of dots only: a piece of a
+// leader.
+func leader(text string) bool {
+	n := 0
+	for _, r := range text {
+		switch r {
+		case '.', '·', '…', '․':
+			n++
+		case ' ', '\u00a0':
+		default:
+			return false
+		}
+	}
+	return n > 0
+}
+
 // chunkLines splits lines into chunks at column gaps; with explicit
 // (see explicitSpaces) also wherever two words have no space character
 // between them.
@@ -94,6 +114,10 @@ func chunkLines(lines []layout.Line, explicit bool) []textLine {
 				// wrapped line of one cell does not join the next cell.
 				split = !prev.SpaceAfter || gap > spacedGap*size || w.Box.X0-prev.SpaceEnd > 0.3*size
 			}
+			if split && leader(w.Text) && gap <= leaderGap*size {
+				// Dot leaders run on from the text they lead from.
+				split = false
+			}
 			if split {
 				flush(i)
 			}
@@ -106,15 +130,19 @@ func chunkLines(lines []layout.Line, explicit bool) []textLine {
 
 // streamTables finds tables laid out by alignment alone among the glyphs
 // outside ruled tables.
-func streamTables(glyphs []content.Glyph, rs rulings, ruled []Table) []Table {
+func streamTables(glyphs []content.Glyph, rs rulings, ruled []Table, frames []geom.Rect) []Table {
 	if len(glyphs) == 0 {
 		return nil
 	}
 	ll := layout.Lines(layout.Words(glyphs))
 	lines := chunkLines(ll, explicitSpaces(ll))
 	var out []Table
-	for _, blk := range blocks(lines) {
-		if t, ok := blockTable(blk); ok {
+	for _, blk := range blocks(lines, frames) {
+		var hrules []rule
+		if frameOf(blk[len(blk)-1], frames) >= 0 {
+			hrules = rs.h
+		}
+		if t, ok := blockTable(blk, hrules); ok {
 			out = append(out, t)
 		}
 	}
@@ -179,45 +207,77 @@ const (
 // paragraph), or after a gap of two blank lines. Lines of one chunk just
 // above the first row, closer than rows are (the first lines of wrapped
 // header cells), belong to the block.
-func blocks(lines []textLine) [][]textLine {
+func blocks(lines []textLine, frames []geom.Rect) [][]textLine {
 	var out [][]textLine
 	var cur, pending []textLine
 	var gaps []float64
 	multi, singles, spanning := 0, 0, 0
 	flush := func() {
 		// Trailing single-chunk lines do not belong to the table, unless
-		// they continue the last row's wrapped cells.
-		for len(cur) > 1 && len(cur[len(cur)-1].chunks) < 2 {
-			last, prev := cur[len(cur)-1], cur[len(cur)-2]
+		// they continue the last row's wrapped cells, one under the
+		// other from that row down (lines close to each other below a
+		// gap are a note's).
+		m := len(cur) - 1
+		for m > 0 && len(cur[m].chunks) < 2 {
+			m--
+		}
+		keep := m + 1
+		for k := m + 1; k < len(cur); k++ {
+			last, prev := cur[k], cur[k-1]
 			gap := last.box.Y0 - prev.box.Y1
-			if !breaksColumns(last, cur[:len(cur)-1]) &&
-				(gap <= wrapGap*max(last.size, prev.size) ||
-					(len(cur) > 2 && len(prev.chunks) > 1 && gap <= 1.5*rowGap(cur[:len(cur)-1]) && last.size <= prev.size*1.05)) {
+			if breaksColumns(last, cur[:k]) ||
+				(gap > wrapGap*max(last.size, prev.size) &&
+					(k < 2 || len(prev.chunks) < 2 || gap > 1.5*rowGap(cur[:k]) || last.size > prev.size*1.05)) {
 				break
 			}
-			cur = cur[:len(cur)-1]
+			keep = k + 1
+		}
+		cur = cur[:keep]
+		// Lines at the top in a font larger than the rows' are a title
+		// (a running head, a caption), not a header.
+		if k := largerPrefix(cur); k > 0 {
+			cur = cur[k:]
+			multi = 0
+			for _, c := range cur {
+				if len(c.chunks) >= 2 {
+					multi++
+				}
+			}
 		}
 		if multi >= 2 && len(cur) >= 2 {
 			out = append(out, cur)
 		}
 		cur, gaps, multi, singles, spanning = nil, nil, 0, 0, 0
 	}
-	for _, l := range lines {
+	lastFrame := -2
+	for li, l := range lines {
+		// A frame of rules around a table's text (ruled only around its
+		// column groups) bounds the table: it starts and ends with it,
+		// and the lines above its first row inside it are its header's.
+		frame := frameOf(l, frames)
+		if frame != lastFrame && lastFrame != -2 {
+			flush()
+			pending = pending[:0]
+		}
+		lastFrame = frame
 		if len(cur) > 0 {
 			prev := cur[len(cur)-1]
 			gap := l.box.Y0 - prev.box.Y1
-			if gap > blockGap*max(l.size, prev.size) {
+			if gap > blockGap*max(l.size, prev.size) && !continuesAcrossGap(lines[li:], cur, frame, frames) {
 				flush()
 			} else {
 				gaps = append(gaps, gap)
 			}
 		}
 		if len(l.chunks) >= 2 {
-			if len(cur) > 0 && minSize(cur) > 1.15*l.size {
-				// Lines in a larger font above the first row: a title.
-				cur, gaps, multi, singles, spanning = nil, nil, 0, 0, 0
+			if captionLine(l) {
+				// A caption ("Table 3. ...") ends a table and starts none;
+				// the lines that continue it are not held for the next.
+				flush()
+				pending = pending[:0]
+				continue
 			}
-			if multi >= 1 && !firstRowAfterHeader(l, cur) {
+			if multi >= 1 && !firstRowAfterHeader(l, cur) && !firstValuesUnderHeadings(l, cur) {
 				if breaksColumns(l, cur) {
 					if multi >= 3 {
 						flush()
@@ -229,7 +289,7 @@ func blocks(lines []textLine) [][]textLine {
 				}
 			}
 			if len(cur) == 0 {
-				cur = leadingLines(pending, l)
+				cur = leadingLines(pending, l, frame >= 0)
 			}
 			pending = nil
 			cur = append(cur, l)
@@ -238,7 +298,7 @@ func blocks(lines []textLine) [][]textLine {
 			continue
 		}
 		if len(cur) == 0 {
-			if len(pending) > 0 && l.box.Y0-pending[len(pending)-1].box.Y1 > wrapGap*l.size {
+			if len(pending) > 0 && frame < 0 && l.box.Y0-pending[len(pending)-1].box.Y1 > wrapGap*l.size {
 				pending = pending[:0]
 			}
 			pending = append(pending, l)
@@ -268,13 +328,124 @@ func blocks(lines []textLine) [][]textLine {
 	return out
 }
 
-// minSize returns the smallest font size of lines.
-func minSize(lines []textLine) float64 {
-	m := lines[0].size
-	for _, l := range lines[1:] {
-		m = min(m, l.size)
+// largerPrefix returns how many lines at the top of a block are set in
+// a font larger than most of its rows of several cells.
+func largerPrefix(cur []textLine) int {
+	var sizes []float64
+	for _, c := range cur {
+		if len(c.chunks) >= 2 {
+			sizes = append(sizes, c.size)
+		}
 	}
-	return m
+	if len(sizes) == 0 {
+		return 0
+	}
+	body := median(sizes)
+	k := 0
+	for k < len(cur) && cur[k].size > 1.15*body {
+		k++
+	}
+	return k
+}
+
+// captionWords are the words that label a table's or a figure's caption.
+var captionWords = []string{"table", "exhibit", "figure", "fig.", "chart"}
+
+// captionLine reports whether a line of several chunks starts with a
+// caption's label: "Table 3.", "Exhibit A-2", "Table: 5", then the
+// caption's text in a chunk of its own.
+func captionLine(l textLine) bool {
+	return len(l.chunks) >= 2 && len(l.chunks) <= 3 &&
+		len(strings.Fields(l.chunks[0].text)) == 2 && captionLabel(l.chunks[0].text)
+}
+
+// captionLabel reports whether text starts with a caption's label: a
+// caption word, then a number that may carry letters ("A-1", "3b").
+func captionLabel(text string) bool {
+	f := strings.Fields(strings.ToLower(text))
+	if len(f) < 2 || !slices.Contains(captionWords, strings.TrimRight(f[0], ":")) {
+		return false
+	}
+	id := strings.TrimRight(f[1], ".:")
+	if id == "" || len(id) > 8 {
+		return false
+	}
+	digit := false
+	for _, r := range id {
+		switch {
+		case r >= '0' && r <= '9':
+			digit = true
+		case r >= 'a' && r <= 'z', r == '-', r == '.', r == '–':
+		default:
+			return false
+		}
+	}
+	return digit
+}
+
+// noteLabel reports whether text starts as a table's note or source does.
+func noteLabel(text string) bool {
+	t := strings.ToLower(text)
+	for _, w := range []string{"source:", "sources:", "note:", "notes:"} {
+		if strings.HasPrefix(t, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// maxSectionGap is the widest gap, in font sizes, between the sections
+// of one table (a header and the rows under a section label).
+const maxSectionGap = 3.5
+
+// continuesAcrossGap reports whether the table in cur goes on after a
+// gap of two blank lines or more: past at most two lines of one chunk (a
+// section's label), the next line of several chunks, in the font of the
+// block's rows and no further than maxSectionGap below, falls in the
+// block's columns.
+func continuesAcrossGap(next []textLine, cur []textLine, frame int, frames []geom.Rect) bool {
+	prev := cur[len(cur)-1]
+	all := intervals(cur, 2)
+	if len(all) < 2 {
+		return false
+	}
+	for k, l := range next {
+		if k > 2 || l.box.Y0-prev.box.Y1 > maxSectionGap*max(l.size, prev.size) || frameOf(l, frames) != frame {
+			return false
+		}
+		if len(l.chunks) < 2 {
+			if bridges(l, all) {
+				return false
+			}
+			prev = l
+			continue
+		}
+		if captionLine(l) || breaksColumns(l, cur) {
+			return false
+		}
+		// Every chunk falls in a column of the block.
+		for _, c := range l.chunks {
+			in := false
+			for _, iv := range all {
+				in = in || geom.Overlap1D(iv[0], iv[1], c.box.X0, c.box.X1) > 0
+			}
+			if !in {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// frameOf returns the index of the frame holding the middle of l, or -1.
+func frameOf(l textLine, frames []geom.Rect) int {
+	for i, f := range frames {
+		if f.Contains(l.box.CenterX(), l.box.CenterY()) {
+			return i
+		}
+	}
+	return -1
 }
 
 // firstRowAfterHeader reports whether l is the first row under a header
@@ -293,6 +464,32 @@ func firstRowAfterHeader(l textLine, cur []textLine) bool {
 		most = max(most, len(c.chunks))
 	}
 	return len(l.chunks) >= most
+}
+
+// firstValuesUnderHeadings reports whether l is the first row of values
+// under a header of several lines (cur, holding no values), with at
+// least as many cells as any of them: headings over column groups need
+// not line up with the values.
+func firstValuesUnderHeadings(l textLine, cur []textLine) bool {
+	if len(cur) < 2 {
+		return false
+	}
+	most := 0
+	for _, c := range cur {
+		for _, ch := range c.chunks {
+			if numcell.IsValue(ch.text) {
+				return false
+			}
+		}
+		most = max(most, len(c.chunks))
+	}
+	values := 0
+	for _, ch := range l.chunks {
+		if numcell.IsValue(ch.text) {
+			values++
+		}
+	}
+	return values >= 2 && len(l.chunks) >= most
 }
 
 // breaksColumns reports whether l crosses the gaps between the columns
@@ -315,12 +512,12 @@ func breaksColumns(l textLine, cur []textLine) bool {
 // leadingLines returns the lines of pending (single-chunk lines just
 // above first) that are as close to first as lines of one cell are, in
 // the same font size, each within one cell of first.
-func leadingLines(pending []textLine, first textLine) []textLine {
+func leadingLines(pending []textLine, first textLine, framed bool) []textLine {
 	k := len(pending)
 	next := first
 	for k > 0 {
 		p := pending[k-1]
-		if next.box.Y0-p.box.Y1 > wrapGap*max(p.size, next.size) || p.size > 1.15*first.size {
+		if (!framed && next.box.Y0-p.box.Y1 > wrapGap*max(p.size, next.size)) || p.size > 1.15*first.size {
 			break
 		}
 		// A line across two cells of the first row is a title, unless
@@ -358,7 +555,10 @@ func median(vs []float64) float64 {
 // blockTable builds a table from a block of lines. Columns are the x
 // ranges the chunks of the fullest lines occupy; chunks of other lines
 // that cover several columns become spans starting at their first column.
-func blockTable(blk []textLine) (Table, bool) {
+//
+// hrules are the horizontal rules of the frame around the block, if it
+// has one: header lines between the same two rules are one header row.
+func blockTable(blk []textLine, hrules []rule) (Table, bool) {
 	cols := columns(blk)
 	// A line above the first row across several columns is a title or a
 	// caption, not a wrapped header cell.
@@ -377,6 +577,9 @@ func blockTable(blk []textLine) (Table, bool) {
 	}
 	blk = splitMerged(blk, cols)
 	blk = mergeWrapped(blk, cols)
+	if len(hrules) > 0 {
+		blk = joinRuledHeader(blk, cols, hrules)
+	}
 	rows := make([][]string, 0, len(blk))
 	var spans []Span
 	box := blk[0].box
@@ -398,6 +601,7 @@ func blockTable(blk []textLine) (Table, bool) {
 	if prose(rows) {
 		return Table{}, false
 	}
+	spans = groupHeadings(blk, cols, rows, spans)
 	spans = raiseHeaderCells(rows, spans)
 	colX := make([]float64, 0, len(cols)+1)
 	colX = append(colX, box.X0)
@@ -406,6 +610,136 @@ func blockTable(blk []textLine) (Table, bool) {
 	}
 	colX = append(colX, box.X1)
 	return Table{BBox: box, Rows: rows, Spans: spans, ColX: colX}, true
+}
+
+// headingGroup returns the columns a..b around column j over which the
+// chunk k of l, in column j, is centred, each column free(a) (free of
+// other headings and with a sub-heading below), within the midpoints to
+// the headings beside it; the widest such group, or j, j.
+func headingGroup(l textLine, k, j int, cols [][2]float64, free func(int) bool) (int, int) {
+	c := l.chunks[k]
+	lo, hi := cols[0][0]-1, cols[len(cols)-1][1]+1
+	if k > 0 {
+		lo = (l.chunks[k-1].box.X1 + c.box.X0) / 2
+	}
+	if k+1 < len(l.chunks) {
+		hi = (c.box.X1 + l.chunks[k+1].box.X0) / 2
+	}
+	tol := max(2, 0.15*c.box.Width())
+	ba, bb := j, j
+	for a := j; a >= 0 && cols[a][0] >= lo && free(a); a-- {
+		for b := j; b < len(cols) && cols[b][1] <= hi && free(b); b++ {
+			if b-a > bb-ba && abs((cols[a][0]+cols[b][1])/2-c.box.CenterX()) <= tol {
+				ba, bb = a, b
+			}
+		}
+	}
+	return ba, bb
+}
+
+// groupHeadingsOver reports whether a chunk of a heads a group of columns
+// that b fills below it (see groupHeadings).
+func groupHeadingsOver(a, b textLine, cols [][2]float64) bool {
+	below := occupied(b, cols)
+	above := occupied(a, cols)
+	for k, c := range a.chunks {
+		j, last := columnRange(cols, c.box)
+		if j != last {
+			all := true
+			for m := j; m <= last; m++ {
+				all = all && below[m]
+			}
+			if all {
+				return true // across the columns it heads
+			}
+			continue
+		}
+		x, y := headingGroup(a, k, j, cols, func(m int) bool { return (m == j || !above[m]) && below[m] })
+		if y > x {
+			return true
+		}
+	}
+	return false
+}
+
+// joinRuledHeader joins the header lines of a framed block (the lines
+// above its first line holding a value) that no rule separates: the lines
+// of one ruled header row, however far apart they are set. A line of
+// headings over groups of columns keeps its own row.
+func joinRuledHeader(blk []textLine, cols [][2]float64, hrules []rule) []textLine {
+	hdr := 0
+	for hdr < len(blk) && !lineHasValue(blk[hdr]) {
+		hdr++
+	}
+	if hdr < 2 || hdr == len(blk) {
+		return blk
+	}
+	lo, hi := blk[0].box.X0, blk[0].box.X1
+	for _, l := range blk {
+		lo, hi = min(lo, l.box.X0), max(hi, l.box.X1)
+	}
+	ruledBetween := func(a, b textLine) bool {
+		for _, r := range hrules {
+			if r.pos > a.box.Y1-1 && r.pos < b.box.Y0+1 && coverage(hrules, r.pos, lo, hi) >= 0.5 {
+				return true
+			}
+		}
+		return false
+	}
+	out := []textLine{blk[0]}
+	for i := 1; i < len(blk); i++ {
+		prev := &out[len(out)-1]
+		if i < hdr && !ruledBetween(*prev, blk[i]) && !groupHeadingsOver(*prev, blk[i], cols) {
+			prev.chunks = joinSameColumn(append(slices.Clone(prev.chunks), blk[i].chunks...), cols)
+			prev.box = prev.box.Union(blk[i].box)
+			continue
+		}
+		out = append(out, blk[i])
+	}
+	return out
+}
+
+// lineHasValue reports whether a chunk of l is a number or a date, also
+// one printed with spaces in it ("11,062 .6").
+func lineHasValue(l textLine) bool {
+	for _, c := range l.chunks {
+		if numcell.IsValue(c.text) || numcell.IsValue(strings.ReplaceAll(c.text, " ", "")) {
+			return true
+		}
+	}
+	return false
+}
+
+// groupHeadings finds the headings of column groups: a header cell
+// above a row of sub-headings, centred over several columns that all
+// have a sub-heading and nothing else beside it in its row (a heading
+// merged across its group and centred, as spreadsheets print one). Its
+// text moves to the group's first column, spanning the group. It returns
+// the spans, updated.
+func groupHeadings(blk []textLine, cols [][2]float64, rows [][]string, spans []Span) []Span {
+	hdr := 0
+	for hdr < len(rows) && !rowHasValue(rows[hdr]) {
+		hdr++
+	}
+	if hdr == len(rows) {
+		return spans
+	}
+	for i := 0; i+1 < hdr; i++ {
+		l := blk[i]
+		for k, c := range l.chunks {
+			j, last := columnRange(cols, c.box)
+			if last != j || rows[i][j] != c.text {
+				continue
+			}
+			ba, bb := headingGroup(l, k, j, cols, func(a int) bool { return (a == j || rows[i][a] == "") && rows[i+1][a] != "" })
+			if bb == ba || covered(spans, i, j) {
+				continue
+			}
+			rows[i][j], rows[i][ba] = "", c.text
+			spans = append(spans, Span{Row: i, Col: ba, RowSpan: 1, ColSpan: bb - ba + 1})
+		}
+	}
+	return spans
 }
 
 // paragraph reports whether a third of a block's lines are lines of a
@@ -446,10 +780,12 @@ func raiseHeaderCells(rows [][]string, spans []Span) []Span {
 	}
 	for j := range rows[0] {
 		// Headings over numbers may sit under a heading spanning their
-		// columns: only text columns' headings are raised.
+		// columns: only text columns' headings are raised, and the
+		// first column's (the stub's: years, codes), which no group
+		// heading spans.
 		numbers := false
 		for _, r := range rows[hdr:] {
-			numbers = numbers || numcell.IsValue(r[j])
+			numbers = numbers || (j > 0 && numcell.IsValue(r[j]))
 		}
 		for i := 1; i < hdr && !numbers; i++ {
 			if rows[i][j] == "" {
@@ -887,12 +1223,16 @@ func mergeWrapped(blk []textLine, cols [][2]float64) []textLine {
 		size := max(prev.size, blk[i].size)
 		// A line nearer to the line below it than to the one above
 		// belongs below (the first line of a bottom-aligned wrapped cell).
-		nearerBelow := i < len(gaps) && gaps[i] < 0.85*g
+		// A row's values centred between the lines of its label overlap
+		// both by a quarter of their size or more: they are nearer to
+		// neither.
+		nearerBelow := i < len(gaps) && gaps[i] < 0.85*g &&
+			(g > -0.25*size || !lineHasValue(blk[i]))
 		// Lines as close as the lines of one cell are one row, whatever
 		// columns they fill (a header whose cells wrap); lines one
 		// leading apart, while the row so far leaves columns empty.
 		wrapped := (g < 0.75*median && g <= wrapGap*size) ||
-			(g <= leading && g <= wrapGap*size && (compatible(*prev, blk[i], cols) || len(occupied(*prev, cols)) < len(cols)))
+			(g <= leading && (g <= wrapGap*size || g < 0.5*median) && (compatible(*prev, blk[i], cols) || len(occupied(*prev, cols)) < len(cols)))
 		if !nearerBelow && !valuesClash(*prev, blk[i], cols) &&
 			((g < 0.5*median && compatible(*prev, blk[i], cols)) || wrapped) {
 			prev.chunks = append(prev.chunks, blk[i].chunks...)
@@ -995,21 +1335,31 @@ func rowGap(blk []textLine) float64 {
 	return median(wide)
 }
 
-// valuesClash reports whether a and b both hold a number or a date in
+// valuesClash reports whether a and b both hold a value (see valueCell) in
 // one column: numbers do not wrap, so they are two rows.
 func valuesClash(a, b textLine, cols [][2]float64) bool {
 	var in [64]bool
 	for _, c := range a.chunks {
-		if j, _ := columnRange(cols, c.box); j < len(in) && numcell.IsValue(c.text) {
+		if j, _ := columnRange(cols, c.box); j < len(in) && valueCell(c.text) {
 			in[j] = true
 		}
 	}
 	for _, c := range b.chunks {
-		if j, _ := columnRange(cols, c.box); j < len(in) && in[j] && numcell.IsValue(c.text) {
+		if j, _ := columnRange(cols, c.box); j < len(in) && in[j] && valueCell(c.text) {
 			return true
 		}
 	}
 	return false
+}
+
+// valueCell reports whether a cell's text is a number or a date, or the
+// dash printed for a zero or a missing value.
+func valueCell(text string) bool {
+	switch text {
+	case "-", "–", "—", "‒":
+		return true
+	}
+	return numcell.IsValue(text)
 }
 
 // compatible reports whether b may join a as part of the same row: they

@@ -45,9 +45,9 @@ type Page struct {
 // then left to right).
 func Detect(p Page) []Table {
 	lines := mergeRulings(p.Segments)
-	ruled := latticeTables(p, lines)
+	ruled, frames := latticeTables(p, lines)
 	// Text inside ruled tables is taken; the rest may form unruled tables.
-	var rest []content.Glyph
+	rest := make([]content.Glyph, 0, len(p.Glyphs))
 	for _, g := range p.Glyphs {
 		inside := false
 		for _, t := range ruled {
@@ -60,7 +60,7 @@ func Detect(p Page) []Table {
 			rest = append(rest, g)
 		}
 	}
-	tables := append(ruled, streamTables(rest, lines, ruled)...)
+	tables := append(ruled, streamTables(rest, lines, ruled, frames)...)
 	slices.SortStableFunc(tables, func(a, b Table) int {
 		if a.BBox.Y1 <= b.BBox.Y0 || b.BBox.Y1 <= a.BBox.Y0 {
 			return cmpF(a.BBox.Y0, b.BBox.Y0)
@@ -70,14 +70,10 @@ func Detect(p Page) []Table {
 	return tables
 }
 
-// cellText composes the text of the glyphs of one cell: words joined by
-// spaces, lines top to bottom joined by spaces.
-func cellText(gs []content.Glyph) string {
-	if len(gs) == 0 {
-		return ""
-	}
-	words := layout.Words(gs)
-	lines := layout.Lines(words)
+// linesText composes the text of a cell from its words and their lines:
+// words joined by spaces, lines top to bottom joined by spaces, then the
+// words of other writing directions.
+func linesText(words []layout.Word, lines []layout.Line) string {
 	var parts []string
 	for _, l := range lines {
 		parts = append(parts, l.Text())

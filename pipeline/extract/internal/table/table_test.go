@@ -1,7 +1,10 @@
 package table
 
 import (
+	"fmt"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/quarry-dev/quarry/pipeline/extract/internal/content"
@@ -217,5 +220,324 @@ func TestRowStartsBottomAligned(t *testing.T) {
 	cols := [][2]float64{{0, 50}, {100, 150}, {200, 300}}
 	if got := mergeWrapped(blk, cols); len(got) != 5 {
 		t.Errorf("%d rows, want 5", len(got))
+	}
+}
+
+func TestGridAroundColumnGroupsIsNotRuled(t *testing.T) {
+	// A frame with one column rule between the stub and a group of three
+	// number columns, and no rules between the body rows: the numbers
+	// keep their own columns and rows.
+	segs := []content.Segment{
+		hline(80, 40, 400), hline(100, 40, 400), hline(160, 40, 400),
+		vline(40, 80, 160), vline(140, 80, 160), vline(400, 80, 160),
+	}
+	rows := [][]string{{"Item", "2019", "2020", "2021"}, {"Wells", "12", "15", "19"}, {"Leases", "4", "6", "7"}, {"Acres", "640", "720", "1,280"}}
+	var gs []content.Glyph
+	for i, r := range rows {
+		y := 95 + float64(i)*16
+		gs = append(gs, word(r[0], 50, y)...)
+		for j, c := range r[1:] {
+			gs = append(gs, word(c, 180+float64(j)*70, y)...)
+		}
+	}
+	ts := Detect(Page{Width: 450, Height: 200, Glyphs: gs, Segments: segs})
+	if len(ts) != 1 {
+		t.Fatalf("got %d tables: %+v", len(ts), ts)
+	}
+	if ts[0].Ruled {
+		t.Error("grid around column groups reported ruled")
+	}
+	if !reflect.DeepEqual(ts[0].Rows, rows) {
+		t.Errorf("rows %q, want %q", ts[0].Rows, rows)
+	}
+}
+
+func TestLeaderDotsStayWithTheLabel(t *testing.T) {
+	rows := [][]string{{"Robbery", "102.1"}, {"Arson", "9.8"}, {"Fraud", "173.7"}}
+	var gs []content.Glyph
+	for i, r := range rows {
+		y := 100 + float64(i)*14
+		gs = append(gs, word(r[0], 50, y)...)
+		x := 50 + 6*float64(len(r[0])) + 6
+		for ; x < 200; x += 9 {
+			gs = append(gs, word(".", x, y)...)
+		}
+		gs = append(gs, word(r[1], 230, y)...)
+	}
+	ts := Detect(Page{Width: 400, Height: 300, Glyphs: gs})
+	if len(ts) != 1 {
+		t.Fatalf("got %d tables", len(ts))
+	}
+	for i, r := range ts[0].Rows {
+		if len(r) != 2 || !strings.HasPrefix(r[0], rows[i][0]+" . .") || r[1] != rows[i][1] {
+			t.Errorf("row %d: %q", i, r)
+		}
+	}
+}
+
+// sized returns the glyphs of a word in text of the given size.
+func sized(s string, x, y, size float64) []content.Glyph {
+	var gs []content.Glyph
+	adv := 0.6 * size
+	for _, r := range s {
+		gs = append(gs, content.Glyph{Text: string(r), X: x, Y: y, Box: geom.Rect{X0: x, Y0: y - 0.8*size, X1: x + adv, Y1: y + 0.2*size}, Size: size, Adv: adv})
+		x += adv
+	}
+	return gs
+}
+
+func TestCaptionsAndTitlesAreNotRows(t *testing.T) {
+	rows := [][]string{{"Lease", "Acres", "Royalty"}, {"Smith", "640", "12.5%"}, {"Jones", "80", "18.75%"}}
+	table := func(top float64) []content.Glyph {
+		var gs []content.Glyph
+		for i, r := range rows {
+			y := top + float64(i)*14
+			gs = append(gs, word(r[0], 50, y)...)
+			gs = append(gs, word(r[1], 150, y)...)
+			gs = append(gs, word(r[2], 250, y)...)
+		}
+		return gs
+	}
+	t.Run("caption label", func(t *testing.T) {
+		var gs []content.Glyph
+		gs = append(gs, word("Table 3.", 50, 80)...)
+		gs = append(gs, word("Leases by royalty", 110, 80)...)
+		gs = append(gs, table(100)...)
+		ts := Detect(Page{Width: 400, Height: 300, Glyphs: gs})
+		if len(ts) != 1 || !reflect.DeepEqual(ts[0].Rows, rows) {
+			t.Fatalf("tables %+v", ts)
+		}
+	})
+	t.Run("running head in a larger font", func(t *testing.T) {
+		var gs []content.Glyph
+		gs = append(gs, sized("APPENDIX", 50, 50, 18)...)
+		gs = append(gs, sized("LEASES", 250, 50, 18)...)
+		gs = append(gs, sized("Leases by royalty, 2024", 50, 70, 12)...)
+		gs = append(gs, word("Annual", 250, 90)...) // a header cell's first line
+		gs = append(gs, table(100)...)
+		ts := Detect(Page{Width: 400, Height: 300, Glyphs: gs})
+		want := slices.Clone(rows)
+		want[0] = []string{"Lease", "Acres", "Annual Royalty"}
+		if len(ts) != 1 || !reflect.DeepEqual(ts[0].Rows, want) {
+			t.Fatalf("tables %+v", ts)
+		}
+	})
+}
+
+func TestGroupHeadingSpansItsColumns(t *testing.T) {
+	// "Public" and "Private" are centred over their three columns; the
+	// stub's heading "Year" sits on the sub-headings' line.
+	var gs []content.Glyph
+	xs := []float64{100, 160, 220, 300, 360, 420}
+	gs = append(gs, word("Public", 160+9-18, 80)...)
+	gs = append(gs, word("Private", 360+9-21, 80)...)
+	gs = append(gs, word("Year", 40, 94)...)
+	for i, x := range xs {
+		gs = append(gs, word([]string{"All", "K–8", "9–12"}[i%3], x, 94)...)
+	}
+	for r, y := range []float64{110, 124, 138} {
+		gs = append(gs, word(fmt.Sprint(2020+r), 40, y)...)
+		for i, x := range xs {
+			gs = append(gs, word(fmt.Sprint(100+10*i+r), x, y)...)
+		}
+	}
+	ts := Detect(Page{Width: 500, Height: 300, Glyphs: gs})
+	if len(ts) != 1 {
+		t.Fatalf("got %d tables", len(ts))
+	}
+	want := [][]string{{"Year", "Public", "", "", "Private", "", ""}, {"", "All", "K–8", "9–12", "All", "K–8", "9–12"}}
+	if !reflect.DeepEqual(ts[0].Rows[:2], want) {
+		t.Errorf("header %q, want %q", ts[0].Rows[:2], want)
+	}
+	wantSpans := []Span{{Row: 0, Col: 0, RowSpan: 2, ColSpan: 1}, {Row: 0, Col: 1, RowSpan: 1, ColSpan: 3}, {Row: 0, Col: 4, RowSpan: 1, ColSpan: 3}}
+	if !reflect.DeepEqual(ts[0].Spans, wantSpans) {
+		t.Errorf("spans %+v, want %+v", ts[0].Spans, wantSpans)
+	}
+}
+
+func TestNoteOfTwoLinesUnderTheTable(t *testing.T) {
+	rows := [][]string{{"Lease", "Acres", "Royalty"}, {"Smith", "640", "12.5%"}, {"Jones", "80", "18.75%"}, {"Brown", "1,280", "20%"}}
+	var gs []content.Glyph
+	for i, r := range rows {
+		y := 100 + float64(i)*14
+		gs = append(gs, word(r[0], 50, y)...)
+		gs = append(gs, word(r[1], 150, y)...)
+		gs = append(gs, word(r[2], 250, y)...)
+	}
+	// Two lines of a note, a wider gap below the last row, each as close
+	// to the other as the lines of one cell.
+	gs = append(gs, word("* Leased.", 50, 166)...)
+	gs = append(gs, word("† Paid.", 50, 176)...)
+	ts := Detect(Page{Width: 400, Height: 300, Glyphs: gs})
+	if len(ts) != 1 || !reflect.DeepEqual(ts[0].Rows, rows) {
+		t.Fatalf("tables %+v", ts)
+	}
+}
+
+func TestRuledCaptionAndSourceRowsAreNotRows(t *testing.T) {
+	// Rows at 0, 20, 40, 60, 80; columns at 0, 100, 200, 300 between
+	// y=20 and y=60: the first row holds the caption, the last the source.
+	segs := []content.Segment{
+		hline(0, 0, 300), hline(20, 0, 300), hline(40, 0, 300), hline(60, 0, 300), hline(80, 0, 300),
+		vline(0, 0, 80), vline(100, 20, 60), vline(200, 20, 60), vline(300, 0, 80),
+	}
+	var gs []content.Glyph
+	gs = append(gs, word("Exhibit 9 Leases", 10, 15)...)
+	for i, r := range [][]string{{"Lease", "Acres", "Royalty"}, {"Smith", "640", "12.5%"}} {
+		for j, c := range r {
+			gs = append(gs, word(c, 10+100*float64(j), 35+20*float64(i))...)
+		}
+	}
+	gs = append(gs, word("Source: county records", 10, 75)...)
+	ts := Detect(Page{Width: 400, Height: 100, Glyphs: gs, Segments: segs})
+	if len(ts) != 1 || !ts[0].Ruled {
+		t.Fatalf("tables %+v", ts)
+	}
+	if want := [][]string{{"Lease", "Acres", "Royalty"}, {"Smith", "640", "12.5%"}}; !reflect.DeepEqual(ts[0].Rows, want) || len(ts[0].Spans) != 0 {
+		t.Errorf("rows %q spans %+v", ts[0].Rows, ts[0].Spans)
+	}
+	if ts[0].BBox.Y0 != 20 || ts[0].BBox.Y1 != 60 {
+		t.Errorf("bbox %+v", ts[0].BBox)
+	}
+}
+
+func TestHeaderInTheRowsFontAboveSmallerSubHeadings(t *testing.T) {
+	// The header's first line is set as large as the rows, its second
+	// smaller, with headings wrapped over two lines a little apart.
+	var gs []content.Glyph
+	gs = append(gs, sized("Age", 92, 136, 12)...)
+	gs = append(gs, sized("Population", 236, 136, 12)...)
+	gs = append(gs, sized("Share", 236, 152, 9)...)
+	gs = append(gs, sized("Total", 405, 152, 9)...)
+	gs = append(gs, sized("(total)", 236, 163.5, 9)...)
+	for i, r := range [][]string{{"Under 1", "0.0156", "3,533"}, {"1 - 2", "0.0287", "6,493"}, {"3 - 5", "0.0419", "9,483"}} {
+		y := 181.4 + 18*float64(i)
+		gs = append(gs, sized(r[0], 92, y, 12)...)
+		gs = append(gs, sized(r[1], 236, y, 12)...)
+		gs = append(gs, sized(r[2], 405, y, 12)...)
+	}
+	ts := Detect(Page{Width: 600, Height: 400, Glyphs: gs})
+	if len(ts) != 1 {
+		t.Fatalf("got %d tables", len(ts))
+	}
+	want := [][]string{{"Age", "Population", ""}, {"", "Share (total)", "Total"}, {"Under 1", "0.0156", "3,533"}, {"1 - 2", "0.0287", "6,493"}, {"3 - 5", "0.0419", "9,483"}}
+	if !reflect.DeepEqual(ts[0].Rows, want) {
+		t.Errorf("rows %q, want %q", ts[0].Rows, want)
+	}
+}
+
+func TestFrameAroundColumnGroupsBoundsTheTable(t *testing.T) {
+	// A frame ruled under the header and around the stub; the header's
+	// three lines (as far apart as the rows) are one row; the two rows
+	// below the frame are a table of their own.
+	segs := []content.Segment{
+		hline(80, 40, 400), hline(124, 40, 400), hline(168, 40, 400),
+		vline(40, 80, 168), vline(140, 80, 168), vline(400, 80, 168),
+	}
+	var gs []content.Glyph
+	gs = append(gs, word("Less:", 250, 92)...)
+	gs = append(gs, word("Total", 160, 106)...)
+	gs = append(gs, word("Excluded", 250, 106)...)
+	gs = append(gs, word("Item", 50, 120)...)
+	gs = append(gs, word("All", 160, 120)...)
+	gs = append(gs, word("Costs", 250, 120)...)
+	gs = append(gs, word("Net", 330, 120)...)
+	body := [][]string{{"Rent", "170", "20", "150"}, {"Travel", "94", "4", "90"}, {"Postage", "34", "3", "31"}}
+	for i, r := range body {
+		y := 136 + 14*float64(i)
+		gs = append(gs, word(r[0], 50, y)...)
+		for j, c := range r[1:] {
+			gs = append(gs, word(c, 160+90*float64(j), y)...)
+		}
+	}
+	for i, r := range [][]string{{"Rate", "47", "12"}, {"Base", "53", "88"}} {
+		y := 178 + 14*float64(i)
+		gs = append(gs, word(r[0], 50, y)...)
+		gs = append(gs, word(r[1], 160, y)...)
+		gs = append(gs, word(r[2], 250, y)...)
+	}
+	ts := Detect(Page{Width: 450, Height: 300, Glyphs: gs, Segments: segs})
+	if len(ts) != 2 {
+		t.Fatalf("got %d tables: %+v", len(ts), ts)
+	}
+	want := append([][]string{{"Item", "Total All", "Less: Excluded Costs", "Net"}}, body...)
+	if !reflect.DeepEqual(ts[0].Rows, want) {
+		t.Errorf("rows %q, want %q", ts[0].Rows, want)
+	}
+}
+
+func TestDashIsAValueThatDoesNotWrap(t *testing.T) {
+	// Rows set far apart, then three rows set tight: the dash printed
+	// for a zero is a value, so its row does not join the next.
+	var gs []content.Glyph
+	rows := [][]string{{"Units", "49,136"}, {"Value", "104.03"}, {"Direct", "-"}, {"Revaluation", "3.99"}, {"Costs", "(0.21)"}, {"Total", "3.78"}}
+	ys := []float64{100, 122, 144, 154, 164, 186}
+	for i, r := range rows {
+		gs = append(gs, word(r[0], 50, ys[i])...)
+		x := 300 - 6*float64(len([]rune(r[1])))
+		gs = append(gs, word(r[1], x, ys[i])...)
+	}
+	ts := Detect(Page{Width: 400, Height: 300, Glyphs: gs})
+	if len(ts) != 1 || !reflect.DeepEqual(ts[0].Rows, rows) {
+		t.Fatalf("tables %+v", ts)
+	}
+}
+
+func TestSectionsAcrossWideGapsAreOneTable(t *testing.T) {
+	// A header, then two sections, each under its label, set off by gaps
+	// of more than two blank lines; a note further down is no part of it.
+	var gs []content.Glyph
+	line := func(y float64, cells ...string) {
+		for j, c := range cells {
+			if c != "" {
+				gs = append(gs, word(c, 50+100*float64(j), y)...)
+			}
+		}
+	}
+	line(100, "Dose", "Pups", "Weight")
+	line(132, "Male")
+	line(148, "0", "39", "5.8")
+	line(160, "250", "30", "5.9")
+	line(192, "Female")
+	line(206, "0", "23", "5.4")
+	line(218, "250", "34", "5.6")
+	line(300, "Note", "weights", "in grams")
+	ts := Detect(Page{Width: 400, Height: 400, Glyphs: gs})
+	if len(ts) < 1 {
+		t.Fatal("no table")
+	}
+	want := [][]string{{"Dose", "Pups", "Weight"}, {"Male", "", ""}, {"0", "39", "5.8"}, {"250", "30", "5.9"}, {"Female", "", ""}, {"0", "23", "5.4"}, {"250", "34", "5.6"}}
+	if !reflect.DeepEqual(ts[0].Rows, want) {
+		t.Errorf("rows %q, want %q", ts[0].Rows, want)
+	}
+}
+
+func TestValuesCentredBetweenTheLinesOfTheirLabel(t *testing.T) {
+	// Each label takes two lines; the row's values sit between them,
+	// half a line lower than the first.
+	var gs []content.Glyph
+	gs = append(gs, word("Measure", 50, 80)...)
+	gs = append(gs, word("1997", 250, 80)...)
+	gs = append(gs, word("1998", 320, 80)...)
+	for i, r := range [][]string{{"Median", "49,497", "51,295"}, {"Gini", "0.4590", "0.4560"}} {
+		y := 100 + 20*float64(i)
+		gs = append(gs, word(r[0], 50, y)...)
+		gs = append(gs, word(r[1], 250, y)...)
+		gs = append(gs, word(r[2], 320, y)...)
+	}
+	for i, r := range [][]string{{"Income", "inequality", "0.46", "0.45"}, {"Mortality", "gap (years)", "7108", "6960"}} {
+		y := 140 + 30*float64(i)
+		gs = append(gs, word(r[0], 50, y)...)
+		gs = append(gs, word(r[2], 250, y+5)...)
+		gs = append(gs, word(r[3], 320, y+5)...)
+		gs = append(gs, word(r[1], 50, y+10)...)
+	}
+	ts := Detect(Page{Width: 400, Height: 300, Glyphs: gs})
+	if len(ts) != 1 {
+		t.Fatalf("got %d tables", len(ts))
+	}
+	want := [][]string{{"Measure", "1997", "1998"}, {"Median", "49,497", "51,295"}, {"Gini", "0.4590", "0.4560"}, {"Income inequality", "0.46", "0.45"}, {"Mortality gap (years)", "7108", "6960"}}
+	if !reflect.DeepEqual(ts[0].Rows, want) {
+		t.Errorf("rows %q, want %q", ts[0].Rows, want)
 	}
 }
