@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/quarry-dev/quarry/idempotency"
 	"github.com/quarry-dev/quarry/infra"
+	"github.com/quarry-dev/quarry/internal/jobstatus"
 )
 
 func newStatusCommand(a *app) *cobra.Command {
@@ -49,7 +51,7 @@ Exit status: 0 when the job is found, 3 when nothing is known of the job id,
 				return err
 			}
 			if len(args) == 0 {
-				rep, err := collectQueues(ctx, env, endpoint)
+				rep, err := jobstatus.CollectQueues(ctx, env.statusSource(), endpointOf(endpoint))
 				if err != nil {
 					return err
 				}
@@ -63,8 +65,8 @@ Exit status: 0 when the job is found, 3 when nothing is known of the job id,
 				return err
 			}
 			defer closeFn()
-			rep, err := traceJob(ctx, env, store, args[0])
-			if err != nil && !errors.Is(err, errUnknownJob) {
+			rep, err := jobstatus.Trace(ctx, env.statusSource(), store, args[0])
+			if err != nil && !errors.Is(err, jobstatus.ErrUnknownJob) {
 				return err
 			}
 			if asJSON {
@@ -97,13 +99,24 @@ func (a *app) claimStore(ctx context.Context) (*idempotency.Store, func(), error
 	return idempotency.NewStore(rdb.Client, a.cfg.RedisPrefix), func() { _ = rdb.Close() }, nil
 }
 
+// statusSource is what `quarry status` reads: the queues of the topology.
+func (e *awsEnv) statusSource() jobstatus.Source {
+	return jobstatus.Source{SQS: e.clients.SQS, Topology: e.topology}
+}
+
+// endpointOf is the SQS endpoint the SDK uses: --endpoint-url, else the
+// standard variables; empty means AWS.
+func endpointOf(flag string) string {
+	return cmp.Or(flag, os.Getenv("AWS_ENDPOINT_URL_SQS"), os.Getenv("AWS_ENDPOINT_URL"))
+}
+
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
 
-func printQueues(w io.Writer, rep queuesReport) error {
+func printQueues(w io.Writer, rep jobstatus.Queues) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ROLE\tQUEUE\tVISIBLE\tIN FLIGHT\tDELAYED\tOLDEST\tDLQ\tDLQ OLDEST")
 	for _, q := range rep.Queues {
@@ -119,7 +132,7 @@ func printQueues(w io.Writer, rep queuesReport) error {
 	return nil
 }
 
-func formatAge(d queueDepth) string {
+func formatAge(d jobstatus.Depth) string {
 	switch {
 	case d.OldestAgeSeconds == nil:
 		return "n/a"
@@ -129,7 +142,7 @@ func formatAge(d queueDepth) string {
 	return time.Duration(*d.OldestAgeSeconds * float64(time.Second)).Round(time.Second).String()
 }
 
-func printJob(w io.Writer, rep jobReport) {
+func printJob(w io.Writer, rep jobstatus.Report) {
 	at := func(t time.Time) string { return t.Format(time.RFC3339) }
 	for _, s := range rep.Stages {
 		mark := " "
@@ -142,13 +155,13 @@ func printJob(w io.Writer, rep jobReport) {
 			facts = append(facts, fmt.Sprintf("attempt %d", s.Attempts))
 		}
 		switch s.State {
-		case stageDone:
+		case jobstatus.StateDone:
 			facts = append(facts, "completed "+at(s.CompletedAt))
-		case stageInProgress:
+		case jobstatus.StateInProgress:
 			facts = append(facts, "since "+at(s.ClaimedAt), "lease until "+at(s.LeaseUntil))
-		case stageLeaseExpired:
+		case jobstatus.StateLeaseExpired:
 			facts = append(facts, "claimed "+at(s.ClaimedAt), "lease ended "+at(s.LeaseUntil))
-		case stageReleased:
+		case jobstatus.StateReleased:
 			facts = append(facts, "released "+at(s.ReleasedAt))
 		}
 		if len(facts) > 0 {
