@@ -6,7 +6,9 @@ import (
 )
 
 // ContentKey is an idempotency key that comes from a job's content, so the
-// same job published twice is one job: prefix, ":", then "id:" and the
+// same job published twice is one job: prefix (empty means "publish:" and
+// the job's type, which `quarry publish --file` and the HTTP API share, so
+// a job published through both is still one job), ":", then "id:" and the
 // payload's own "id" field (a string or a number) when it has one, else
 // [PayloadHash] cut to 128 bits. `quarry publish --file` keys each line
 // with it, and the HTTP API each job that comes without a key.
@@ -30,6 +32,9 @@ func ContentKey(prefix string, job Job) string {
 		if len(part) > len("sha256:")+32 {
 			part = part[:len("sha256:")+32]
 		}
+	}
+	if prefix == "" {
+		prefix = "publish:" + job.Type
 	}
 	return prefix + ":" + part
 }

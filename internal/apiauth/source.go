@@ -119,4 +119,3 @@ func (p Permissions) Narrow(scope []string) Permissions {
 	}
 	return out
 }
-
