@@ -2,58 +2,14 @@ package apiauth_test
 
 import (
 	"context"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
 	"github.com/quarry-dev/quarry/internal/apiauth"
 	"github.com/quarry-dev/quarry/internal/apiauth/apiauthtest"
 )
-
-// BadTokens are tokens every verifier of apiauthtest's key refuses, by
-// name: the API tests send the same ones.
-func badTokens(t *testing.T, k *apiauthtest.Keys) map[string]string {
-	t.Helper()
-	now := time.Now()
-	sign := func(method jwt.SigningMethod, key any, c jwt.MapClaims) string {
-		tok := jwt.NewWithClaims(method, c)
-		tok.Header["kid"] = apiauthtest.KeyID
-		s, err := tok.SignedString(key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	claims := func(mod func(jwt.MapClaims)) jwt.MapClaims {
-		c := jwt.MapClaims{"iss": apiauthtest.Issuer, "aud": apiauthtest.Audience, "sub": "alice", "exp": now.Add(time.Hour).Unix(), "nbf": now.Add(-time.Minute).Unix()}
-		mod(c)
-		return c
-	}
-	pub, err := x509.MarshalPKIXPublicKey(&k.Private.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pubPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub})
-	return map[string]string{
-		"expired":        sign(jwt.SigningMethodRS256, k.Private, claims(func(c jwt.MapClaims) { c["exp"] = now.Add(-time.Minute).Unix() })),
-		"wrong audience": sign(jwt.SigningMethodRS256, k.Private, claims(func(c jwt.MapClaims) { c["aud"] = "someone-else" })),
-		"wrong issuer":   sign(jwt.SigningMethodRS256, k.Private, claims(func(c jwt.MapClaims) { c["iss"] = "https://evil.test" })),
-		"not yet valid":  sign(jwt.SigningMethodRS256, k.Private, claims(func(c jwt.MapClaims) { c["nbf"] = now.Add(time.Hour).Unix() })),
-		"no expiry":      sign(jwt.SigningMethodRS256, k.Private, claims(func(c jwt.MapClaims) { delete(c, "exp") })),
-		"no subject":     sign(jwt.SigningMethodRS256, k.Private, claims(func(c jwt.MapClaims) { delete(c, "sub") })),
-		"alg none":       sign(jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, claims(func(jwt.MapClaims) {})),
-		// Algorithm confusion: HS256 keyed with the RSA public key, which
-		// anyone can read from the JWKS.
-		"HS256 with the RSA public key": sign(jwt.SigningMethodHS256, pubPEM, claims(func(jwt.MapClaims) {})),
-		"another key":                   sign(jwt.SigningMethodRS256, apiauthtest.New(t).Private, claims(func(jwt.MapClaims) {})),
-		"garbage":                       "not.a.token",
-	}
-}
 
 func TestVerifierRefusesBadTokens(t *testing.T) {
 	k := apiauthtest.New(t)
@@ -61,7 +17,7 @@ func TestVerifierRefusesBadTokens(t *testing.T) {
 	if c, err := v.Verify(k.Token(t, "alice", "dlq:read")); err != nil || c.Subject != "alice" || strings.Join(c.Scopes(), ",") != "dlq:read" {
 		t.Fatalf("a good token: %+v, %v", c, err)
 	}
-	for name, tok := range badTokens(t, k) {
+	for name, tok := range apiauthtest.BadTokens(t, k) {
 		t.Run(name, func(t *testing.T) {
 			if c, err := v.Verify(tok); !errors.Is(err, apiauth.ErrInvalidToken) {
 				t.Fatalf("got %+v, %v; want ErrInvalidToken", c, err)

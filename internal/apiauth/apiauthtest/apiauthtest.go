@@ -6,13 +6,16 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/MicahParks/jwkset"
+	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/quarry-dev/quarry/internal/apiauth"
 )
@@ -72,4 +75,46 @@ func (k *Keys) Token(t testing.TB, subject string, scope ...string) string {
 		t.Fatal(err)
 	}
 	return tok
+}
+
+// BadTokens are tokens a verifier of k refuses, by what is wrong with
+// them: expired, for another audience or issuer, not yet valid, without
+// expiry or subject, "alg": "none", HS256 keyed with the RSA public key
+// (algorithm confusion), signed by another key, not a JWT.
+func BadTokens(t testing.TB, k *Keys) map[string]string {
+	t.Helper()
+	now := time.Now()
+	sign := func(method jwt.SigningMethod, key any, c jwt.MapClaims) string {
+		tok := jwt.NewWithClaims(method, c)
+		tok.Header["kid"] = KeyID
+		s, err := tok.SignedString(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	claims := func(mod func(jwt.MapClaims)) jwt.MapClaims {
+		c := jwt.MapClaims{"iss": Issuer, "aud": Audience, "sub": "alice", "exp": now.Add(time.Hour).Unix(), "nbf": now.Add(-time.Minute).Unix()}
+		mod(c)
+		return c
+	}
+	pub, err := x509.MarshalPKIXPublicKey(&k.Private.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pubPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub})
+	return map[string]string{
+		"expired":        sign(jwt.SigningMethodRS256, k.Private, claims(func(c jwt.MapClaims) { c["exp"] = now.Add(-time.Minute).Unix() })),
+		"wrong audience": sign(jwt.SigningMethodRS256, k.Private, claims(func(c jwt.MapClaims) { c["aud"] = "someone-else" })),
+		"wrong issuer":   sign(jwt.SigningMethodRS256, k.Private, claims(func(c jwt.MapClaims) { c["iss"] = "https://evil.test" })),
+		"not yet valid":  sign(jwt.SigningMethodRS256, k.Private, claims(func(c jwt.MapClaims) { c["nbf"] = now.Add(time.Hour).Unix() })),
+		"no expiry":      sign(jwt.SigningMethodRS256, k.Private, claims(func(c jwt.MapClaims) { delete(c, "exp") })),
+		"no subject":     sign(jwt.SigningMethodRS256, k.Private, claims(func(c jwt.MapClaims) { delete(c, "sub") })),
+		"alg none":       sign(jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, claims(func(jwt.MapClaims) {})),
+		// Algorithm confusion: HS256 keyed with the RSA public key, which
+		// anyone can read from the JWKS.
+		"HS256 with the RSA public key": sign(jwt.SigningMethodHS256, pubPEM, claims(func(jwt.MapClaims) {})),
+		"another key":                   sign(jwt.SigningMethodRS256, New(t).Private, claims(func(jwt.MapClaims) {})),
+		"garbage":                       "not.a.token",
+	}
 }
