@@ -79,7 +79,14 @@ func (c *Cache) Permissions(ctx context.Context, subject string) (Permissions, e
 // Revoke deletes the subject's cached permissions, so its next request
 // reads the source again. It reports whether an entry was there.
 func (c *Cache) Revoke(ctx context.Context, subject string) (bool, error) {
-	n, err := c.rdb.Del(ctx, c.key(subject)).Result()
+	return Revoke(ctx, c.rdb, c.prefix, subject)
+}
+
+// Revoke deletes a subject's cached permissions from the Redis every API
+// process shares (keys under prefix): `quarry api revoke`, which needs no
+// permission source.
+func Revoke(ctx context.Context, rdb redis.UniversalClient, prefix, subject string) (bool, error) {
+	n, err := rdb.Del(ctx, prefix+"api:perms:"+subject).Result()
 	if err != nil {
 		return false, fmt.Errorf("apiauth: revoking %s: %w", subject, err)
 	}
