@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -183,6 +184,26 @@ func (b *testBundle) deadLetter(t *testing.T, role, reason string) messages.Job 
 		t.Fatal(err)
 	}
 	return job
+}
+
+// visible is how many messages a role's queue holds, visible, as SQS says.
+func (b *testBundle) visible(t *testing.T, role string) int {
+	t.Helper()
+	ctx := context.Background()
+	url, err := b.topology.QueueURL(ctx, b.clients.SQS, role)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := b.clients.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url),
+		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessages}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := strconv.Atoi(out.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessages)])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 func TestSpecIsValidAndCoversEveryRoute(t *testing.T) {

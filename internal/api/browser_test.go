@@ -1,0 +1,93 @@
+package api_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromium is Debian's Chromium, which .ci/run installs.
+const chromium = "/usr/bin/chromium"
+
+// browserRequired is set where the browser test must run (CI sets
+// QUARRY_TEST_BROWSER=1; CI=true counts too): there a missing Chromium
+// fails the test instead of skipping it.
+func browserRequired() bool {
+	return os.Getenv("QUARRY_TEST_BROWSER") == "1" || os.Getenv("CI") == "true"
+}
+
+// TestConsoleShowsADeadLetterAndRedrivesIt opens the console in headless
+// Chromium with a token, finds the notify DLQ's message and its reason,
+// redrives it, and sees the message back in the notify queue.
+func TestConsoleShowsADeadLetterAndRedrivesIt(t *testing.T) {
+	if _, err := os.Stat(chromium); err != nil {
+		if browserRequired() {
+			t.Fatalf("the browser test must run here (QUARRY_TEST_BROWSER or CI), but %s is missing: apt-get install chromium", chromium)
+		}
+		t.Skipf("%s is missing (apt-get install chromium); set QUARRY_TEST_BROWSER=1 to make this a failure", chromium)
+	}
+	b := setup(t)
+	const reason = `permanent: template "missing-template" not found`
+	job := b.deadLetter(t, "notify", reason)
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.Headless, chromedp.DisableGPU,
+		chromedp.Flag("disable-dev-shm-usage", true))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	ctx, cancelTab := chromedp.NewContext(actx, chromedp.WithErrorf(t.Logf))
+	defer cancelTab()
+	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+
+	token := b.keys.Token(t, "admin")
+	notify := func(class string) chromedp.CSS { return chromedp.CSS(`#queues tr[data-role="notify"] td.` + class) }
+	// The queue view shows the dead letter; its DLQ view, the message and
+	// its reason.
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(b.url+"/#token="+token),
+		waitText(notify("dlq"), "1"),
+		chromedp.Click(chromedp.CSS(`#queues tr[data-role="notify"] button.show-dlq`)),
+		chromedp.WaitVisible(chromedp.CSS(`#dlq-messages td.reason`)),
+	); err != nil {
+		t.Fatalf("console before the redrive: %v", err)
+	}
+	reasonText, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#dlq-messages td.reason`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobText, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#dlq-messages tr td:nth-child(2)`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reasonText != reason || !strings.Contains(jobText, job.ID) {
+		t.Errorf("DLQ row: reason %q, job %q; want %q and job %s", reasonText, jobText, reason, job.ID)
+	}
+	// Redrive: the move task puts it back in the notify queue.
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("dlq-redrive")),
+		waitText(notify("dlq"), "0"),
+		waitText(notify("visible"), "1"),
+	); err != nil {
+		status, _ := chromedp.Run(ctx, chromedp.Text(chromedp.ID("status")))
+		t.Fatalf("console after the redrive: %v (status line %q)", err, status)
+	}
+	if n := b.visible(t, "notify"); n != 1 {
+		t.Errorf("the notify queue holds %d messages after the redrive, want 1", n)
+	}
+}
+
+// waitText waits until the element's text is want, refreshing the queue
+// view between looks (the console refreshes itself only every 5s).
+func waitText(sel chromedp.CSS, want string) chromedp.Action[chromedp.Void] {
+	return chromedp.PollFunction[chromedp.Void](`(sel, want) => {
+		const el = document.querySelector(sel);
+		if (el && el.textContent.trim() === want) { return true; }
+		document.querySelector("#queues-refresh").click();
+		return false;
+	}`, chromedp.WithPollingArgs(string(sel), want), chromedp.WithPollingInterval(250*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second))
+}
