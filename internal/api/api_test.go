@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
 	"github.com/quarry-dev/quarry/idempotency"
@@ -41,6 +42,8 @@ type testBundle struct {
 	clients   infra.Clients
 	topology  infra.Topology
 	logs      *syncBuffer
+	rdb       redis.UniversalClient
+	prefix    string
 }
 
 // syncBuffer is a log sink the handlers write to while the test reads.
@@ -82,7 +85,7 @@ func setup(t *testing.T, tweak ...func(*api.Config)) *testBundle {
 		t.Fatal(err)
 	}
 	rdb, prefix := redistest.Client(t), redistest.Prefix(t)
-	b := &testBundle{keys: apiauthtest.New(t), permsFile: filepath.Join(t.TempDir(), "perms.yaml"), clients: clients, topology: top, logs: &syncBuffer{}}
+	b := &testBundle{keys: apiauthtest.New(t), permsFile: filepath.Join(t.TempDir(), "perms.yaml"), clients: clients, topology: top, logs: &syncBuffer{}, rdb: rdb, prefix: prefix}
 	b.writePerms(t, testPerms)
 	b.cache, err = apiauth.NewCache(apiauth.CacheConfig{Redis: rdb, Prefix: prefix, Source: apiauth.FileSource{Path: b.permsFile}, TTL: time.Hour})
 	if err != nil {
