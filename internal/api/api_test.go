@@ -128,13 +128,13 @@ func (b *testBundle) do(t *testing.T, token, method, path, body string) (int, []
 	t.Helper()
 	var r io.Reader
 	if body != "" {
-		r = strings.NewReader(body)
+		r = strings.NewReader(strings.TrimPrefix(body, "form:"))
 	}
 	req, err := http.NewRequestWithContext(context.Background(), method, b.url+path, r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if body != "" {
+	if body != "" && !strings.HasPrefix(body, "form:") {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if token != "" {
@@ -327,6 +327,7 @@ func TestBadInputIs400NamingTheField(t *testing.T) {
 		{"one job and a batch", "POST", "/v1/jobs", `{"type":"notify.email","payload":{},"jobs":[]}`, "jobs"},
 		{"unknown field", "POST", "/v1/jobs", `{"type":"notify.email","payload":{},"priority":1}`, "priority"},
 		{"not JSON", "POST", "/v1/jobs", `{"type":`, "body"},
+		{"not declared JSON", "POST", "/v1/jobs", `form:{"type":"notify.email","payload":{}}`, "Content-Type"},
 		{"job id", "GET", "/v1/jobs/not-a-ulid", "", "id"},
 		{"peek count", "GET", "/v1/dlq/fetch?n=0", "", "n"},
 		{"peek count not a number", "GET", "/v1/dlq/fetch?n=ten", "", "n"},

@@ -423,6 +423,9 @@ func requestError(err error) *Error {
 	if reason == "" {
 		reason = re.Error()
 	}
+	if strings.Contains(reason, "header Content-Type") {
+		field = "Content-Type"
+	}
 	return badRequest(field, "%s", reason)
 }
 
