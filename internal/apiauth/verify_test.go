@@ -2,10 +2,18 @@ package apiauth_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/MicahParks/jwkset"
 
 	"github.com/quarry-dev/quarry/internal/apiauth"
 	"github.com/quarry-dev/quarry/internal/apiauth/apiauthtest"
@@ -61,5 +69,51 @@ func TestVerifierHS256OnlyWhenConfigured(t *testing.T) {
 		if _, err := apiauth.NewVerifier(context.Background(), cfg); err == nil {
 			t.Errorf("%s: configuration accepted", name)
 		}
+	}
+}
+
+// TestVerifierReadsAJWKSURLWithES256Keys serves the key set over HTTP, as
+// an identity provider does, with an EC key.
+func TestVerifierReadsAJWKSURLWithES256Keys(t *testing.T) {
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwk, err := jwkset.NewJWKFromKey(&priv.PublicKey, jwkset.JWKOptions{Metadata: jwkset.JWKMetadataOptions{ALG: jwkset.AlgES256, KID: "ec-1", USE: jwkset.UseSig}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := json.Marshal(jwkset.JWKSMarshal{Keys: []jwkset.JWKMarshal{jwk.Marshal()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(set)
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	v, err := apiauth.NewVerifier(ctx, apiauth.VerifierConfig{Issuer: "i", Audience: "a", JWKSURL: srv.URL + "/jwks.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := apiauth.Mint(apiauth.MintOptions{Issuer: "i", Audience: "a", Subject: "svc", TTL: time.Minute, Key: priv, KeyID: "ec-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := v.Verify(tok); err != nil || c.Subject != "svc" {
+		t.Fatalf("ES256 token from the JWKS URL: %+v, %v", c, err)
+	}
+	other, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged, err := apiauth.Mint(apiauth.MintOptions{Issuer: "i", Audience: "a", Subject: "svc", TTL: time.Minute, Key: other, KeyID: "ec-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Verify(forged); !errors.Is(err, apiauth.ErrInvalidToken) {
+		t.Fatalf("a token of another key under the same kid: %v", err)
 	}
 }
