@@ -71,7 +71,7 @@ reader: [queues:read, dlq:read, jobs:read, suppressions:read]
 publisher: [jobs:write]
 `
 
-func setup(t *testing.T, tweak ...func(*api.Config)) *testBundle {
+func setup(t testing.TB, tweak ...func(*api.Config)) *testBundle {
 	t.Helper()
 	ctx := context.Background()
 	ep := localawstest.Start(t, localaws.Config{})
@@ -115,7 +115,7 @@ func setup(t *testing.T, tweak ...func(*api.Config)) *testBundle {
 	return b
 }
 
-func (b *testBundle) writePerms(t *testing.T, s string) {
+func (b *testBundle) writePerms(t testing.TB, s string) {
 	t.Helper()
 	if err := os.WriteFile(b.permsFile, []byte(s), 0o600); err != nil {
 		t.Fatal(err)
@@ -124,7 +124,7 @@ func (b *testBundle) writePerms(t *testing.T, s string) {
 
 // do sends a request with the token (none when empty) and returns the
 // status and the body.
-func (b *testBundle) do(t *testing.T, token, method, path, body string) (int, []byte) {
+func (b *testBundle) do(t testing.TB, token, method, path, body string) (int, []byte) {
 	t.Helper()
 	var r io.Reader
 	if body != "" {

@@ -426,6 +426,9 @@ func requestError(err error) *Error {
 	if strings.Contains(reason, "header Content-Type") {
 		field = "Content-Type"
 	}
+	if strings.Trim(field, ".") == "" {
+		field = "body"
+	}
 	return badRequest(field, "%s", reason)
 }
 
