@@ -44,7 +44,7 @@ func FuzzPublishBody(f *testing.F) {
 // the RS256 token, the subject's rate (Redis), its permissions (Redis),
 // reading the body and the OpenAPI validation, which refuses it.
 func BenchmarkRejectedPublish(b *testing.B) {
-	tb := setup(b, func(c *api.Config) { c.RatePerMinute, c.RateBurst = 1 << 30, 1 << 30 })
+	tb := setup(b, func(c *api.Config) { c.RatePerMinute, c.RateBurst = 1<<30, 1<<30 })
 	token := tb.keys.Token(b, "admin")
 	for b.Loop() {
 		if status, _ := tb.do(b, token, "POST", "/v1/jobs", `{"type":"nope","payload":{}}`); status != http.StatusBadRequest {
@@ -56,7 +56,7 @@ func BenchmarkRejectedPublish(b *testing.B) {
 // BenchmarkQueues is one GET /v1/queues: the request path and the depth of
 // every queue and DLQ (two SQS calls each) from localaws.
 func BenchmarkQueues(b *testing.B) {
-	tb := setup(b, func(c *api.Config) { c.RatePerMinute, c.RateBurst = 1 << 30, 1 << 30 })
+	tb := setup(b, func(c *api.Config) { c.RatePerMinute, c.RateBurst = 1<<30, 1<<30 })
 	token := tb.keys.Token(b, "reader")
 	for b.Loop() {
 		if status, _ := tb.do(b, token, "GET", "/v1/queues", ""); status != http.StatusOK {
