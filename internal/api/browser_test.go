@@ -2,12 +2,20 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/quarry-dev/quarry/idempotency"
+	"github.com/quarry-dev/quarry/internal/api"
+	"github.com/quarry-dev/quarry/messages"
+	"github.com/quarry-dev/quarry/workers"
 )
 
 // chromium is Debian's Chromium, which .ci/run installs.
@@ -20,9 +28,10 @@ func browserRequired() bool {
 	return os.Getenv("QUARRY_TEST_BROWSER") == "1" || os.Getenv("CI") == "true"
 }
 
-// TestConsoleShowsADeadLetterAndRedrivesIt opens the console in headless
-// Chromium with a token, finds the notify DLQ's message and its reason,
-// redrives it, and sees the message back in the notify queue.
+// TestConsoleShowsADeadLetterAndRedrivesIt publishes a job through the API
+// that a notify worker dead-letters, then opens the console in headless
+// Chromium with a token, finds the message and its reason in the notify
+// DLQ, redrives it, and sees the message back in the notify queue.
 func TestConsoleShowsADeadLetterAndRedrivesIt(t *testing.T) {
 	if _, err := os.Stat(chromium); err != nil {
 		if browserRequired() {
@@ -31,8 +40,7 @@ func TestConsoleShowsADeadLetterAndRedrivesIt(t *testing.T) {
 		t.Skipf("%s is missing (apt-get install chromium); set QUARRY_TEST_BROWSER=1 to make this a failure", chromium)
 	}
 	b := setup(t)
-	const reason = `permanent: template "missing-template" not found`
-	job := b.deadLetter(t, "notify", reason)
+	job, reason := b.failInTheFleet(t)
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.Headless, chromedp.DisableGPU,
@@ -64,8 +72,8 @@ func TestConsoleShowsADeadLetterAndRedrivesIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if reasonText != reason || !strings.Contains(jobText, job.ID) {
-		t.Errorf("DLQ row: reason %q, job %q; want %q and job %s", reasonText, jobText, reason, job.ID)
+	if !strings.Contains(reasonText, reason) || !strings.Contains(jobText, job) {
+		t.Errorf("DLQ row: reason %q, job %q; want %q and job %s", reasonText, jobText, reason, job)
 	}
 	// Redrive: the move task puts it back in the notify queue.
 	if err := chromedp.Do(ctx,
@@ -90,4 +98,61 @@ func waitText(sel chromedp.CSS, want string) chromedp.Action[chromedp.Void] {
 		document.querySelector("#queues-refresh").click();
 		return false;
 	}`, chromedp.WithPollingArgs(string(sel), want), chromedp.WithPollingInterval(250*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second))
+}
+
+// failInTheFleet publishes a notify job through the API and runs a notify
+// worker (the real runtime) whose handler fails it for good, until the job
+// is in the DLQ; the worker is stopped before it returns, so a redriven job
+// stays in the queue. It returns the job's id and the failure.
+func (b *testBundle) failInTheFleet(t *testing.T) (string, string) {
+	t.Helper()
+	const failure = `template "missing-template" not found`
+	status, body := b.do(t, b.keys.Token(t, "publisher"), "POST", "/v1/jobs",
+		`{"type":"notify.email","payload":{"recipients":["a@example.org"],"template":"missing-template"}}`)
+	var res struct{ Jobs []api.PublishedJob }
+	if err := json.Unmarshal(body, &res); status != http.StatusAccepted || err != nil || len(res.Jobs) != 1 {
+		t.Fatalf("publish: %d %s", status, body)
+	}
+	ctx := context.Background()
+	queue, err := b.topology.QueueURL(ctx, b.clients.SQS, "notify")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runner, err := workers.New(workers.Config{
+		SQS: b.clients.SQS, QueueURL: queue, Role: "notify", WaitTime: time.Second,
+		Claims: idempotency.NewStore(b.rdb, b.prefix),
+		Handlers: map[string]workers.Handler{messages.TypeNotifyEmail: workers.HandlerFunc(
+			func(context.Context, messages.Job) ([]byte, error) {
+				return nil, messages.Permanent(errors.New(failure))
+			})},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- runner.Run(rctx) }()
+	reader := b.keys.Token(t, "reader")
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, body := b.do(t, reader, "GET", "/v1/dlq/notify?n=1", "")
+		if strings.Contains(string(body), res.Jobs[0].JobID) {
+			break
+		}
+		if time.Now().After(deadline) {
+			stop()
+			<-done
+			t.Fatalf("the job did not reach the DLQ: %s", body)
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("the worker stopped: %v", err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	return res.Jobs[0].JobID, failure
 }
