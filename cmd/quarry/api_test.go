@@ -2,17 +2,26 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/quarry-dev/quarry/infra"
 	"github.com/quarry-dev/quarry/infra/localaws"
 	"github.com/quarry-dev/quarry/infra/localaws/localawstest"
+	"github.com/quarry-dev/quarry/internal/jobstatus"
+	"github.com/quarry-dev/quarry/messages"
 )
 
 // TestAPICommandServesIssuedTokensAndRevokes runs `quarry api` as an
@@ -24,7 +33,7 @@ func TestAPICommandServesIssuedTokensAndRevokes(t *testing.T) {
 	useRedis(t)
 	runQuarry(t, "infra", "apply", "--endpoint-url", ep.URL)
 	perms := filepath.Join(t.TempDir(), "perms.yaml")
-	if err := os.WriteFile(perms, []byte("ops: [queues:read, dlq:read]\n"), 0o600); err != nil {
+	if err := os.WriteFile(perms, []byte("ops: [queues:read, dlq:read, jobs:read]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("QUARRY_API_ISSUER", "quarry-dev")
@@ -34,7 +43,8 @@ func TestAPICommandServesIssuedTokensAndRevokes(t *testing.T) {
 	if _, err := quarryErr(t, "token", "issue"); err == nil || !strings.Contains(err.Error(), "sub") {
 		t.Fatalf("token issue without --sub: %v", err)
 	}
-	token := strings.TrimSpace(runQuarry(t, "token", "issue", "--sub", "ops", "--perm", "queues:read"))
+	token := strings.TrimSpace(runQuarry(t, "token", "issue", "--sub", "ops", "--perm", "queues:read", "--perm", "jobs:read"))
+	dead := deadLetterNotify(t, ep)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -60,16 +70,18 @@ func TestAPICommandServesIssuedTokensAndRevokes(t *testing.T) {
 			t.Error("quarry api did not stop")
 		}
 	}()
-	get := func(path string) int {
+	getBody := func(path string) (int, []byte) {
 		req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, "http://"+addr+path, nil)
 		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
-			return 0
+			return 0, nil
 		}
-		resp.Body.Close()
-		return resp.StatusCode
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, body
 	}
+	get := func(path string) int { s, _ := getBody(path); return s }
 	deadline := time.Now().Add(15 * time.Second)
 	for get("/healthz") != http.StatusOK {
 		if time.Now().After(deadline) {
@@ -83,6 +95,19 @@ func TestAPICommandServesIssuedTokensAndRevokes(t *testing.T) {
 	}
 	if s := get("/v1/queues"); s != http.StatusOK {
 		t.Fatalf("GET /v1/queues with an issued token: %d", s)
+	}
+	// The API's report of a job is quarry status's.
+	status, fromAPI := getBody("/v1/jobs/" + dead)
+	fromCLI := runQuarry(t, "status", dead, "--json", "--endpoint-url", ep.URL)
+	var a, c jobstatus.Report
+	if err := json.Unmarshal(fromAPI, &a); status != http.StatusOK || err != nil {
+		t.Fatalf("GET /v1/jobs/%s: %d %s", dead, status, fromAPI)
+	}
+	if err := json.Unmarshal([]byte(fromCLI), &c); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a, c) || len(a.Stages) == 0 || a.Stages[0].State != jobstatus.StateDeadLettered {
+		t.Fatalf("the API's report differs from quarry status's:\napi: %s\ncli: %s", fromAPI, fromCLI)
 	}
 	// The token's scope keeps out what the subject could otherwise do.
 	if s := get("/v1/dlq/fetch"); s != http.StatusForbidden {
@@ -103,4 +128,35 @@ func TestAPICommandServesIssuedTokensAndRevokes(t *testing.T) {
 	if out := runQuarry(t, "api", "revoke", "nobody"); !strings.Contains(out, "no cached permissions") {
 		t.Fatalf("second revoke: %q", out)
 	}
+}
+
+// deadLetterNotify puts a notify job in its DLQ as the runtime leaves it
+// (reason, stage, receive count) and returns the job's id.
+func deadLetterNotify(t *testing.T, ep *localawstest.Endpoint) string {
+	t.Helper()
+	ctx := context.Background()
+	env := &awsEnv{clients: infra.NewClients(ep.Config), topology: infra.DefaultTopology()}
+	url, err := env.dlqURL(ctx, "notify")
+	if err != nil {
+		t.Fatal(err)
+	}
+	job, err := messages.NewJob(messages.TypeNotifyEmail, messages.NotifyEmail{Recipients: []string{"a@example.org"}, Template: "missing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := job.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	str := func(v string) types.MessageAttributeValue {
+		return types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
+	}
+	if _, err := env.clients.SQS.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String(string(body)),
+		MessageAttributes: map[string]types.MessageAttributeValue{
+			messages.DLQAttrError: str("permanent: template not found"), messages.DLQAttrStage: str("notify"),
+			messages.DLQAttrReceiveCount: str("1"), messages.DLQAttrFirstSeen: str("2026-01-02T03:04:05Z"),
+		}}); err != nil {
+		t.Fatal(err)
+	}
+	return job.ID
 }
