@@ -28,29 +28,59 @@ func browserRequired() bool {
 	return os.Getenv("QUARRY_TEST_BROWSER") == "1" || os.Getenv("CI") == "true"
 }
 
-// TestConsoleShowsADeadLetterAndRedrivesIt publishes a job through the API
-// that a notify worker dead-letters, then opens the console in headless
-// Chromium with a token, finds the message and its reason in the notify
-// DLQ, redrives it, and sees the message back in the notify queue.
-func TestConsoleShowsADeadLetterAndRedrivesIt(t *testing.T) {
+// browser starts headless Chromium for the test, or skips (fails where
+// the browser test is required) without it.
+func browser(t *testing.T) context.Context {
+	t.Helper()
 	if _, err := os.Stat(chromium); err != nil {
 		if browserRequired() {
 			t.Fatalf("the browser test must run here (QUARRY_TEST_BROWSER or CI), but %s is missing: apt-get install chromium", chromium)
 		}
 		t.Skipf("%s is missing (apt-get install chromium); set QUARRY_TEST_BROWSER=1 to make this a failure", chromium)
 	}
-	b := setup(t)
-	job, reason := b.failInTheFleet(t)
-
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.Headless, chromedp.DisableGPU,
 		chromedp.Flag("disable-dev-shm-usage", true))
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
+	t.Cleanup(cancelAlloc)
 	ctx, cancelTab := chromedp.NewContext(actx, chromedp.WithErrorf(t.Logf))
-	defer cancelTab()
+	t.Cleanup(cancelTab)
 	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// TestDocsAuthorizeTakesABearerToken opens Swagger UI at /docs: it loads
+// the API's document under the page's content security policy, and its
+// Authorize button asks for the bearer token.
+func TestDocsAuthorizeTakesABearerToken(t *testing.T) {
+	ctx := browser(t)
+	b := setup(t)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(b.url+"/docs"),
+		chromedp.WaitVisible(chromedp.CSS(`#operations-jobs-publishJobs`)),
+		chromedp.Click(chromedp.CSS(`button.authorize`)),
+		chromedp.WaitVisible(chromedp.CSS(`.auth-container input`)),
+	); err != nil {
+		t.Fatalf("/docs: %v", err)
+	}
+	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.auth-container`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, "bearerAuth") || !strings.Contains(text, "Bearer") {
+		t.Errorf("the Authorize dialog does not offer the bearer scheme: %q", text)
+	}
+}
+
+// TestConsoleShowsADeadLetterAndRedrivesIt publishes a job through the API
+// that a notify worker dead-letters, then opens the console in headless
+// Chromium with a token, finds the message and its reason in the notify
+// DLQ, redrives it, and sees the message back in the notify queue.
+func TestConsoleShowsADeadLetterAndRedrivesIt(t *testing.T) {
+	ctx := browser(t)
+	b := setup(t)
+	job, reason := b.failInTheFleet(t)
 
 	token := b.keys.Token(t, "admin")
 	notify := func(class string) chromedp.CSS { return chromedp.CSS(`#queues tr[data-role="notify"] td.` + class) }
