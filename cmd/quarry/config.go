@@ -128,6 +128,8 @@ type apiConfig struct {
 	// service answering GET ?subject=S) say what each subject may do.
 	PermissionsFile string `envconfig:"PERMISSIONS_FILE"`
 	PermissionsURL  string `envconfig:"PERMISSIONS_URL"`
+	// PermissionsToken is sent to the permission service as a bearer token.
+	PermissionsToken string `envconfig:"PERMISSIONS_TOKEN"`
 	// PermissionsTTL is how long a subject's permissions stay cached in
 	// Redis; `quarry api revoke` ends it early.
 	PermissionsTTL time.Duration `envconfig:"PERMISSIONS_TTL" default:"5m"`
@@ -155,7 +157,7 @@ func (c apiConfig) permissionSource() (apiauth.Source, error) {
 	case c.PermissionsFile != "":
 		return apiauth.FileSource{Path: c.PermissionsFile}, nil
 	case c.PermissionsURL != "":
-		return apiauth.HTTPSource{URL: c.PermissionsURL}, nil
+		return apiauth.HTTPSource{URL: c.PermissionsURL, Token: c.PermissionsToken}, nil
 	}
 	return nil, errors.New("say what each subject may do: set QUARRY_API_PERMISSIONS_FILE or QUARRY_API_PERMISSIONS_URL")
 }

@@ -246,6 +246,8 @@ type call struct {
 func (c *call) respond(status int, v any) error {
 	c.status = status
 	c.w.Header().Set("Content-Type", "application/json")
+	// Answers name addresses and jobs: no cache keeps them.
+	c.w.Header().Set("Cache-Control", "no-store")
 	c.w.WriteHeader(status)
 	if v == nil {
 		return nil
@@ -279,6 +281,7 @@ func badRequest(field, format string, args ...any) *Error {
 
 func writeError(w http.ResponseWriter, e *Error) {
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
 	switch e.Status {
 	case http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="quarry", error="invalid_token"`)

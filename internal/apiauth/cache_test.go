@@ -55,6 +55,10 @@ func TestHTTPSourceAsksForTheSubject(t *testing.T) {
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
+		if r.Header.Get("Authorization") != "Bearer s3cret" {
+			http.Error(w, "who are you", http.StatusUnauthorized)
+			return
+		}
 		switch r.URL.Query().Get("subject") {
 		case "alice":
 			_, _ = w.Write([]byte(`{"permissions":["queues:read"]}`))
@@ -65,7 +69,7 @@ func TestHTTPSourceAsksForTheSubject(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	s := apiauth.HTTPSource{URL: srv.URL + "/perms"}
+	s := apiauth.HTTPSource{URL: srv.URL + "/perms", Token: "s3cret"}
 	ctx := context.Background()
 	if p, err := s.Permissions(ctx, "alice"); err != nil || len(p) != 1 || p[0] != "queues:read" {
 		t.Fatalf("alice: %v, %v", p, err)
@@ -76,7 +80,10 @@ func TestHTTPSourceAsksForTheSubject(t *testing.T) {
 	if _, err := s.Permissions(ctx, "broken"); err == nil {
 		t.Fatal("a failing service gave no error")
 	}
-	if calls.Load() != 3 {
+	if _, err := (apiauth.HTTPSource{URL: srv.URL}).Permissions(ctx, "alice"); err == nil {
+		t.Fatal("a refused call gave no error")
+	}
+	if calls.Load() != 4 {
 		t.Fatalf("%d calls", calls.Load())
 	}
 }

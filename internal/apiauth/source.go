@@ -50,6 +50,9 @@ func (f FileSource) Permissions(_ context.Context, subject string) ([]string, er
 // does not know.
 type HTTPSource struct {
 	URL string
+	// Token, when set, is sent as "Authorization: Bearer <Token>", for a
+	// service that wants to know who asks.
+	Token string
 	// Client makes the calls; nil means a client with a 5s timeout.
 	Client *http.Client
 }
@@ -69,6 +72,9 @@ func (h HTTPSource) Permissions(ctx context.Context, subject string) ([]string, 
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("apiauth: asking the permission service: %w", err)
+	}
+	if h.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+h.Token)
 	}
 	c := h.Client
 	if c == nil {
