@@ -122,9 +122,9 @@ func runAPI(ctx context.Context, a *app, addr, endpoint string) error {
 		MaxBodyBytes: ac.MaxBodyBytes, MaxBatch: ac.MaxBatch, Logger: a.log,
 	}
 	if a.cfg.SESMirrorSuppressions {
-		mirror := &suppressEnv{ses: env.clients.SES}
+		ses := env.clients.SES
 		cfg.Mirror = func(ctx context.Context, address string, r suppression.Reason, add bool) error {
-			return mirror.mirror(ctx, address, r, add)
+			return infra.MirrorSuppression(ctx, ses, address, string(r), add)
 		}
 	}
 	srv, err := api.New(cfg)

@@ -3,17 +3,23 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
+
 	"github.com/quarry-dev/quarry/idempotency"
 	"github.com/quarry-dev/quarry/infra"
 	"github.com/quarry-dev/quarry/internal/api"
 	"github.com/quarry-dev/quarry/internal/jobstatus"
 	"github.com/quarry-dev/quarry/messages"
+	"github.com/quarry-dev/quarry/pipeline/suppression"
 )
 
 // TestPublishThenFollowTheJob publishes one job and a batch, sees them in
@@ -159,13 +165,33 @@ func TestPeekAndDeleteADeadLetter(t *testing.T) {
 // suppressions, with the caller as the actor and the second approver a
 // complaint removal needs.
 func TestSuppressionsKeepTheCLIRules(t *testing.T) {
-	b := setup(t)
+	var ses *sesv2.Client
+	b := setup(t, func(c *api.Config) {
+		c.Mirror = func(ctx context.Context, address string, r suppression.Reason, add bool) error {
+			return infra.MirrorSuppression(ctx, ses, address, string(r), add)
+		}
+	})
+	ses = b.clients.SES
+	inSES := func() bool {
+		t.Helper()
+		_, err := ses.GetSuppressedDestination(context.Background(), &sesv2.GetSuppressedDestinationInput{EmailAddress: aws.String("ann@example.org")})
+		if _, missing := errors.AsType[*sestypes.NotFoundException](err); missing {
+			return false
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return true
+	}
 	admin := b.keys.Token(t, "admin")
 	if status, body := b.do(t, admin, "POST", "/v1/suppressions", `{"address":"Ann@Example.org","reason":"asked by phone","kind":"complaint"}`); status != http.StatusCreated {
 		t.Fatalf("add: %d %s", status, body)
 	}
 	if status, _ := b.do(t, admin, "POST", "/v1/suppressions", `{"address":"ann@example.org","reason":"again","kind":"complaint"}`); status != http.StatusOK {
 		t.Fatalf("add again: %d", status)
+	}
+	if !inSES() {
+		t.Fatal("the complaint was not mirrored into SES's suppression list")
 	}
 	status, body := b.do(t, b.keys.Token(t, "reader"), "GET", "/v1/suppressions?address=ann@example.org", "")
 	var check struct {
@@ -195,6 +221,9 @@ func TestSuppressionsKeepTheCLIRules(t *testing.T) {
 	}
 	if status, body := b.do(t, admin, "DELETE", "/v1/suppressions?address=ann@example.org&reason=consent+renewed&kind=complaint&approved_by=bob", ""); status != http.StatusOK || !strings.Contains(string(body), `"lifted":["complaint"]`) || !strings.Contains(string(body), `"active":[]`) {
 		t.Fatalf("approved complaint removal: %d %s", status, body)
+	}
+	if inSES() {
+		t.Fatal("the lifted complaint is still in SES's suppression list")
 	}
 	if strings.Contains(b.logs.String(), "ann@example.org") {
 		t.Errorf("the audit log carries the address in clear:\n%s", b.logs.String())
