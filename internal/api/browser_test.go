@@ -117,6 +117,25 @@ func TestConsoleShowsADeadLetterAndRedrivesIt(t *testing.T) {
 	if n := b.visible(t, "notify"); n != 1 {
 		t.Errorf("the notify queue holds %d messages after the redrive, want 1", n)
 	}
+
+	// Suppression search: an address the list holds, with why.
+	if status, body := b.do(t, token, "POST", "/v1/suppressions", `{"address":"bob@example.org","reason":"asked us to stop","kind":"unsubscribe"}`); status != http.StatusCreated {
+		t.Fatalf("add a suppression: %d %s", status, body)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.ID("supp-address"), "Bob@Example.org"),
+		chromedp.Click(chromedp.ID("supp-check")),
+		chromedp.WaitVisible(chromedp.CSS(`#supp-result .suppressed`)),
+	); err != nil {
+		t.Fatalf("suppression search: %v", err)
+	}
+	found, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("supp-result")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(found, "bob@example.org: suppressed (unsubscribe)") || !strings.Contains(found, "asked us to stop") || !strings.Contains(found, "by admin") {
+		t.Errorf("suppression search shows %q", found)
+	}
 }
 
 // waitText waits until the element's text is want, refreshing the queue

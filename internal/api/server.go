@@ -266,6 +266,8 @@ type Error struct {
 	Field   string `json:"field,omitempty"`
 	// RetryAfter is set on 429.
 	RetryAfter time.Duration `json:"-"`
+	// missingToken marks a 401 for a request without a token.
+	missingToken bool
 }
 
 func (e *Error) Error() string {
@@ -284,7 +286,12 @@ func writeError(w http.ResponseWriter, e *Error) {
 	w.Header().Set("Cache-Control", "no-store")
 	switch e.Status {
 	case http.StatusUnauthorized:
-		w.Header().Set("WWW-Authenticate", `Bearer realm="quarry", error="invalid_token"`)
+		// RFC 6750: no error code when the request carried no token.
+		if e.missingToken {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="quarry"`)
+		} else {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="quarry", error="invalid_token"`)
+		}
 	case http.StatusTooManyRequests:
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(e.RetryAfter.Round(time.Second)/time.Second))))
 	}
@@ -344,7 +351,7 @@ func (s *Server) authorize(c *call, perm string) error {
 	h := c.r.Header.Get("Authorization")
 	scheme, token, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-		return &Error{Status: http.StatusUnauthorized, Field: "Authorization", Message: "a bearer token is required (Authorization: Bearer <JWT>)"}
+		return &Error{Status: http.StatusUnauthorized, Field: "Authorization", Message: "a bearer token is required (Authorization: Bearer <JWT>)", missingToken: true}
 	}
 	claims, err := s.cfg.Verifier.Verify(strings.TrimSpace(token))
 	if err != nil {
