@@ -412,3 +412,29 @@ func TestRateLimitPerSubject(t *testing.T) {
 		t.Fatalf("another subject: %d", status)
 	}
 }
+
+// panickingPublisher stands in for the publisher at the API's small
+// interface, to see what a handler's panic does.
+type panickingPublisher struct{}
+
+func (panickingPublisher) Publish(context.Context, messages.Job) (string, error) {
+	panic("publisher broke")
+}
+func (panickingPublisher) PublishBatch(context.Context, []messages.Job) error {
+	panic("publisher broke")
+}
+
+func TestAHandlersPanicIsA500(t *testing.T) {
+	b := setup(t, func(c *api.Config) { c.Publisher = panickingPublisher{} })
+	status, body := b.do(t, b.keys.Token(t, "admin"), "POST", "/v1/jobs", `{"type":"notify.email","payload":{"recipients":["a@example.org"],"template":"t"}}`)
+	if status != http.StatusInternalServerError {
+		t.Fatalf("got %d %s", status, body)
+	}
+	apiError(t, body)
+	if !strings.Contains(b.logs.String(), "api handler panicked") {
+		t.Errorf("the panic was not logged:\n%s", b.logs.String())
+	}
+	if status, _ := b.do(t, b.keys.Token(t, "admin"), "GET", "/v1/queues", ""); status != http.StatusOK {
+		t.Errorf("the server after a panic: %d", status)
+	}
+}

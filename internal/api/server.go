@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -305,6 +306,17 @@ func (s *Server) wrap(rt Route, item *openapi3.PathItem) http.Handler {
 	op := item.GetOperation(rt.Method)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := &call{w: w, r: r, audit: map[string]any{}}
+		defer func() {
+			// A handler's panic is this request's failure, logged with its
+			// stack, not the process's.
+			if p := recover(); p != nil {
+				s.log.Error().Str("route", rt.Method+" "+rt.Path).Str("subject", c.subject).Interface("panic", p).
+					Str("stack", string(debug.Stack())).Msg("api handler panicked")
+				if c.status == 0 {
+					writeError(w, &Error{Status: http.StatusInternalServerError, Message: "internal error"})
+				}
+			}
+		}()
 		err := s.serve(c, rt, item, op)
 		if err != nil {
 			var e *Error
