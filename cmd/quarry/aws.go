@@ -33,35 +33,13 @@ func (a *app) awsEnv(ctx context.Context, endpoint string) (*awsEnv, error) {
 
 // queueURL resolves a role (fetch), a queue name (quarry-fetch) or a URL.
 func (e *awsEnv) queueURL(ctx context.Context, name string) (string, error) {
-	if strings.Contains(name, "://") {
-		return name, nil
-	}
-	if q, ok := e.topology.Queue(name); ok {
-		name = q.Name
-	}
-	out, err := e.clients.SQS.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(name)})
-	if err != nil {
-		if _, missing := errors.AsType[*types.QueueDoesNotExist](err); missing {
-			return "", fmt.Errorf("queue %s: %w (has `quarry infra apply` run?)", name, err)
-		}
-		return "", fmt.Errorf("queue %s: %w", name, err)
-	}
-	return aws.ToString(out.QueueUrl), nil
+	return e.topology.QueueURL(ctx, e.clients.SQS, name)
 }
 
 // dlqURL resolves a role, a queue or a DLQ to the DLQ's URL: "fetch",
 // "fetch-dlq", "quarry-fetch" and "quarry-fetch-dlq" all name the fetch DLQ.
 func (e *awsEnv) dlqURL(ctx context.Context, name string) (string, error) {
-	if strings.Contains(name, "://") {
-		return name, nil
-	}
-	base := strings.TrimSuffix(name, "-dlq")
-	for _, q := range e.topology.Queues {
-		if q.Role == base || q.Name == base {
-			return e.queueURL(ctx, q.DLQName())
-		}
-	}
-	return e.queueURL(ctx, base+"-dlq")
+	return e.topology.DLQURL(ctx, e.clients.SQS, name)
 }
 
 func (e *awsEnv) queueAttrs(ctx context.Context, url string, names ...types.QueueAttributeName) (map[string]string, error) {

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net/mail"
 	"strings"
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
+
+	"github.com/quarry-dev/quarry/internal/apiauth"
 )
 
 // Config is Quarry's configuration, read from QUARRY_* environment variables.
@@ -103,4 +106,58 @@ func (c Config) senderIdentity() string {
 		return ""
 	}
 	return a.Address[strings.LastIndexByte(a.Address, '@')+1:]
+}
+
+// apiConfig is the HTTP API's configuration, from QUARRY_API_* variables;
+// Redis (QUARRY_REDIS_URL, QUARRY_REDIS_PREFIX) and AWS come from the
+// fleet's own. Every variable is in the README with its default.
+type apiConfig struct {
+	// Issuer and Audience are the iss and aud every token must carry.
+	Issuer   string `envconfig:"ISSUER"`
+	Audience string `envconfig:"AUDIENCE" default:"quarry-api"`
+	// JWKSFile or JWKSURL publish the keys tokens are signed with (RS256,
+	// ES256).
+	JWKSFile string `envconfig:"JWKS_FILE"`
+	JWKSURL  string `envconfig:"JWKS_URL"`
+	// HS256Secret verifies (and `quarry token issue` signs) HS256 tokens:
+	// development only, never beside a JWKS.
+	HS256Secret string `envconfig:"HS256_SECRET"`
+	// Leeway is the clock skew allowed on exp and nbf.
+	Leeway time.Duration `envconfig:"LEEWAY" default:"30s"`
+	// PermissionsFile (subject: [permissions]) or PermissionsURL (a
+	// service answering GET ?subject=S) say what each subject may do.
+	PermissionsFile string `envconfig:"PERMISSIONS_FILE"`
+	PermissionsURL  string `envconfig:"PERMISSIONS_URL"`
+	// PermissionsToken is sent to the permission service as a bearer token.
+	PermissionsToken string `envconfig:"PERMISSIONS_TOKEN"`
+	// PermissionsTTL is how long a subject's permissions stay cached in
+	// Redis; `quarry api revoke` ends it early.
+	PermissionsTTL time.Duration `envconfig:"PERMISSIONS_TTL" default:"5m"`
+	// RatePerMinute and RateBurst limit each subject's requests.
+	RatePerMinute int `envconfig:"RATE_PER_MINUTE" default:"600"`
+	RateBurst     int `envconfig:"RATE_BURST" default:"60"`
+	// MaxBodyBytes and MaxBatch bound a request.
+	MaxBodyBytes int64 `envconfig:"MAX_BODY_BYTES" default:"1048576"`
+	MaxBatch     int   `envconfig:"MAX_BATCH" default:"100"`
+}
+
+func loadAPIConfig() (apiConfig, error) {
+	var c apiConfig
+	if err := envconfig.Process("quarry_api", &c); err != nil {
+		return apiConfig{}, fmt.Errorf("reading QUARRY_API_* configuration: %w", err)
+	}
+	return c, nil
+}
+
+// permissionSource is the configured source of permissions.
+func (c apiConfig) permissionSource() (apiauth.Source, error) {
+	switch {
+	case c.PermissionsFile != "" && c.PermissionsURL != "":
+		return nil, errors.New("set one of QUARRY_API_PERMISSIONS_FILE and QUARRY_API_PERMISSIONS_URL, not both")
+	case c.PermissionsFile != "":
+		return apiauth.FileSource{Path: c.PermissionsFile}, nil
+	case c.PermissionsURL != "":
+		return apiauth.HTTPSource{URL: c.PermissionsURL, Token: c.PermissionsToken}, nil
+	}
+	return nil, errors.New("say what each subject may do: set QUARRY_API_PERMISSIONS_FILE or QUARRY_API_PERMISSIONS_URL")
 }

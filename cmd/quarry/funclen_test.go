@@ -16,13 +16,6 @@ import (
 // constructor, or its logic a package.
 const maxFuncLines = 80
 
-// longExempt names the functions allowed past maxFuncLines for now, and
-// why. An entry that no longer applies fails the test, so the list only
-// shrinks.
-var longExempt = map[string]string{
-	"traceJob": "moves into the package that serves the HTTP API, and is split there",
-}
-
 // TestNoLongFunctions keeps every function of the binary, and every
 // function literal inside one, within maxFuncLines.
 func TestNoLongFunctions(t *testing.T) {
@@ -33,7 +26,6 @@ func TestNoLongFunctions(t *testing.T) {
 	}
 	fset := token.NewFileSet()
 	checked := 0
-	exemptSeen := map[string]bool{}
 	for _, name := range files {
 		if strings.HasSuffix(name, "_test.go") {
 			continue
@@ -47,21 +39,12 @@ func TestNoLongFunctions(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, long := range longFunctions(fset, f, maxFuncLines) {
-			if _, ok := longExempt[long.name]; ok {
-				exemptSeen[long.name] = true
-				continue
-			}
 			t.Errorf("%s: %s is %d lines long (at most %d): give its parts constructors or functions of their own", fset.Position(long.pos), long.name, long.lines, maxFuncLines)
 		}
 		checked++
 	}
 	if checked == 0 {
 		t.Fatal("no Go file checked: the test must run in cmd/quarry")
-	}
-	for name := range longExempt {
-		if !exemptSeen[name] {
-			t.Errorf("%s is exempt from the length limit but is gone or within it now: remove it from longExempt", name)
-		}
 	}
 }
 

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -106,34 +105,13 @@ type publishedLine struct {
 	Error          string `json:"error,omitempty"`
 }
 
-// lineKey is the idempotency key of a line of a --file: the line's "id"
-// (a string or a number) when it has one, else a hash of the type and the
-// compacted payload, so the same line published twice is one job.
+// lineKey is the idempotency key of a line of a --file: its content key
+// (messages.ContentKey) under prefix, by default "publish:" and the type.
 func lineKey(prefix, typ string, job messages.Job) string {
-	var doc struct {
-		ID json.RawMessage `json:"id"`
-	}
-	part := ""
-	if json.Unmarshal(job.Payload, &doc) == nil && len(doc.ID) > 0 {
-		var s string
-		if json.Unmarshal(doc.ID, &s) == nil && s != "" {
-			part = "id:" + s
-		} else if _, err := strconv.ParseFloat(string(doc.ID), 64); err == nil {
-			part = "id:" + string(doc.ID)
-		}
-	}
-	if part == "" {
-		// The claims' own payload hash (type and compacted payload), cut
-		// to 128 bits.
-		part = messages.PayloadHash(job)
-		if len(part) > len("sha256:")+32 {
-			part = part[:len("sha256:")+32]
-		}
-	}
 	if prefix == "" {
 		prefix = "publish:" + typ
 	}
-	return prefix + ":" + part
+	return messages.ContentKey(prefix, job)
 }
 
 func publishFile(a *app, cmd *cobra.Command, pub *infra.Publisher, typ, file, keyPrefix string, asJSON bool) error {

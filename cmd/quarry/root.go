@@ -48,7 +48,7 @@ AWS settings (AWS_REGION, AWS_ENDPOINT_URL, credentials) as the AWS SDK reads th
 	root.AddCommand(newVersionCommand(a), newLocalAWSCommand(a), newInfraCommand(a),
 		newWorkerCommand(a), newPublishCommand(a), newDLQCommand(a), newBenchCommand(a),
 		newFetchCommand(a), newExtractCommand(a), newDevCommand(a), newSuppressCommand(a), newEffectsCommand(a), newStatusCommand(a),
-		newRedisCommand(a), newAutoscaleCommand(a))
+		newRedisCommand(a), newAutoscaleCommand(a), newAPICommand(a), newTokenCommand(a))
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return withExitCode(exitUsage, err) })
 	strictGroups(root)
 	return root

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/quarry-dev/quarry/idempotency"
+	"github.com/quarry-dev/quarry/internal/jobstatus"
 )
 
 func newStatusCommand(a *app) *cobra.Command {
@@ -46,7 +48,7 @@ Exit status: 0 when the job is found, 3 when nothing is known of the job id,
 				return err
 			}
 			if len(args) == 0 {
-				rep, err := collectQueues(ctx, env, endpoint)
+				rep, err := jobstatus.CollectQueues(ctx, env.statusSource(), endpointOf(endpoint))
 				if err != nil {
 					return err
 				}
@@ -60,8 +62,8 @@ Exit status: 0 when the job is found, 3 when nothing is known of the job id,
 				return err
 			}
 			defer closeFn()
-			rep, err := traceJob(ctx, env, store, args[0])
-			if err != nil && !errors.Is(err, errUnknownJob) {
+			rep, err := jobstatus.Trace(ctx, env.statusSource(), store, args[0])
+			if err != nil && !errors.Is(err, jobstatus.ErrUnknownJob) {
 				return err
 			}
 			if asJSON {
@@ -87,7 +89,18 @@ func (a *app) claimStore(ctx context.Context) (*idempotency.Store, func(), error
 	return a.idempotencyStore(ctx, "a job's status is in the fleet's Redis")
 }
 
-func printQueues(w io.Writer, rep queuesReport) error {
+// statusSource is what `quarry status` reads: the queues of the topology.
+func (e *awsEnv) statusSource() jobstatus.Source {
+	return jobstatus.Source{SQS: e.clients.SQS, Topology: e.topology}
+}
+
+// endpointOf is the SQS endpoint the SDK uses: --endpoint-url, else the
+// standard variables; empty means AWS.
+func endpointOf(flag string) string {
+	return cmp.Or(flag, os.Getenv("AWS_ENDPOINT_URL_SQS"), os.Getenv("AWS_ENDPOINT_URL"))
+}
+
+func printQueues(w io.Writer, rep jobstatus.Queues) error {
 	t := newTable(w, "ROLE", "QUEUE", "VISIBLE", "IN FLIGHT", "DELAYED", "OLDEST", "DLQ", "DLQ OLDEST")
 	for _, q := range rep.Queues {
 		t.row(q.Role, q.Queue.Name, q.Queue.Visible, q.Queue.InFlight, q.Queue.Delayed, formatAge(q.Queue), q.DLQ.Total(), formatAge(q.DLQ))
@@ -101,7 +114,7 @@ func printQueues(w io.Writer, rep queuesReport) error {
 	return nil
 }
 
-func formatAge(d queueDepth) string {
+func formatAge(d jobstatus.Depth) string {
 	switch {
 	case d.OldestAgeSeconds == nil:
 		return "n/a"
@@ -111,7 +124,7 @@ func formatAge(d queueDepth) string {
 	return time.Duration(*d.OldestAgeSeconds * float64(time.Second)).Round(time.Second).String()
 }
 
-func printJob(w io.Writer, rep jobReport) {
+func printJob(w io.Writer, rep jobstatus.Report) {
 	at := func(t time.Time) string { return t.Format(time.RFC3339) }
 	for _, s := range rep.Stages {
 		mark := " "
@@ -124,13 +137,13 @@ func printJob(w io.Writer, rep jobReport) {
 			facts = append(facts, fmt.Sprintf("attempt %d", s.Attempts))
 		}
 		switch s.State {
-		case stageDone:
+		case jobstatus.StateDone:
 			facts = append(facts, "completed "+at(s.CompletedAt))
-		case stageInProgress:
+		case jobstatus.StateInProgress:
 			facts = append(facts, "since "+at(s.ClaimedAt), "lease until "+at(s.LeaseUntil))
-		case stageLeaseExpired:
+		case jobstatus.StateLeaseExpired:
 			facts = append(facts, "claimed "+at(s.ClaimedAt), "lease ended "+at(s.LeaseUntil))
-		case stageReleased:
+		case jobstatus.StateReleased:
 			facts = append(facts, "released "+at(s.ReleasedAt))
 		}
 		if len(facts) > 0 {

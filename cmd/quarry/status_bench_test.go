@@ -13,6 +13,7 @@ import (
 	"github.com/quarry-dev/quarry/infra"
 	"github.com/quarry-dev/quarry/infra/localaws"
 	"github.com/quarry-dev/quarry/infra/localaws/localawstest"
+	"github.com/quarry-dev/quarry/internal/jobstatus"
 	"github.com/quarry-dev/quarry/internal/redistest"
 	"github.com/quarry-dev/quarry/messages"
 )
@@ -62,7 +63,7 @@ func BenchmarkStatusQueues(b *testing.B) {
 	env, _, _ := statusBench(b, 0)
 	ctx := context.Background()
 	for b.Loop() {
-		if _, err := collectQueues(ctx, env, aws.ToString(env.clients.SQS.Options().BaseEndpoint)); err != nil {
+		if _, err := jobstatus.CollectQueues(ctx, env.statusSource(), aws.ToString(env.clients.SQS.Options().BaseEndpoint)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -74,8 +75,8 @@ func BenchmarkStatusJobInFullDLQ(b *testing.B) {
 	env, store, id := statusBench(b, 1000)
 	ctx := context.Background()
 	for b.Loop() {
-		rep, err := traceJob(ctx, env, store, id)
-		if err != nil || rep.Stages[0].State != stageDeadLettered {
+		rep, err := jobstatus.Trace(ctx, env.statusSource(), store, id)
+		if err != nil || rep.Stages[0].State != jobstatus.StateDeadLettered {
 			b.Fatalf("trace: %v %+v", err, rep)
 		}
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/quarry-dev/quarry/infra"
 	"github.com/quarry-dev/quarry/infra/localaws"
 	"github.com/quarry-dev/quarry/infra/localaws/localawstest"
+	"github.com/quarry-dev/quarry/internal/jobstatus"
 	"github.com/quarry-dev/quarry/internal/samplesite"
 	"github.com/quarry-dev/quarry/messages"
 	"github.com/quarry-dev/quarry/pipeline/extract"
@@ -69,18 +70,18 @@ func TestStatusShowsQueueDepthsAndOldestAge(t *testing.T) {
 	}
 	advance(5 * time.Second)
 
-	var rep queuesReport
+	var rep jobstatus.Queues
 	if err := json.Unmarshal([]byte(runQuarry(t, "status", "--json", "--endpoint-url", ep.URL)), &rep); err != nil {
 		t.Fatalf("status --json: %v", err)
 	}
 	if rep.AgeSource != "localaws" || rep.AgeNote != "" || len(rep.Queues) != len(infra.DefaultTopology().Queues) {
 		t.Fatalf("report: %+v", rep)
 	}
-	byRole := map[string]roleQueue{}
+	byRole := map[string]jobstatus.RoleQueue{}
 	for _, q := range rep.Queues {
 		byRole[q.Role] = q
 	}
-	age := func(d queueDepth) float64 {
+	age := func(d jobstatus.Depth) float64 {
 		t.Helper()
 		if d.OldestAgeSeconds == nil {
 			t.Fatalf("%s: no oldest age from localaws", d.Name)
@@ -118,7 +119,7 @@ func TestStatusShowsQueueDepthsAndOldestAge(t *testing.T) {
 		ep.Server.ServeHTTP(w, r)
 	}))
 	defer other.Close()
-	rep = queuesReport{}
+	rep = jobstatus.Queues{}
 	if err := json.Unmarshal([]byte(runQuarry(t, "status", "--json", "--endpoint-url", other.URL)), &rep); err != nil {
 		t.Fatal(err)
 	}
@@ -168,9 +169,9 @@ func TestStatusTracesAJobThroughItsStages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	status := func(id string) jobReport {
+	status := func(id string) jobstatus.Report {
 		t.Helper()
-		var rep jobReport
+		var rep jobstatus.Report
 		if err := json.Unmarshal([]byte(runQuarry(t, "status", id, "--json", "--endpoint-url", ep.URL)), &rep); err != nil {
 			t.Fatalf("status %s --json: %v", id, err)
 		}
@@ -179,7 +180,7 @@ func TestStatusTracesAJobThroughItsStages(t *testing.T) {
 		}
 		return rep
 	}
-	states := func(rep jobReport) string {
+	states := func(rep jobstatus.Report) string {
 		var s []string
 		for _, st := range rep.Stages {
 			s = append(s, st.Stage+":"+st.State)
@@ -189,10 +190,10 @@ func TestStatusTracesAJobThroughItsStages(t *testing.T) {
 
 	// Unknown until a worker claims it.
 	out, err := quarryErr(t, "status", root.ID, "--json", "--endpoint-url", ep.URL)
-	if exitCode(err) != exitUnknownJob || !errors.Is(err, errUnknownJob) {
+	if exitCode(err) != exitUnknownJob || !errors.Is(err, jobstatus.ErrUnknownJob) {
 		t.Fatalf("status of an unclaimed job: err %v, exit %d, want %d", err, exitCode(err), exitUnknownJob)
 	}
-	var unknown jobReport
+	var unknown jobstatus.Report
 	if err := json.Unmarshal([]byte(out), &unknown); err != nil || unknown.Found || unknown.JobID != root.ID {
 		t.Fatalf("status --json of an unknown job: %v: %s", err, out)
 	}
@@ -293,7 +294,7 @@ func TestStatusTracesAJobThroughItsStages(t *testing.T) {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		rep = status(ntf.ID)
-		if len(rep.Stages) == 3 && rep.Stages[2].State == stageDeadLettered {
+		if len(rep.Stages) == 3 && rep.Stages[2].State == jobstatus.StateDeadLettered {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -317,7 +318,7 @@ func TestStatusTracesAJobThroughItsStages(t *testing.T) {
 		n.DeadLetter.Stage != "notify" || n.Attempts != 1 {
 		t.Fatalf("dead-lettered: %s %+v", got, rep)
 	}
-	wantMails := []mailState{{Address: "ann@example.org", State: "sent", MessageID: "ses-0001"}, {Address: "bob@example.org", State: "not_sent"}}
+	wantMails := []jobstatus.Mail{{Address: "ann@example.org", State: "sent", MessageID: "ses-0001"}, {Address: "bob@example.org", State: "not_sent"}}
 	if fmt.Sprint(n.Mails) != fmt.Sprint(wantMails) {
 		t.Fatalf("mails: %+v, want %+v", n.Mails, wantMails)
 	}
@@ -363,8 +364,8 @@ func TestStatusTracesAJobThroughItsStages(t *testing.T) {
 		t.Fatalf("claim: %+v, %v", c, err)
 	}
 	deadline = time.Now().Add(10 * time.Second)
-	for rep = status(other.ID); rep.Stages[0].State != stageLeaseExpired; rep = status(other.ID) {
-		if rep.Stages[0].State != stageInProgress || time.Now().After(deadline) {
+	for rep = status(other.ID); rep.Stages[0].State != jobstatus.StateLeaseExpired; rep = status(other.ID) {
+		if rep.Stages[0].State != jobstatus.StateInProgress || time.Now().After(deadline) {
 			t.Fatalf("abandoned claim: %s %+v", states(rep), rep)
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -411,18 +412,18 @@ func TestStatusAfterTheRealWorkersRan(t *testing.T) {
 	}
 	startWorker(t, "--roles", "fetch,extract", "--endpoint-url", ep.URL, "--metrics-addr", "")
 
-	var rep jobReport
+	var rep jobstatus.Report
 	deadline := time.Now().Add(40 * time.Second)
 	for {
 		out, err := quarryErr(t, "status", jobID, "--json", "--endpoint-url", ep.URL)
 		if err != nil && exitCode(err) != exitUnknownJob {
 			t.Fatal(err)
 		}
-		rep = jobReport{}
+		rep = jobstatus.Report{}
 		if err := json.Unmarshal([]byte(out), &rep); err != nil {
 			t.Fatalf("status --json: %v\n%s", err, out)
 		}
-		if len(rep.Stages) == 3 && rep.Stages[1].State == stageDone {
+		if len(rep.Stages) == 3 && rep.Stages[1].State == jobstatus.StateDone {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -431,13 +432,13 @@ func TestStatusAfterTheRealWorkersRan(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	f, e, n := rep.Stages[0], rep.Stages[1], rep.Stages[2]
-	if f.State != stageDone || f.Fetch == nil || f.Fetch.PDFKey != fetch.DocumentKey(jobID) || f.Fetch.Size == 0 || f.Fetch.ExtractJobID != e.JobID {
+	if f.State != jobstatus.StateDone || f.Fetch == nil || f.Fetch.PDFKey != fetch.DocumentKey(jobID) || f.Fetch.Size == 0 || f.Fetch.ExtractJobID != e.JobID {
 		t.Errorf("fetch stage: %+v", f)
 	}
-	if e.Extract == nil || e.Extract.Tables == 0 || len(e.Extract.Keys) != e.Extract.Tables+1 || n.State != stageNotRequested {
+	if e.Extract == nil || e.Extract.Tables == 0 || len(e.Extract.Keys) != e.Extract.Tables+1 || n.State != jobstatus.StateNotRequested {
 		t.Errorf("extract and notify stages: %+v / %+v", e, n)
 	}
-	byChild := jobReport{}
+	byChild := jobstatus.Report{}
 	if err := json.Unmarshal([]byte(runQuarry(t, "status", e.JobID, "--json", "--endpoint-url", ep.URL)), &byChild); err != nil {
 		t.Fatal(err)
 	}

@@ -11,9 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 	"github.com/spf13/cobra"
 
 	"github.com/quarry-dev/quarry/infra"
@@ -398,30 +396,7 @@ func (e *suppressEnv) mirror(ctx context.Context, address string, r suppression.
 	if e.ses == nil {
 		return nil
 	}
-	var reason sestypes.SuppressionListReason
-	switch r {
-	case suppression.HardBounce:
-		reason = sestypes.SuppressionListReasonBounce
-	case suppression.Complaint:
-		reason = sestypes.SuppressionListReasonComplaint
-	default:
-		return nil // SES's list knows only bounces and complaints
-	}
-	addr := strings.ToLower(strings.TrimSpace(address))
-	var err error
-	if add {
-		_, err = e.ses.PutSuppressedDestination(ctx, &sesv2.PutSuppressedDestinationInput{EmailAddress: aws.String(addr), Reason: reason})
-	} else {
-		_, err = e.ses.DeleteSuppressedDestination(ctx, &sesv2.DeleteSuppressedDestinationInput{EmailAddress: aws.String(addr)})
-		var nf *sestypes.NotFoundException
-		if errors.As(err, &nf) {
-			err = nil
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("mirroring into SES's suppression list: %w", err)
-	}
-	return nil
+	return infra.MirrorSuppression(ctx, e.ses, address, string(r), add)
 }
 
 func joinReasons(rs []suppression.Reason) string {

@@ -1,4 +1,4 @@
-package main
+package jobstatus
 
 import (
 	"context"
@@ -17,28 +17,28 @@ import (
 	"github.com/quarry-dev/quarry/pipeline/notify"
 )
 
-// States of a stage in a [jobReport].
+// States of a stage in a [Report].
 const (
-	// stageDone: completed; the stage's result says what it left.
-	stageDone = "done"
-	// stageInProgress: a worker's lease holds the job now.
-	stageInProgress = "in_progress"
-	// stageLeaseExpired: claimed, but its lease ended without completion
+	// StateDone: completed; the stage's result says what it left.
+	StateDone = "done"
+	// StateInProgress: a worker's lease holds the job now.
+	StateInProgress = "in_progress"
+	// StateLeaseExpired: claimed, but its lease ended without completion
 	// or release (the worker died or stalled); the next delivery takes it
 	// over.
-	stageLeaseExpired = "lease_expired"
-	// stageReleased: a run failed with a retryable error and freed the
+	StateLeaseExpired = "lease_expired"
+	// StateReleased: a run failed with a retryable error and freed the
 	// claim; the message comes back after its backoff.
-	stageReleased = "released"
-	// stageDeadLettered: the job's message is in a DLQ.
-	stageDeadLettered = "dead_lettered"
-	// stageQueued: the parent published it; no worker has claimed it yet.
-	stageQueued = "queued"
-	// stageNotStarted: nothing of it yet; its parent has not finished.
-	stageNotStarted = "not_started"
-	// stageNotRequested: its parent finished (or its payload says so)
+	StateReleased = "released"
+	// StateDeadLettered: the job's message is in a DLQ.
+	StateDeadLettered = "dead_lettered"
+	// StateQueued: the parent published it; no worker has claimed it yet.
+	StateQueued = "queued"
+	// StateNotStarted: nothing of it yet; its parent has not finished.
+	StateNotStarted = "not_started"
+	// StateNotRequested: its parent finished (or its payload says so)
 	// without asking for it.
-	stageNotRequested = "not_requested"
+	StateNotRequested = "not_requested"
 )
 
 // The stages of the pipeline, in order, with the job type each runs.
@@ -52,9 +52,9 @@ func stageIndex(jobType string) int {
 	return slices.IndexFunc(pipelineStages, func(s struct{ role, jobType string }) bool { return s.jobType == jobType })
 }
 
-// jobReport is what `quarry status JOB_ID` shows: where a job and the jobs
+// Report is what `quarry status JOB_ID` shows: where a job and the jobs
 // of its pipeline are. `quarry dev` prints it for the jobs of a run.
-type jobReport struct {
+type Report struct {
 	JobID string `json:"job_id"`
 	// Found is false when nothing is known of the job: no claim record, no
 	// dead letter, no child.
@@ -62,13 +62,13 @@ type jobReport struct {
 	// Stages run from the earliest job the trace could reach (the root
 	// fetch.document when the job is a child whose parent is known) to the
 	// last stage; the job asked about has Asked set.
-	Stages []stageReport `json:"stages"`
+	Stages []Stage `json:"stages"`
 	// Notes say what the trace could not see.
 	Notes []string `json:"notes,omitempty"`
 }
 
-// stageReport is one job of the pipeline.
-type stageReport struct {
+// Stage is one job of the pipeline.
+type Stage struct {
 	// Stage is the role that runs it (fetch, extract, notify); empty when
 	// the job's type cannot be told yet (in progress with no child and no
 	// dead letter: the claim record does not carry the type).
@@ -85,20 +85,20 @@ type stageReport struct {
 	CompletedAt time.Time `json:"completed_at,omitzero"`
 	ReleasedAt  time.Time `json:"released_at,omitzero"`
 	// DeadLetter is the job's message in a DLQ, with the reason.
-	DeadLetter *deadLetterInfo `json:"dead_letter,omitempty"`
+	DeadLetter *DeadLetter `json:"dead_letter,omitempty"`
 	// What the stage left, from its stored result.
 	Fetch   *fetch.HandlerResult   `json:"fetch,omitempty"`
 	Extract *extract.HandlerResult `json:"extract,omitempty"`
 	Notify  *notify.Result         `json:"notify,omitempty"`
 	// Mails are the sends of a notify job that has not completed, when its
 	// recipients are known (from a dead letter's payload).
-	Mails []mailState `json:"mails,omitempty"`
+	Mails []Mail `json:"mails,omitempty"`
 	// Result is a stored result of no known stage's shape.
 	Result json.RawMessage `json:"result,omitempty"`
 }
 
-// deadLetterInfo is a job's message in a DLQ.
-type deadLetterInfo struct {
+// DeadLetter is a job's message in a DLQ.
+type DeadLetter struct {
 	Queue        string    `json:"queue"`
 	MessageID    string    `json:"message_id"`
 	Reason       string    `json:"reason"`
@@ -107,8 +107,8 @@ type deadLetterInfo struct {
 	FirstSeen    time.Time `json:"first_seen,omitzero"`
 }
 
-// mailState is one recipient's send effect.
-type mailState struct {
+// Mail is one recipient's send effect.
+type Mail struct {
 	Address string `json:"address"`
 	// State is sent, suppressed, sending (claimed, not settled), unknown
 	// (may have gone out; `quarry effects unknown`) or not_sent.
@@ -117,15 +117,15 @@ type mailState struct {
 	Detail    string `json:"detail,omitempty"`
 }
 
-// errUnknownJob is what traceJob's caller gets for a job nothing is known of.
-var errUnknownJob = errors.New("unknown job")
+// ErrUnknownJob is what Trace's caller gets for a job nothing is known of.
+var ErrUnknownJob = errors.New("unknown job")
 
 // maxPeekPerDLQ bounds how many messages of one DLQ a trace reads.
 const maxPeekPerDLQ = 1000
 
 // jobTracer follows jobs through the claim records and the DLQs.
 type jobTracer struct {
-	env   *awsEnv
+	src   Source
 	store *idempotency.Store
 
 	letters     map[string]letter // by job id; read once, when first needed
@@ -162,32 +162,48 @@ func (s sighting) job() *messages.Job {
 	return s.letter.dl.Job
 }
 
-// traceJob reports where job id is: its claim record, its dead letter, and
+// Trace reports where job id is: its claim record, its dead letter, and
 // those of the jobs before and after it in the pipeline. Child ids are
 // derived from parent ids (messages.ChildID), so the stages after a job
 // are found from its id alone; the stages before it are found when a dead
 // letter names its parent or an extract result's keys name the fetched
-// document's job. It returns errUnknownJob (wrapped) with a report whose
+// document's job. It returns ErrUnknownJob (wrapped) with a report whose
 // Found is false when nothing is known of the job. DLQs are read as
 // `quarry dlq peek` reads them: each message is held for a moment and
 // given back, counting as a receive.
-func traceJob(ctx context.Context, env *awsEnv, store *idempotency.Store, id string) (jobReport, error) {
-	rep := jobReport{JobID: id, Stages: []stageReport{}}
+func Trace(ctx context.Context, src Source, claims *idempotency.Store, id string) (Report, error) {
+	rep := Report{JobID: id, Stages: []Stage{}}
 	if !messages.ValidID(id) {
 		return rep, fmt.Errorf("%q is not a job id (a ULID such as 01JQ3Z6W8KXH2M4N5P6R7S8T9V)", id)
 	}
-	t := &jobTracer{env: env, store: store}
+	t := &jobTracer{src: src, store: claims}
 	asked, err := t.look(ctx, id)
 	if err != nil {
 		return rep, err
 	}
 	if !asked.known() && asked.jobType == "" {
 		rep.Notes = t.notes
-		return rep, fmt.Errorf("job %s: %w: no claim record, no dead letter and no child (a job still waiting in its queue shows once a worker claims it)", id, errUnknownJob)
+		return rep, fmt.Errorf("job %s: %w: no claim record, no dead letter and no child (a job still waiting in its queue shows once a worker claims it)", id, ErrUnknownJob)
 	}
 	rep.Found = true
+	root, err := t.climb(ctx, asked)
+	if err != nil {
+		return rep, err
+	}
+	if root.jobType == "" {
+		rep.Stages = append(rep.Stages, t.stage(asked, true, StateNotStarted))
+		rep.Notes = append(t.notes, "the job's stage shows once it completes, publishes a child or is dead-lettered: its claim record does not carry its type")
+		return rep, nil
+	}
+	if rep.Stages, err = t.walk(ctx, root, id); err != nil {
+		return rep, err
+	}
+	rep.Notes = t.notes
+	return rep, nil
+}
 
-	// Climb to the earliest job reachable: at most two parents.
+// climb goes from a job to the earliest job reachable: at most two parents.
+func (t *jobTracer) climb(ctx context.Context, asked sighting) (sighting, error) {
 	root := asked
 	for range 2 {
 		if root.parent == "" || stageIndex(root.jobType) < 1 {
@@ -195,7 +211,7 @@ func traceJob(ctx context.Context, env *awsEnv, store *idempotency.Store, id str
 		}
 		p, err := t.look(ctx, root.parent)
 		if err != nil {
-			return rep, err
+			return root, err
 		}
 		if p.jobType == "" || stageIndex(p.jobType) != stageIndex(root.jobType)-1 {
 			p.jobType = pipelineStages[stageIndex(root.jobType)-1].jobType
@@ -203,30 +219,32 @@ func traceJob(ctx context.Context, env *awsEnv, store *idempotency.Store, id str
 		}
 		root = p
 	}
+	return root, nil
+}
 
-	if root.jobType == "" {
-		rep.Stages = append(rep.Stages, t.stage(asked, true, stageNotStarted))
-		rep.Notes = append(t.notes, "the job's stage shows once it completes, publishes a child or is dead-lettered: its claim record does not carry its type")
-		return rep, nil
+// walk reports root's stage and every stage after it, following each job
+// to its child; asked is the id the trace was asked for.
+func (t *jobTracer) walk(ctx context.Context, root sighting, asked string) ([]Stage, error) {
+	var stages []Stage
+	notRequested := func(from int) {
+		for _, s := range pipelineStages[from:] {
+			stages = append(stages, Stage{Stage: s.role, JobType: s.jobType, State: StateNotRequested})
+		}
 	}
 	cur := root
 	var ancestors []sighting
 	for i := stageIndex(root.jobType); i < len(pipelineStages); i++ {
-		absent := stageNotStarted
+		absent := StateNotStarted
 		if len(ancestors) > 0 {
 			absent = t.absentState(ancestors, pipelineStages[i].jobType)
 		}
-		st := t.stage(cur, cur.id == id, absent)
+		st := t.stage(cur, cur.id == asked, absent)
 		if cur.jobType == messages.TypeNotifyEmail && !cur.done() {
 			st.Mails = t.mails(ctx, cur, append(ancestors, cur))
 		}
-		rep.Stages = append(rep.Stages, st)
-		if i+1 == len(pipelineStages) || st.State == stageNotRequested {
-			if i+1 < len(pipelineStages) {
-				for _, next := range pipelineStages[i+1:] {
-					rep.Stages = append(rep.Stages, stageReport{Stage: next.role, JobType: next.jobType, State: stageNotRequested})
-				}
-			}
+		stages = append(stages, st)
+		if i+1 == len(pipelineStages) || st.State == StateNotRequested {
+			notRequested(i + 1)
 			break
 		}
 		next := pipelineStages[i+1].jobType
@@ -234,26 +252,24 @@ func traceJob(ctx context.Context, env *awsEnv, store *idempotency.Store, id str
 		if childID == "" {
 			if cur.done() {
 				// Completed without publishing the next stage.
-				for _, s := range pipelineStages[i+1:] {
-					rep.Stages = append(rep.Stages, stageReport{Stage: s.role, JobType: s.jobType, State: stageNotRequested})
-				}
+				notRequested(i + 1)
 				break
 			}
+			var err error
 			if childID, err = messages.ChildID(cur.id, next); err != nil {
-				return rep, fmt.Errorf("deriving the %s child of job %s: %w", next, cur.id, err)
+				return stages, fmt.Errorf("deriving the %s child of job %s: %w", next, cur.id, err)
 			}
 		}
 		child, err := t.look(ctx, childID)
 		if err != nil {
-			return rep, err
+			return stages, err
 		}
 		child.jobType = next
 		child.decode()
 		ancestors = append(ancestors, cur)
 		cur = child
 	}
-	rep.Notes = t.notes
-	return rep, nil
+	return stages, nil
 }
 
 // look gathers what is known of one job id: its claim record, its dead
@@ -404,7 +420,7 @@ func fetchParentFromKeys(extractID string, keys []string) string {
 func (t *jobTracer) absentState(ancestors []sighting, jobType string) string {
 	parent := ancestors[len(ancestors)-1]
 	if parent.done() && parent.childID() != "" {
-		return stageQueued
+		return StateQueued
 	}
 	for _, a := range ancestors {
 		j := a.job()
@@ -415,22 +431,22 @@ func (t *jobTracer) absentState(ancestors []sighting, jobType string) string {
 		case messages.TypeFetchDocument:
 			var p messages.FetchDocument
 			if j.DecodePayload(&p) == nil && ((jobType == messages.TypeExtractTables && p.Extract == nil) || (jobType == messages.TypeNotifyEmail && p.Notify == nil)) {
-				return stageNotRequested
+				return StateNotRequested
 			}
 		case messages.TypeExtractTables:
 			var p messages.ExtractTables
 			if j.DecodePayload(&p) == nil && jobType == messages.TypeNotifyEmail && p.Notify == nil {
-				return stageNotRequested
+				return StateNotRequested
 			}
 		}
 	}
-	return stageNotStarted
+	return StateNotStarted
 }
 
 // stage builds the report of one job; absent is its state when nothing is
 // known of it.
-func (t *jobTracer) stage(s sighting, asked bool, absent string) stageReport {
-	st := stageReport{JobType: s.jobType, JobID: s.id, Asked: asked, State: absent}
+func (t *jobTracer) stage(s sighting, asked bool, absent string) Stage {
+	st := Stage{JobType: s.jobType, JobID: s.id, Asked: asked, State: absent}
 	if i := stageIndex(s.jobType); i >= 0 {
 		st.Stage = pipelineStages[i].role
 	}
@@ -438,22 +454,22 @@ func (t *jobTracer) stage(s sighting, asked bool, absent string) stageReport {
 		st.Attempts, st.ClaimedAt, st.CompletedAt, st.ReleasedAt = r.Fence, r.ClaimedAt, r.CompletedAt, r.ReleasedAt
 		switch {
 		case r.State == idempotency.StateCompleted:
-			st.State = stageDone
+			st.State = StateDone
 		case r.LeaseLive():
-			st.State, st.LeaseUntil = stageInProgress, r.LeaseUntil
+			st.State, st.LeaseUntil = StateInProgress, r.LeaseUntil
 		case r.State == idempotency.StateInProgress:
-			st.State, st.LeaseUntil = stageLeaseExpired, r.LeaseUntil
+			st.State, st.LeaseUntil = StateLeaseExpired, r.LeaseUntil
 		default:
-			st.State = stageReleased
+			st.State = StateReleased
 		}
 	}
 	if l := s.letter; l != nil {
-		st.DeadLetter = &deadLetterInfo{
+		st.DeadLetter = &DeadLetter{
 			Queue: l.queue, MessageID: l.dl.MessageID, Reason: l.dl.Reason, Stage: l.dl.Stage,
 			ReceiveCount: l.dl.ReceiveCount, FirstSeen: l.dl.FirstSeen,
 		}
-		if st.State != stageDone && st.State != stageInProgress {
-			st.State = stageDeadLettered
+		if st.State != StateDone && st.State != StateInProgress {
+			st.State = StateDeadLettered
 		}
 	}
 	st.Fetch, st.Extract, st.Notify = s.fetch, s.extract, s.notify
@@ -468,7 +484,7 @@ func (t *jobTracer) stage(s sighting, asked bool, absent string) stageReport {
 
 // mails reads the send effects of a notify job that has not completed,
 // when a dead letter of it or of an ancestor names its recipients.
-func (t *jobTracer) mails(ctx context.Context, n sighting, chain []sighting) []mailState {
+func (t *jobTracer) mails(ctx context.Context, n sighting, chain []sighting) []Mail {
 	var recipients []string
 	key := n.id
 	if n.rec != nil {
@@ -500,14 +516,14 @@ func (t *jobTracer) mails(ctx context.Context, n sighting, chain []sighting) []m
 			break
 		}
 	}
-	var out []mailState
+	var out []Mail
 	for _, r := range recipients {
 		addr, err := messages.NormalizeAddress(r)
 		if err != nil {
-			out = append(out, mailState{Address: r, State: "not_sent", Detail: "not a valid address"})
+			out = append(out, Mail{Address: r, State: "not_sent", Detail: "not a valid address"})
 			continue
 		}
-		m := mailState{Address: addr}
+		m := Mail{Address: addr}
 		e, err := t.store.LookupEffect(ctx, key, "email:"+addr)
 		switch {
 		case errors.Is(err, idempotency.ErrNoRecord):
@@ -538,15 +554,15 @@ func (t *jobTracer) deadLetters(ctx context.Context) (map[string]letter, error) 
 	}
 	t.lettersRead = true
 	t.letters = map[string]letter{}
-	for _, q := range t.env.topology.Queues {
+	for _, q := range t.src.Topology.Queues {
 		if len(q.JobTypes) == 0 {
 			continue
 		}
-		url, err := t.env.queueURL(ctx, q.DLQName())
+		url, err := t.src.Topology.QueueURL(ctx, t.src.SQS, q.DLQName())
 		if err != nil {
 			return nil, err
 		}
-		attrs, err := t.env.queueAttrs(ctx, url, "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
+		attrs, err := t.src.queueAttrs(ctx, url, "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
 		if err != nil {
 			return nil, err
 		}
@@ -562,7 +578,7 @@ func (t *jobTracer) deadLetters(ctx context.Context) (map[string]letter, error) 
 		if visible > maxPeekPerDLQ {
 			t.notes = append(t.notes, fmt.Sprintf("%s holds %d messages; only %d were searched", q.DLQName(), visible, maxPeekPerDLQ))
 		}
-		got, err := infra.PeekDLQ(ctx, t.env.clients.SQS, url, min(visible, maxPeekPerDLQ))
+		got, err := infra.PeekDLQ(ctx, t.src.SQS, url, min(visible, maxPeekPerDLQ))
 		if err != nil {
 			return nil, fmt.Errorf("searching %s: %w", q.DLQName(), err)
 		}

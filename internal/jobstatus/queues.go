@@ -1,12 +1,10 @@
-package main
+package jobstatus
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -16,9 +14,9 @@ import (
 	"github.com/quarry-dev/quarry/infra/localaws"
 )
 
-// queuesReport is what `quarry status` shows without a job id: every queue
+// Queues is what `quarry status` shows without a job id: every queue
 // of the topology with its DLQ. `quarry dev` prints it at the end of a run.
-type queuesReport struct {
+type Queues struct {
 	// TakenAt is when the counts were read (the caller's clock).
 	TakenAt time.Time `json:"taken_at"`
 	// AgeSource says where oldest-message ages come from: "localaws" (its
@@ -26,19 +24,19 @@ type queuesReport struct {
 	AgeSource string `json:"age_source,omitempty"`
 	// AgeNote says why ages are not available, when they are not.
 	AgeNote string      `json:"age_note,omitempty"`
-	Queues  []roleQueue `json:"queues"`
+	Queues  []RoleQueue `json:"queues"`
 }
 
-// roleQueue is one role's queue and its dead-letter queue.
-type roleQueue struct {
-	Role  string     `json:"role"`
-	Queue queueDepth `json:"queue"`
-	DLQ   queueDepth `json:"dlq"`
+// RoleQueue is one role's queue and its dead-letter queue.
+type RoleQueue struct {
+	Role  string `json:"role"`
+	Queue Depth  `json:"queue"`
+	DLQ   Depth  `json:"dlq"`
 }
 
-// queueDepth is one queue's counts as SQS reports them (approximate on
+// Depth is one queue's counts as SQS reports them (approximate on
 // AWS) and the age of its oldest message.
-type queueDepth struct {
+type Depth struct {
 	Name     string `json:"name"`
 	Visible  int    `json:"visible"`
 	InFlight int    `json:"in_flight"`
@@ -50,30 +48,31 @@ type queueDepth struct {
 }
 
 // Total is every message the queue holds.
-func (d queueDepth) Total() int { return d.Visible + d.InFlight + d.Delayed }
+func (d Depth) Total() int { return d.Visible + d.InFlight + d.Delayed }
 
-// collectQueues reads the depth of every queue of the topology and its
+// CollectQueues reads the depth of every queue of the topology and its
 // DLQ, and the age of their oldest messages when the endpoint is localaws.
-// endpoint is the --endpoint-url given, if any.
-func collectQueues(ctx context.Context, env *awsEnv, endpoint string) (queuesReport, error) {
-	rep := queuesReport{TakenAt: time.Now().UTC()}
-	ages, note := oldestAges(ctx, endpointOf(endpoint))
+// endpoint is the SQS endpoint in use (--endpoint-url, AWS_ENDPOINT_URL);
+// empty means AWS, where ages are not available.
+func CollectQueues(ctx context.Context, src Source, endpoint string) (Queues, error) {
+	rep := Queues{TakenAt: time.Now().UTC()}
+	ages, note := oldestAges(ctx, endpoint)
 	if ages != nil {
 		rep.AgeSource = "localaws"
 	} else {
 		rep.AgeNote = note
 	}
-	depth := func(name string) (queueDepth, error) {
-		url, err := env.queueURL(ctx, name)
+	depth := func(name string) (Depth, error) {
+		url, err := src.Topology.QueueURL(ctx, src.SQS, name)
 		if err != nil {
-			return queueDepth{}, err
+			return Depth{}, err
 		}
-		attrs, err := env.queueAttrs(ctx, url,
+		attrs, err := src.queueAttrs(ctx, url,
 			types.QueueAttributeNameApproximateNumberOfMessages,
 			types.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
 			types.QueueAttributeNameApproximateNumberOfMessagesDelayed)
 		if err != nil {
-			return queueDepth{}, err
+			return Depth{}, err
 		}
 		count := func(attr types.QueueAttributeName) (int, error) {
 			n, err := strconv.Atoi(attrs[string(attr)])
@@ -82,7 +81,7 @@ func collectQueues(ctx context.Context, env *awsEnv, endpoint string) (queuesRep
 			}
 			return n, nil
 		}
-		d := queueDepth{Name: name}
+		d := Depth{Name: name}
 		if d.Visible, err = count(types.QueueAttributeNameApproximateNumberOfMessages); err != nil {
 			return d, err
 		}
@@ -97,7 +96,7 @@ func collectQueues(ctx context.Context, env *awsEnv, endpoint string) (queuesRep
 		}
 		return d, nil
 	}
-	for _, q := range env.topology.Queues {
+	for _, q := range src.Topology.Queues {
 		main, err := depth(q.Name)
 		if err != nil {
 			return rep, err
@@ -106,15 +105,9 @@ func collectQueues(ctx context.Context, env *awsEnv, endpoint string) (queuesRep
 		if err != nil {
 			return rep, err
 		}
-		rep.Queues = append(rep.Queues, roleQueue{Role: q.Role, Queue: main, DLQ: dlq})
+		rep.Queues = append(rep.Queues, RoleQueue{Role: q.Role, Queue: main, DLQ: dlq})
 	}
 	return rep, nil
-}
-
-// endpointOf is the SQS endpoint the SDK uses: --endpoint-url, else the
-// standard variables; empty means AWS.
-func endpointOf(flag string) string {
-	return cmp.Or(flag, os.Getenv("AWS_ENDPOINT_URL_SQS"), os.Getenv("AWS_ENDPOINT_URL"))
 }
 
 // oldestAges asks the endpoint's /_localaws/queues view for the age of each
