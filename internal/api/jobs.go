@@ -48,6 +48,14 @@ func (s *Server) publishJobs(c *call) error {
 	if err != nil {
 		return err
 	}
+	// Every job's type is checked before any is published: a batch with
+	// one job the subject may not publish publishes nothing.
+	for i, jr := range reqs {
+		if perm := PermJobsPublish + jr.Type; jr.Type != "" && !c.perms.Has(perm) {
+			return &Error{Status: http.StatusForbidden, Field: prefix(i) + "type",
+				Message: fmt.Sprintf("%s may not publish %s jobs: it needs the permission %s", c.subject, jr.Type, perm)}
+		}
+	}
 	jobs := make([]messages.Job, len(reqs))
 	for i, jr := range reqs {
 		var opts []messages.JobOption

@@ -229,3 +229,35 @@ func TestSuppressionsKeepTheCLIRules(t *testing.T) {
 		t.Errorf("the audit log carries the address in clear:\n%s", b.logs.String())
 	}
 }
+
+// TestPublishNeedsThePermissionOfEachJobType: jobs:publish:TYPE grants one
+// job type; a batch holding a job of another type publishes nothing.
+func TestPublishNeedsThePermissionOfEachJobType(t *testing.T) {
+	b := setup(t)
+	mailer := b.keys.Token(t, "mailer")
+	mail := `{"type":"notify.email","payload":{"recipients":["a@example.org"],"template":"tables-ready"}}`
+	fetch := `{"type":"fetch.document","payload":{"recipe":"sample-records","key":"K-1"}}`
+	if status, body := b.do(t, mailer, "POST", "/v1/jobs", mail); status != http.StatusAccepted {
+		t.Fatalf("a notify.email job with jobs:publish:notify.email: %d %s", status, body)
+	}
+	status, body := b.do(t, mailer, "POST", "/v1/jobs", fetch)
+	var e struct{ Error, Field string }
+	if err := json.Unmarshal(body, &e); status != http.StatusForbidden || err != nil || e.Field != "type" || !strings.Contains(e.Error, "jobs:publish:fetch.document") {
+		t.Errorf("a fetch.document job with jobs:publish:notify.email: %d %s", status, body)
+	}
+	status, body = b.do(t, mailer, "POST", "/v1/jobs", `{"jobs":[`+mail+`,`+fetch+`]}`)
+	if err := json.Unmarshal(body, &e); status != http.StatusForbidden || err != nil || e.Field != "jobs.1.type" {
+		t.Errorf("a batch with a fetch.document job: %d %s", status, body)
+	}
+	if n := b.visible(t, "notify"); n != 1 {
+		t.Errorf("notify queue: %d messages, want the one job published alone (the refused batch publishes nothing)", n)
+	}
+	if n := b.visible(t, "fetch"); n != 0 {
+		t.Errorf("fetch queue: %d messages, want 0", n)
+	}
+	// A subject with no publish permission at all is refused before its
+	// body is read.
+	if status, _ := b.do(t, b.keys.Token(t, "reader"), "POST", "/v1/jobs", `{`); status != http.StatusForbidden {
+		t.Errorf("reader with a broken body: %d, want 403", status)
+	}
+}

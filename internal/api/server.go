@@ -204,7 +204,9 @@ type Route struct {
 
 // Permissions the routes need.
 const (
-	PermJobsWrite         = "jobs:write"
+	// PermJobsPublish is the prefix of the permission to publish a job
+	// type: jobs:publish:fetch.document, or jobs:publish:* for every type.
+	PermJobsPublish       = "jobs:publish:"
 	PermJobsRead          = "jobs:read"
 	PermQueuesRead        = "queues:read"
 	PermDLQRead           = "dlq:read"
@@ -219,7 +221,7 @@ func Routes() []Route {
 	return []Route{
 		{http.MethodGet, "/healthz", "", (*Server).health},
 		{http.MethodGet, "/openapi.yaml", "", (*Server).serveSpec},
-		{http.MethodPost, "/v1/jobs", PermJobsWrite, (*Server).publishJobs},
+		{http.MethodPost, "/v1/jobs", PermJobsPublish, (*Server).publishJobs},
 		{http.MethodGet, "/v1/jobs/{id}", PermJobsRead, (*Server).getJob},
 		{http.MethodGet, "/v1/queues", PermQueuesRead, (*Server).listQueues},
 		{http.MethodGet, "/v1/dlq/{queue}", PermDLQRead, (*Server).peekDLQ},
@@ -236,7 +238,9 @@ type call struct {
 	w       http.ResponseWriter
 	r       *http.Request
 	subject string
-	body    []byte
+	// perms is what the subject may do, narrowed by its token's scope.
+	perms apiauth.Permissions
+	body  []byte
 	// audit gathers what a write changed, for its audit line.
 	audit map[string]any
 	// status is what the handler answered.
@@ -382,7 +386,16 @@ func (s *Server) authorize(c *call, perm string) error {
 	if err != nil {
 		return fmt.Errorf("permissions of %s: %w", claims.Subject, err)
 	}
-	if !perms.Narrow(claims.Scopes()).Has(perm) {
+	c.perms = perms.Narrow(claims.Scopes())
+	// A permission ending in ":" is a family: the route needs one of it
+	// here, and its handler checks the one each request needs.
+	if family, ok := strings.CutSuffix(perm, ":"); ok {
+		if !c.perms.HasUnder(perm) {
+			return &Error{Status: http.StatusForbidden, Message: fmt.Sprintf("%s may not do this: it needs a permission %s:<job type>", claims.Subject, family)}
+		}
+		return nil
+	}
+	if !c.perms.Has(perm) {
 		return &Error{Status: http.StatusForbidden, Message: fmt.Sprintf("%s may not do this: it needs the permission %s", claims.Subject, perm)}
 	}
 	return nil

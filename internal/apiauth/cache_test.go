@@ -29,7 +29,7 @@ func TestCacheKeepsPermissionsUntilRevoked(t *testing.T) {
 			t.Fatal(err)
 		}
 		p, err := c.Permissions(ctx, "alice")
-		if err != nil || !p.Has("dlq:write") || p.Has("jobs:write") {
+		if err != nil || !p.Has("dlq:write") || p.Has("jobs:publish:notify.email") {
 			t.Fatalf("alice: %v, %v", p, err)
 		}
 		write("alice: [dlq:read]\n")
@@ -90,13 +90,41 @@ func TestHTTPSourceAsksForTheSubject(t *testing.T) {
 
 func TestNarrowKeepsOnlyWhatBothAllow(t *testing.T) {
 	p := apiauth.Permissions{"dlq:read", "dlq:write"}
-	if got := p.Narrow([]string{"dlq:read", "jobs:write"}); len(got) != 1 || got[0] != "dlq:read" {
+	if got := p.Narrow([]string{"dlq:read", "jobs:publish:notify.email"}); len(got) != 1 || got[0] != "dlq:read" {
 		t.Errorf("narrow: %v", got)
 	}
 	if got := p.Narrow(nil); len(got) != 2 {
 		t.Errorf("no scope: %v", got)
 	}
-	if !(apiauth.Permissions{apiauth.All}).Narrow([]string{"jobs:write"}).Has("jobs:write") {
+	if !(apiauth.Permissions{apiauth.All}).Narrow([]string{"jobs:publish:notify.email"}).Has("jobs:publish:notify.email") {
 		t.Error("* does not grant a scoped permission")
+	}
+}
+
+func TestPatternsGrantAFamily(t *testing.T) {
+	p := apiauth.Permissions{"jobs:publish:*", "dlq:read"}
+	for perm, want := range map[string]bool{
+		"jobs:publish:notify.email":   true,
+		"jobs:publish:fetch.document": true,
+		"jobs:read":                   false,
+		"dlq:read":                    true,
+		"dlq:write":                   false,
+		"jobs:publisher":              false,
+	} {
+		if got := p.Has(perm); got != want {
+			t.Errorf("Has(%q) = %v, want %v", perm, got, want)
+		}
+	}
+	one := apiauth.Permissions{"jobs:publish:notify.email"}
+	if one.Has("jobs:publish:fetch.document") || !one.Has("jobs:publish:notify.email") {
+		t.Error("a single job type grants another")
+	}
+	for _, c := range []struct {
+		p    apiauth.Permissions
+		want bool
+	}{{one, true}, {p, true}, {apiauth.Permissions{"jobs:*"}, true}, {apiauth.Permissions{apiauth.All}, true}, {apiauth.Permissions{"jobs:read", "dlq:write"}, false}} {
+		if got := c.p.HasUnder("jobs:publish:"); got != c.want {
+			t.Errorf("%v HasUnder(jobs:publish:) = %v, want %v", c.p, got, c.want)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -24,7 +25,7 @@ type Source interface {
 // subject to its permissions:
 //
 //	alice@example.org: [jobs:read, dlq:read, dlq:write]
-//	ci-publisher: [jobs:write]
+//	ci-publisher: ["jobs:publish:*"]
 //
 // The file is read at every call, so an edit counts from the next time
 // the cache asks (after the TTL, or a revocation). Safe for concurrent use.
@@ -106,9 +107,34 @@ type Permissions []string
 // All grants every permission.
 const All = "*"
 
-// Has reports whether p grants perm.
+// Has reports whether p grants perm: by name, by All, or by a pattern
+// ending in ":*" that covers it ("jobs:publish:*" grants
+// "jobs:publish:notify.email").
 func (p Permissions) Has(perm string) bool {
-	return slices.Contains(p, perm) || slices.Contains(p, All)
+	for _, g := range p {
+		if g == perm || g == All {
+			return true
+		}
+		if prefix, ok := strings.CutSuffix(g, "*"); ok && strings.HasSuffix(prefix, ":") && strings.HasPrefix(perm, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// HasUnder reports whether p grants anything under prefix (such as
+// "jobs:publish:"): a permission or pattern that begins with it, a pattern
+// that covers it, or All.
+func (p Permissions) HasUnder(prefix string) bool {
+	for _, g := range p {
+		if g == All || strings.HasPrefix(g, prefix) {
+			return true
+		}
+		if pre, ok := strings.CutSuffix(g, "*"); ok && strings.HasSuffix(pre, ":") && strings.HasPrefix(prefix, pre) {
+			return true
+		}
+	}
+	return false
 }
 
 // Narrow keeps the permissions a token's scope allows; a nil scope keeps
