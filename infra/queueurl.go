@@ -11,16 +11,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
 
-// QueueURLAPI is the part of the SQS API that resolves queue names;
+// QueueURLResolver is the part of the SQS API that resolves queue names;
 // *sqs.Client has it.
-type QueueURLAPI interface {
+type QueueURLResolver interface {
 	GetQueueUrl(ctx context.Context, in *sqs.GetQueueUrlInput, opts ...func(*sqs.Options)) (*sqs.GetQueueUrlOutput, error)
 }
 
 // QueueURL resolves a role (fetch), a queue name (quarry-fetch) or a URL to
 // the queue's URL. A queue SQS does not know is an error wrapping
 // *types.QueueDoesNotExist.
-func (t Topology) QueueURL(ctx context.Context, c QueueURLAPI, name string) (string, error) {
+func (t Topology) QueueURL(ctx context.Context, c QueueURLResolver, name string) (string, error) {
 	if strings.Contains(name, "://") {
 		return name, nil
 	}
@@ -39,7 +39,7 @@ func (t Topology) QueueURL(ctx context.Context, c QueueURLAPI, name string) (str
 
 // DLQURL resolves a role, a queue or a DLQ to the DLQ's URL: "fetch",
 // "fetch-dlq", "quarry-fetch" and "quarry-fetch-dlq" all name the fetch DLQ.
-func (t Topology) DLQURL(ctx context.Context, c QueueURLAPI, name string) (string, error) {
+func (t Topology) DLQURL(ctx context.Context, c QueueURLResolver, name string) (string, error) {
 	if strings.Contains(name, "://") {
 		return name, nil
 	}

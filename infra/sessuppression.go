@@ -11,9 +11,9 @@ import (
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 )
 
-// SESSuppressionAPI is the part of the SES v2 API that keeps the account's
+// SESSuppressionList is the part of the SES v2 API that keeps the account's
 // suppression list; *sesv2.Client has it.
-type SESSuppressionAPI interface {
+type SESSuppressionList interface {
 	PutSuppressedDestination(ctx context.Context, in *sesv2.PutSuppressedDestinationInput, opts ...func(*sesv2.Options)) (*sesv2.PutSuppressedDestinationOutput, error)
 	DeleteSuppressedDestination(ctx context.Context, in *sesv2.DeleteSuppressedDestinationInput, opts ...func(*sesv2.Options)) (*sesv2.DeleteSuppressedDestinationOutput, error)
 }
@@ -23,7 +23,7 @@ type SESSuppressionAPI interface {
 // suppression reason's name; only hard_bounce and complaint are mirrored,
 // as SES's list knows only bounces and complaints. add is false for a
 // removal; removing an address SES does not hold is not an error.
-func MirrorSuppression(ctx context.Context, c SESSuppressionAPI, address, reason string, add bool) error {
+func MirrorSuppression(ctx context.Context, c SESSuppressionList, address, reason string, add bool) error {
 	var r sestypes.SuppressionListReason
 	switch reason {
 	case "hard_bounce":

@@ -15,7 +15,7 @@ import (
 // has it.
 type SQS interface {
 	infra.SQS
-	infra.QueueURLAPI
+	infra.QueueURLResolver
 }
 
 // Source is the fleet the reports read: its queues, by the topology.
