@@ -216,7 +216,8 @@ func blocks(lines []textLine, frames []geom.Rect) [][]textLine {
 		// Trailing single-chunk lines do not belong to the table, unless
 		// they continue the last row's wrapped cells, one under the
 		// other from that row down (lines close to each other below a
-		// gap are a note's).
+		// gap are a note's). A line labelled as a note or a source is
+		// one however close it sits.
 		m := len(cur) - 1
 		for m > 0 && len(cur[m].chunks) < 2 {
 			m--
@@ -225,7 +226,7 @@ func blocks(lines []textLine, frames []geom.Rect) [][]textLine {
 		for k := m + 1; k < len(cur); k++ {
 			last, prev := cur[k], cur[k-1]
 			gap := last.box.Y0 - prev.box.Y1
-			if breaksColumns(last, cur[:k]) ||
+			if breaksColumns(last, cur[:k]) || noteLabel(last.chunks[0].text) ||
 				(gap > wrapGap*max(last.size, prev.size) &&
 					(k < 2 || len(prev.chunks) < 2 || gap > 1.5*rowGap(cur[:k]) || last.size > prev.size*1.05)) {
 				break

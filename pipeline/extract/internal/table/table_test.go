@@ -541,3 +541,21 @@ func TestValuesCentredBetweenTheLinesOfTheirLabel(t *testing.T) {
 		t.Errorf("rows %q, want %q", ts[0].Rows, want)
 	}
 }
+
+func TestNoteRightUnderTheLastRowIsNotARow(t *testing.T) {
+	rows := [][]string{{"Lease", "Acres", "Royalty"}, {"Smith", "640", "12.5%"}, {"Jones", "80", "18.75%"}, {"Brown", "1,280", "20%"}}
+	var gs []content.Glyph
+	for i, r := range rows {
+		y := 100 + float64(i)*14
+		gs = append(gs, word(r[0], 50, y)...)
+		gs = append(gs, word(r[1], 150, y)...)
+		gs = append(gs, word(r[2], 250, y)...)
+	}
+	// A note in the first column as close under the last row as the
+	// line of a wrapped cell would be: its label says what it is.
+	gs = append(gs, word("NOTE: Rounded.", 50, 152)...)
+	ts := Detect(Page{Width: 400, Height: 300, Glyphs: gs})
+	if len(ts) != 1 || !reflect.DeepEqual(ts[0].Rows, rows) {
+		t.Fatalf("tables %+v", ts)
+	}
+}
