@@ -251,14 +251,16 @@ func attachSuperscripts(words []Word) []Word {
 	if len(words) < 2 {
 		return words
 	}
-	maxSize := 0.0
+	maxSize, minSize := 0.0, math.Inf(1)
 	for _, w := range words {
-		maxSize = max(maxSize, w.Size)
+		maxSize, minSize = max(maxSize, w.Size), min(minSize, w.Size)
+	}
+	if minSize > 0.8*maxSize {
+		return words // one font size: no superscripts
 	}
 	// The words by right edge, to find those ending where one starts.
 	slices.SortFunc(words, func(a, b Word) int { return cmpF(a.Box.X1, b.Box.X1) })
-	drop := make([]bool, len(words))
-	n := 0
+	var drop []bool // made at the first superscript
 	for i := range words {
 		w := words[i]
 		if utf8.RuneCountInString(w.Text) > maxSuperscript || w.SpaceAfter { // a mark, not a phrase's first word
@@ -267,7 +269,7 @@ func attachSuperscripts(words []Word) []Word {
 		lo, _ := slices.BinarySearchFunc(words, w.Box.X0-0.15*maxSize, func(a Word, x float64) int { return cmpF(a.Box.X1, x) })
 		for j := lo; j < len(words) && words[j].Box.X1 <= w.Box.X0+0.05*maxSize; j++ {
 			b := &words[j]
-			if j == i || drop[j] || w.Size > 0.8*b.Size {
+			if j == i || (drop != nil && drop[j]) || w.Size > 0.8*b.Size {
 				continue
 			}
 			gap := w.Box.X0 - b.Box.X1
@@ -275,15 +277,17 @@ func attachSuperscripts(words []Word) []Word {
 			if gap < -0.05*b.Size || gap > 0.15*b.Size || raised < 0.15*b.Size || raised > 0.6*b.Size {
 				continue
 			}
+			if drop == nil {
+				drop = make([]bool, len(words))
+			}
 			drop[i] = true
-			n++
 			b.Text += w.Text
 			b.Box = b.Box.Union(w.Box)
 			b.SpaceAfter, b.SpaceEnd, b.EndRun = w.SpaceAfter, w.SpaceEnd, w.EndRun
 			break
 		}
 	}
-	if n == 0 {
+	if drop == nil {
 		return words
 	}
 	out := words[:0]
