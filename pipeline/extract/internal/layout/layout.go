@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/quarry-dev/quarry/pipeline/extract/internal/content"
 	"github.com/quarry-dev/quarry/pipeline/extract/internal/geom"
@@ -220,6 +221,7 @@ func Lines(words []Word) []Line {
 			upright = append(upright, w)
 		}
 	}
+	upright = attachSuperscripts(upright)
 	groups := baselineGroups(upright, func(w Word) (float64, float64) { return w.Baseline, w.Size })
 	lines := make([]Line, 0, len(groups))
 	for _, g := range groups {
@@ -234,6 +236,67 @@ func Lines(words []Word) []Line {
 		lines = append(lines, l)
 	}
 	return lines
+}
+
+// maxSuperscript is the longest superscript, in characters, joined to
+// the word it follows: a footnote's mark ("1", "(2)", "*", "a").
+const maxSuperscript = 4
+
+// attachSuperscripts joins each superscript to the word it marks: a short
+// word in a font at most 80% of the word's, starting where the word ends
+// and raised above its baseline by 15% to 60% of its size. On a line of
+// its own it would read as a line above the word ("(1) Others" for
+// "Others(1)"). It reorders words.
+func attachSuperscripts(words []Word) []Word {
+	if len(words) < 2 {
+		return words
+	}
+	maxSize, minSize := 0.0, math.Inf(1)
+	for _, w := range words {
+		maxSize, minSize = max(maxSize, w.Size), min(minSize, w.Size)
+	}
+	if minSize > 0.8*maxSize {
+		return words // one font size: no superscripts
+	}
+	// The words by right edge, to find those ending where one starts.
+	slices.SortFunc(words, func(a, b Word) int { return cmpF(a.Box.X1, b.Box.X1) })
+	var drop []bool // made at the first superscript
+	for i := range words {
+		w := words[i]
+		if utf8.RuneCountInString(w.Text) > maxSuperscript || w.SpaceAfter { // a mark, not a phrase's first word
+			continue
+		}
+		lo, _ := slices.BinarySearchFunc(words, w.Box.X0-0.15*maxSize, func(a Word, x float64) int { return cmpF(a.Box.X1, x) })
+		for j := lo; j < len(words) && words[j].Box.X1 <= w.Box.X0+0.05*maxSize; j++ {
+			b := &words[j]
+			if j == i || (drop != nil && drop[j]) || w.Size > 0.8*b.Size {
+				continue
+			}
+			gap := w.Box.X0 - b.Box.X1
+			raised := b.Baseline - w.Baseline
+			if gap < -0.05*b.Size || gap > 0.15*b.Size || raised < 0.15*b.Size || raised > 0.6*b.Size {
+				continue
+			}
+			if drop == nil {
+				drop = make([]bool, len(words))
+			}
+			drop[i] = true
+			b.Text += w.Text
+			b.Box = b.Box.Union(w.Box)
+			b.SpaceAfter, b.SpaceEnd, b.EndRun = w.SpaceAfter, w.SpaceEnd, w.EndRun
+			break
+		}
+	}
+	if drop == nil {
+		return words
+	}
+	out := words[:0]
+	for i, w := range words {
+		if !drop[i] {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 func cmpF(a, b float64) int {

@@ -216,7 +216,8 @@ func blocks(lines []textLine, frames []geom.Rect) [][]textLine {
 		// Trailing single-chunk lines do not belong to the table, unless
 		// they continue the last row's wrapped cells, one under the
 		// other from that row down (lines close to each other below a
-		// gap are a note's).
+		// gap are a note's). A line labelled as a note or a source is
+		// one however close it sits.
 		m := len(cur) - 1
 		for m > 0 && len(cur[m].chunks) < 2 {
 			m--
@@ -225,7 +226,7 @@ func blocks(lines []textLine, frames []geom.Rect) [][]textLine {
 		for k := m + 1; k < len(cur); k++ {
 			last, prev := cur[k], cur[k-1]
 			gap := last.box.Y0 - prev.box.Y1
-			if breaksColumns(last, cur[:k]) ||
+			if breaksColumns(last, cur[:k]) || noteLabel(last.chunks[0].text) ||
 				(gap > wrapGap*max(last.size, prev.size) &&
 					(k < 2 || len(prev.chunks) < 2 || gap > 1.5*rowGap(cur[:k]) || last.size > prev.size*1.05)) {
 				break
@@ -1233,7 +1234,7 @@ func mergeWrapped(blk []textLine, cols [][2]float64) []textLine {
 		// leading apart, while the row so far leaves columns empty.
 		wrapped := (g < 0.75*median && g <= wrapGap*size) ||
 			(g <= leading && (g <= wrapGap*size || g < 0.5*median) && (compatible(*prev, blk[i], cols) || len(occupied(*prev, cols)) < len(cols)))
-		if !nearerBelow && !valuesClash(*prev, blk[i], cols) &&
+		if !nearerBelow && !valuesClash(*prev, blk[i], cols) && !labelOver(*prev, blk[i]) &&
 			((g < 0.5*median && compatible(*prev, blk[i], cols)) || wrapped) {
 			prev.chunks = append(prev.chunks, blk[i].chunks...)
 			prev.box = prev.box.Union(blk[i].box)
@@ -1246,6 +1247,28 @@ func mergeWrapped(blk []textLine, cols [][2]float64) []textLine {
 		out[i].chunks = joinSameColumn(out[i].chunks, cols)
 	}
 	return out
+}
+
+// labelOver reports whether a is a label in bold over the regular-weight
+// line b: a section's label, not the first line of b's wrapped cell (the
+// lines of one cell share their weight).
+func labelOver(a, b textLine) bool {
+	if len(a.chunks) != 1 {
+		return false
+	}
+	for _, w := range a.chunks[0].words {
+		if !w.Bold {
+			return false
+		}
+	}
+	for _, c := range b.chunks {
+		for _, w := range c.words {
+			if w.Bold {
+				return false
+			}
+		}
+	}
+	return len(a.chunks[0].words) > 0
 }
 
 // rowStarts marks the lines that start a row inside runs of lines one

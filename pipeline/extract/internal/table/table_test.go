@@ -541,3 +541,47 @@ func TestValuesCentredBetweenTheLinesOfTheirLabel(t *testing.T) {
 		t.Errorf("rows %q, want %q", ts[0].Rows, want)
 	}
 }
+
+func TestNoteRightUnderTheLastRowIsNotARow(t *testing.T) {
+	rows := [][]string{{"Lease", "Acres", "Royalty"}, {"Smith", "640", "12.5%"}, {"Jones", "80", "18.75%"}, {"Brown", "1,280", "20%"}}
+	var gs []content.Glyph
+	for i, r := range rows {
+		y := 100 + float64(i)*14
+		gs = append(gs, word(r[0], 50, y)...)
+		gs = append(gs, word(r[1], 150, y)...)
+		gs = append(gs, word(r[2], 250, y)...)
+	}
+	// A note in the first column as close under the last row as the
+	// line of a wrapped cell would be: its label says what it is.
+	gs = append(gs, word("NOTE: Rounded.", 50, 152)...)
+	ts := Detect(Page{Width: 400, Height: 300, Glyphs: gs})
+	if len(ts) != 1 || !reflect.DeepEqual(ts[0].Rows, rows) {
+		t.Fatalf("tables %+v", ts)
+	}
+}
+
+func TestBoldLabelOverTightRowsIsARowOfItsOwn(t *testing.T) {
+	// Rows one blank apart, then a section set tight: its label in bold
+	// right above rows in the regular weight, as close to them as they
+	// are to each other.
+	var gs []content.Glyph
+	for i, r := range [][2]string{{"Net", "5"}, {"Units", "49"}, {"Total", "70"}} {
+		y := 100 + float64(i)*14
+		gs = append(gs, word(r[0], 50, y)...)
+		gs = append(gs, word(r[1], 250, y)...)
+	}
+	label := word("Result", 50, 146)
+	for i := range label {
+		label[i].Bold = true
+	}
+	gs = append(gs, label...)
+	gs = append(gs, word("Direct", 50, 156)...)
+	gs = append(gs, word("12", 250, 156)...)
+	gs = append(gs, word("Costs", 50, 166)...)
+	gs = append(gs, word("(3)", 250, 166)...)
+	want := [][]string{{"Net", "5"}, {"Units", "49"}, {"Total", "70"}, {"Result", ""}, {"Direct", "12"}, {"Costs", "(3)"}}
+	ts := Detect(Page{Width: 400, Height: 300, Glyphs: gs})
+	if len(ts) != 1 || !reflect.DeepEqual(ts[0].Rows, want) {
+		t.Fatalf("tables %+v", ts)
+	}
+}

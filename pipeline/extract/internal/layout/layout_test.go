@@ -1,0 +1,72 @@
+package layout
+
+import (
+	"testing"
+
+	"github.com/quarry-dev/quarry/pipeline/extract/internal/content"
+	"github.com/quarry-dev/quarry/pipeline/extract/internal/geom"
+)
+
+// glyphs lays s out from x on baseline y in a font of the given size,
+// each character 0.5 em wide.
+func glyphs(s string, x, y, size float64) []content.Glyph {
+	var gs []content.Glyph
+	for _, r := range s {
+		w := 0.5 * size
+		gs = append(gs, content.Glyph{
+			Text: string(r), X: x, Y: y, Size: size, Adv: w, Space: r == ' ',
+			Box: geom.Rect{X0: x, Y0: y - 0.8*size, X1: x + w, Y1: y + 0.2*size},
+		})
+		x += w
+	}
+	return gs
+}
+
+func lineTexts(ls []Line) []string {
+	var out []string
+	for _, l := range ls {
+		out = append(out, l.Text())
+	}
+	return out
+}
+
+func TestSuperscriptJoinsTheWordItMarks(t *testing.T) {
+	// "Others" at 10 pt, then "(1)" at 6.5 pt right after it, its
+	// baseline raised by half the word's size; under them a row.
+	gs := glyphs("Others", 100, 80, 10)
+	gs = append(gs, glyphs("(1)", 130, 75, 6.5)...)
+	gs = append(gs, glyphs("Total", 100, 95, 10)...)
+	got := lineTexts(Lines(Words(gs)))
+	if len(got) != 2 || got[0] != "Others(1)" || got[1] != "Total" {
+		t.Fatalf("lines %q, want [Others(1) Total]", got)
+	}
+}
+
+func TestSmallTextApartFromAWordIsNoSuperscript(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		gs   []content.Glyph
+		want []string
+	}{
+		// A small label a space after the word's end.
+		{"apart", append(glyphs("Others", 100, 80, 10), glyphs("(1)", 136, 75, 6.5)...), []string{"(1)", "Others"}},
+		// A mark in the word's own font size.
+		{"same size", append(glyphs("Others", 100, 80, 10), glyphs("(1)", 130, 75, 10)...), []string{"(1)", "Others"}},
+		// A small line above the word's top, not beside it.
+		{"above", append(glyphs("Others", 100, 80, 10), glyphs("(1)", 130, 68, 6.5)...), []string{"(1)", "Others"}},
+		// Small text longer than a footnote's mark.
+		{"long", append(glyphs("Others", 100, 80, 10), glyphs("in 000s", 130, 75, 6.5)...), []string{"in 000s", "Others"}},
+	} {
+		got := lineTexts(Lines(Words(tc.gs)))
+		if len(got) != len(tc.want) {
+			t.Errorf("%s: lines %q, want %q", tc.name, got, tc.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != tc.want[i] {
+				t.Errorf("%s: lines %q, want %q", tc.name, got, tc.want)
+				break
+			}
+		}
+	}
+}
