@@ -97,26 +97,42 @@ func runAPI(ctx context.Context, a *app, addr, endpoint string) error {
 	if rdb.Embedded {
 		a.log.Warn().Msg("QUARRY_REDIS_URL is not set: the API runs on an embedded Redis, with no claim records to report and permissions cached in this process only")
 	}
-	cache, err := apiauth.NewCache(apiauth.CacheConfig{Redis: rdb.Client, Prefix: a.cfg.RedisPrefix, Source: src, TTL: ac.PermissionsTTL})
-	if err != nil {
-		return err
-	}
 	env, err := a.awsEnv(ctx, endpoint)
 	if err != nil {
 		return err
 	}
-	arn, err := env.jobsTopicARN(ctx)
+	srv, err := newAPIServer(ctx, a, env, endpointOf(endpoint), rdb, ac, verifier, src)
 	if err != nil {
 		return err
 	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return withExitCode(exitUsage, fmt.Errorf("listening on %s: %w", addr, err))
+	}
+	fmt.Fprintf(a.stderr, "quarry api: http://%s/ (console), /docs (API documentation)\n", ln.Addr())
+	return serveAPI(ctx, a, ln, srv)
+}
+
+// newAPIServer wires the API to the fleet's Redis and AWS (endpoint is
+// the SQS endpoint, empty on AWS): `quarry api` and `quarry dev` both
+// serve it.
+func newAPIServer(ctx context.Context, a *app, env *awsEnv, endpoint string, rdb *infra.Redis, ac apiConfig, verifier *apiauth.Verifier, src apiauth.Source) (*api.Server, error) {
+	cache, err := apiauth.NewCache(apiauth.CacheConfig{Redis: rdb.Client, Prefix: a.cfg.RedisPrefix, Source: src, TTL: ac.PermissionsTTL})
+	if err != nil {
+		return nil, err
+	}
+	arn, err := env.jobsTopicARN(ctx)
+	if err != nil {
+		return nil, err
+	}
 	list, err := newSuppressionStore(a.cfg, rdb)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cfg := api.Config{
 		Verifier: verifier, Permissions: cache, Redis: rdb.Client, Prefix: a.cfg.RedisPrefix,
 		RatePerMinute: ac.RatePerMinute, RateBurst: ac.RateBurst,
-		SQS: env.clients.SQS, Topology: env.topology, Endpoint: endpointOf(endpoint),
+		SQS: env.clients.SQS, Topology: env.topology, Endpoint: endpoint,
 		Publisher: infra.NewPublisher(env.clients.ForBulk().SNS, arn),
 		Claims:    idempotency.NewStore(rdb.Client, a.cfg.RedisPrefix), Suppressions: list,
 		MaxBodyBytes: ac.MaxBodyBytes, MaxBatch: ac.MaxBatch, Logger: a.log,
@@ -127,15 +143,7 @@ func runAPI(ctx context.Context, a *app, addr, endpoint string) error {
 			return infra.MirrorSuppression(ctx, ses, address, string(r), add)
 		}
 	}
-	srv, err := api.New(cfg)
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return withExitCode(exitUsage, fmt.Errorf("listening on %s: %w", addr, err))
-	}
-	return serveAPI(ctx, a, ln, srv)
+	return api.New(cfg)
 }
 
 // serveAPI serves until ctx ends, then lets the requests in progress
@@ -143,7 +151,6 @@ func runAPI(ctx context.Context, a *app, addr, endpoint string) error {
 func serveAPI(ctx context.Context, a *app, ln net.Listener, h http.Handler) error {
 	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
 	a.log.Info().Str("addr", ln.Addr().String()).Msg("api serving")
-	fmt.Fprintf(a.stderr, "quarry api: http://%s/ (console), /docs (API documentation)\n", ln.Addr())
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(ln) }()
 	select {

@@ -34,6 +34,7 @@ const devUnknownQuiet = 5 * time.Second
 // devOptions are `quarry dev`'s flags, and what tests adjust.
 type devOptions struct {
 	addr, stateDir, out string
+	apiAddr             string
 	jobs, sites, port   int
 	records, mailEvery  int
 	exitWhenDone, chaos bool
@@ -46,6 +47,7 @@ type devOptions struct {
 	interval            time.Duration     // how often progress is sampled
 	cpuProfile          string            // write a CPU profile of the run here
 	onProgress          func(progress)    // called with every sample (tests)
+	onAPI               func(devAPI)      // called once the API serves (tests)
 	terminal            bool              // draw the live view in place
 }
 
@@ -84,6 +86,7 @@ status 0, or 3 naming every job that is neither.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.addr, "addr", "127.0.0.1:4566", "address of the embedded AWS endpoint (point AWS_ENDPOINT_URL at it)")
+	f.StringVar(&o.apiAddr, "api-addr", "127.0.0.1:8080", "serve the HTTP API, its console (/) and /docs here, with a token printed at start ('' for none)")
 	f.StringVar(&o.stateDir, "state-dir", "", "keep the endpoint's queues, messages, topics, mail and objects here across runs")
 	f.StringVar(&o.out, "out", "", "write the batch's PDFs, tables (CSV/JSON/XLSX) and mails (.eml) to this directory")
 	f.IntVar(&o.jobs, "jobs", 50, "fetch.document jobs in the sample batch (0: publish none, just run the fleet)")
@@ -149,6 +152,7 @@ type devRun struct {
 	env   *awsEnv
 	batch *sampleBatch
 	kept  savedBatch // the batch as --state-dir kept it, if it did
+	api   *devAPI    // the HTTP API, when it serves
 
 	closers []func()
 }
@@ -192,7 +196,7 @@ func (d *devRun) start(ctx context.Context, a *app) error {
 	if _, err := infra.Apply(ctx, d.env.clients, d.env.topology); err != nil {
 		return fmt.Errorf("creating the topology on the embedded endpoint: %w", err)
 	}
-	return nil
+	return d.startAPI(ctx)
 }
 
 // startLog sets up the dev fleet's app: its own configuration (the sample
@@ -331,7 +335,7 @@ func (d *devRun) run(ctx context.Context, emit func(*devReport) error) error {
 	})
 
 	f := &follower{ctx: ctx, a: d.a, o: o, env: d.env, claims: fl.claims, rdb: d.rdb, batch: d.batch, watcher: w, view: d.view,
-		published: &published, srvURL: d.srv.URL(), emit: emit}
+		published: &published, srvURL: d.srv.URL(), api: d.api, emit: emit}
 	followErr := f.follow(gctx.Done())
 	stopFleet()
 	if err := g.Wait(); err != nil && !errors.Is(err, context.Canceled) {

@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -249,5 +252,55 @@ func TestDevStopAndGoOnLosesNothing(t *testing.T) {
 		if n != 1 {
 			t.Errorf("%s was mailed %d times", addr, n)
 		}
+	}
+}
+
+// TestDevServesTheAPIWithThePrintedToken: quarry dev serves the HTTP API
+// beside the fleet; the token it prints reads the queues, a token it did
+// not sign gets 401, and the summary names the console.
+func TestDevServesTheAPIWithThePrintedToken(t *testing.T) {
+	var calls []string
+	rep, err := runDevBatch(t, devOptions{jobs: 2, sites: 1, mailEvery: 0, exitWhenDone: true, timeout: 3 * time.Minute, sesRate: 100,
+		apiAddr: "127.0.0.1:0", onAPI: func(api devAPI) {
+			call := func(method, path, token, body string) int {
+				req, err := http.NewRequest(method, api.URL+path, strings.NewReader(body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Header.Set("Authorization", "Bearer "+token)
+				if body != "" {
+					req.Header.Set("Content-Type", "application/json")
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Errorf("%s %s: %v", method, path, err)
+					return 0
+				}
+				defer resp.Body.Close()
+				b, _ := io.ReadAll(resp.Body)
+				calls = append(calls, fmt.Sprintf("%s %s: %d %s", method, path, resp.StatusCode, b))
+				return resp.StatusCode
+			}
+			if got := call("GET", "v1/queues", api.Token, ""); got != http.StatusOK {
+				t.Errorf("GET /v1/queues with the printed token: %d", got)
+			}
+			if got := call("GET", "v1/queues", api.Token+"x", ""); got != http.StatusUnauthorized {
+				t.Errorf("GET /v1/queues with a forged token: %d, want 401", got)
+			}
+		}})
+	for _, c := range calls {
+		t.Log(c)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != 2 {
+		t.Fatalf("the API was called %d times, want 2: onAPI never ran?", len(calls))
+	}
+	if rep.API == nil || rep.API.Token == "" || !strings.HasPrefix(rep.API.URL, "http://127.0.0.1:") {
+		t.Errorf("the report does not name the API: %+v", rep.API)
+	}
+	if rep.Done != 2 {
+		t.Errorf("%d jobs done, want 2", rep.Done)
 	}
 }

@@ -48,6 +48,8 @@ type devReport struct {
 	MailsByRecipient map[string]int `json:"mails_by_recipient,omitempty"`
 	// Outputs says where the PDFs, tables and mails are.
 	Outputs string `json:"outputs"`
+	// API is the HTTP API and its console, when they serve.
+	API *devAPI `json:"api,omitempty"`
 }
 
 // dlqLine is one dead-lettered message.
@@ -72,6 +74,7 @@ type follower struct {
 	view      *view
 	published *atomic.Int64
 	srvURL    string
+	api       *devAPI // the HTTP API, when it serves
 	emit      func(*devReport) error
 }
 
@@ -207,6 +210,7 @@ func (f *follower) report(ctx context.Context, p progress) (*devReport, error) {
 	if rep.UnknownEffects, err = f.claims.ListUnknownEffects(ctx); err != nil {
 		return nil, err
 	}
+	rep.API = f.api
 	rep.Outputs = fmt.Sprintf("s3://%s/jobs/<job id>/ on %s (quarry dev --out DIR writes them out), mail at %s/_localaws/mail",
 		f.env.topology.BlobBucket, f.srvURL, f.srvURL)
 	if f.o.out != "" && rep.Drained {
@@ -381,6 +385,9 @@ func (r *devReport) print(w io.Writer) {
 		t.row("  site hosts", fmt.Sprintf("%d, busiest %s: at most %d requests in one second (recipe allows %d)", len(r.Hosts), most.Host, most.MaxPerSecond, most.Limit))
 	}
 	t.row("  outputs", r.Outputs)
+	if r.API != nil {
+		t.row("  console", r.API.URL+"#token="+r.API.Token)
+	}
 	_ = t.flush()
 	t = newNumberTable(w, "  stage", "done", "jobs/s over the run", "retried", "duplicates", "dead-lettered")
 	for _, s := range r.Stages {
