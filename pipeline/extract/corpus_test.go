@@ -22,7 +22,7 @@ import (
 const (
 	floorAdjF1  = 0.96
 	floorCellF1 = 0.97
-	floorExact  = 43
+	floorExact  = 44
 )
 
 type corpusCase struct {

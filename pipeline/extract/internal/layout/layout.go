@@ -129,6 +129,9 @@ func uprightWords(gs []content.Glyph) []Word {
 		for i := range line {
 			g := line[i]
 			if g.Space {
+				if overprinted(line, i, prev) {
+					continue
+				}
 				flush(true)
 				if n := len(words); n > first && words[n-1].SpaceAfter {
 					words[n-1].SpaceEnd = max(words[n-1].SpaceEnd, g.Box.X1)
@@ -154,6 +157,18 @@ func uprightWords(gs []content.Glyph) []Word {
 		flush(false)
 	}
 	return words
+}
+
+// overprinted reports that the space line[i] separates nothing: the
+// glyphs before (prev) and after it touch on the page, the space drawn
+// over one of them. Spreadsheets print numbers so: "14.862" drawn as "1",
+// a space moved back over it, then "4.862".
+func overprinted(line []content.Glyph, i int, prev *content.Glyph) bool {
+	if prev == nil || i+1 >= len(line) || line[i+1].Space {
+		return false
+	}
+	next := line[i+1]
+	return math.Abs(next.Box.X0-prev.Box.X1) < 0.05*max(prev.Size, next.Size)
 }
 
 func makeWord(gs []content.Glyph, spaceAfter bool) Word {

@@ -70,3 +70,37 @@ func TestSmallTextApartFromAWordIsNoSuperscript(t *testing.T) {
 		}
 	}
 }
+
+// spaceAt is a space glyph drawn from x, 0.25 em wide, as a text
+// positioning operator can place one over a glyph already drawn.
+func spaceAt(x, y, size float64) content.Glyph {
+	return content.Glyph{
+		Text: " ", X: x, Y: y, Size: size, Adv: 0.25 * size, Space: true,
+		Box: geom.Rect{X0: x, Y0: y - 0.8*size, X1: x + 0.25*size, Y1: y + 0.2*size},
+	}
+}
+
+func TestASpaceDrawnBetweenTouchingGlyphsSeparatesNothing(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		gs   []content.Glyph
+		want string
+	}{
+		// "1", a space moved back over it, then "4.862" where the 1 ends.
+		{"over the glyph before", append(append(glyphs("1", 100, 80, 10), spaceAt(100.5, 80, 10)), glyphs("4.862", 105, 80, 10)...), "14.862"},
+		// A space placed so that the next glyph is drawn over it.
+		{"under the glyph after", append(append(glyphs("(", 100, 80, 10), spaceAt(105, 80, 10)), glyphs("498,5)", 105, 80, 10)...), "(498,5)"},
+		// An ordinary space: the next glyph starts after it.
+		{"a real space", append(append(glyphs("Czech", 100, 80, 10), spaceAt(125, 80, 10)), glyphs("Republic", 127.5, 80, 10)...), "Czech Republic"},
+		// A space overlapped by a dot kerned back towards the word, a gap
+		// still showing between them: a space, as printed.
+		{"a kerned gap", append(append(glyphs("Robbery", 100, 80, 10), spaceAt(135, 80, 10)), glyphs(". .", 136, 80, 10)...), "Robbery . ."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := lineTexts(Lines(Words(tc.gs)))
+			if len(got) != 1 || got[0] != tc.want {
+				t.Fatalf("lines %q, want [%s]", got, tc.want)
+			}
+		})
+	}
+}
