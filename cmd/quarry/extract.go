@@ -46,8 +46,8 @@ written are listed on stdout.
 
 --types (with --format json) adds, beside each table's "rows" as printed, a
 "types" grid (number, percent, currency, date, text, empty) and a "values"
-grid: numbers as JSON numbers (1,234.50 is 1234.5, (1,234) is -1234, 12.5% is
-0.125, $1,234 is 1234), dates as "YYYY-MM-DD", text as printed, empty cells
+grid: numbers as JSON numbers (1,234.50 is 1234.5, (1,234) is -1234, 1.393,4
+is 1393.4, 12.5% is 0.125, $1,234 is 1234), dates as "YYYY-MM-DD", text as printed, empty cells
 as null.
 
 --pages selects pages as "1-3,5,8-" (8- is 8 to the end). A page that cannot

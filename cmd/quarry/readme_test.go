@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -123,7 +124,13 @@ func TestReadmeExamples(t *testing.T) {
 			env = append(env, kv)
 		}
 	}
-	env = append(env, "QUARRY_REDIS_URL="+os.Getenv(redistest.EnvURL), "QUARRY_REDIS_PREFIX="+redistest.Prefix(t), "QUARRY_LOG_LEVEL=warn")
+	url := os.Getenv(redistest.EnvURL)
+	if url == "" {
+		// A Redis the processes share: the examples' commands read the
+		// fleet's suppression list and claims.
+		url = "redis://" + miniredis.RunT(t).Addr()
+	}
+	env = append(env, "QUARRY_REDIS_URL="+url, "QUARRY_REDIS_PREFIX="+redistest.Prefix(t), "QUARRY_LOG_LEVEL=warn")
 	addr := "127.0.0.1:" + freePort(t)
 	var out syncBuffer
 	dev := exec.Command(filepath.Join(work, "bin", "quarry"), "dev", "--jobs", "4", "--addr", addr, "--site-port", freePort(t))

@@ -47,7 +47,7 @@ func WriteJSON(w io.Writer, r Result) error {
 // per table beside "rows", cell for cell: "types" says what each cell
 // holds ("number", "percent", "currency", "date", "text" or "empty") and
 // "values" holds its value: a JSON number for numbers (1,234.50 is 1234.5,
-// (1,234) is -1234), percentages (as fractions: 12.5% is 0.125) and
+// (1,234) is -1234, 1.393,4 with a decimal comma is 1393.4), percentages (as fractions: 12.5% is 0.125) and
 // currency amounts ($1,234 is 1234), "YYYY-MM-DD" for dates, the text for
 // text and null for empty cells. "rows" keeps the cells as printed.
 func WriteTypedJSON(w io.Writer, r Result) error {

@@ -121,7 +121,9 @@ func parseNumber(s string) (Value, bool) {
 	}
 	digits, ok := plainDigits(s)
 	if !ok {
-		return Value{}, false
+		if digits, ok = commaDecimal(s); !ok {
+			return Value{}, false
+		}
 	}
 	if pct {
 		digits = shift(digits, 2)
@@ -174,6 +176,31 @@ func plainDigits(s string) (string, bool) {
 		return plain + "." + frac, true
 	}
 	return plain, true
+}
+
+// commaDecimal reads the continental form where it cannot be read the
+// other way: digits grouped by dots in threes, then a decimal comma
+// (1.393,4; 52.976,4). A comma alone stays a thousands separator (1,234)
+// or makes text (1,23).
+func commaDecimal(s string) (string, bool) {
+	intPart, frac, ok := strings.Cut(s, ",")
+	if !ok || intPart == "" || frac == "" || !allDigits(frac) {
+		return "", false
+	}
+	groups := strings.Split(intPart, ".")
+	if len(groups) == 1 {
+		return "", false
+	}
+	for i, g := range groups {
+		if g == "" || !allDigits(g) || (i == 0 && len(g) > 3) || (i > 0 && len(g) != 3) {
+			return "", false
+		}
+	}
+	plain := strings.Join(groups, "")
+	if len(plain) > 1 && plain[0] == '0' {
+		return "", false
+	}
+	return plain + "." + frac, true
 }
 
 func allDigits(s string) bool {

@@ -36,6 +36,9 @@ func TestParse(t *testing.T) {
 		{"($1,234.00)", Currency, -1234, "$", time.Time{}},
 		{"€12", Currency, 12, "€", time.Time{}},
 		{" 42 ", Number, 42, "", time.Time{}},
+		{"1.393,4", Number, 1393.4, "", time.Time{}},
+		{"(52.976,4)", Number, -52976.4, "", time.Time{}},
+		{"€1.234.567,89", Currency, 1234567.89, "€", time.Time{}},
 		{"03/15/2024", Date, 0, "", day(2024, 3, 15)},
 		{"2024-02-29", Date, 0, "", day(2024, 2, 29)},
 		{"14-Feb-2024", Date, 0, "", day(2024, 2, 14)},
@@ -51,7 +54,7 @@ func TestParse(t *testing.T) {
 			t.Errorf("Parse(%q) = %+v, want %v %v %q %v", c.in, v, c.kind, c.num, c.sym, c.date)
 		}
 	}
-	for _, s := range []string{"", "abc", "42-301-42854", "007", "1,23", "12,3456", "1.2.3", "(-1)", "--1", "$", "%", "1,234.",
+	for _, s := range []string{"", "abc", "42-301-42854", "007", "1,23", "12,3456", "1.2.3", "1.23,4", "12.345,", "0.123,4", "1.234,5.6", "(-1)", "--1", "$", "%", "1,234.",
 		"12-1H", "Oil & Gas", "02/30/2024", "2024-13-01", "()", "$$1", "1e5", "NaN", "Inf", "0x10"} {
 		if v, ok := Parse(s); ok {
 			t.Errorf("Parse(%q) = %+v, want no value", s, v)
