@@ -1,7 +1,9 @@
 package table
 
 import (
+	"cmp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -518,8 +520,17 @@ func leadingLines(pending []textLine, first textLine, framed bool) []textLine {
 	next := first
 	for k > 0 {
 		p := pending[k-1]
-		if (!framed && next.box.Y0-p.box.Y1 > wrapGap*max(p.size, next.size)) || p.size > 1.15*first.size {
+		gap := next.box.Y0 - p.box.Y1
+		if p.size > 1.15*first.size {
 			break
+		}
+		if !framed && gap > wrapGap*max(p.size, next.size) {
+			// A heading over a group of the first row's columns, set off
+			// from it by less than a blank line, heads them ("Year" over
+			// 1997 … 2007): the table's, not a caption.
+			if k < len(pending) || gap > max(p.size, next.size) || !headsGroup(p.chunks[0], first) {
+				break
+			}
 		}
 		// A line across two cells of the first row is a title, unless
 		// its words were placed apart where it crosses them (the ends of
@@ -541,6 +552,24 @@ func leadingLines(pending []textLine, first textLine, framed bool) []textLine {
 		next = p
 	}
 	return slices.Clone(pending[k:])
+}
+
+// headsGroup reports whether c is centred over two or more of first's
+// chunks, past its first (the rows' labels) and within the last.
+func headsGroup(c chunk, first textLine) bool {
+	n := len(first.chunks)
+	if n < 3 || c.box.X0 <= first.chunks[0].box.X1 || c.box.X1 > first.chunks[n-1].box.X1 {
+		return false
+	}
+	tol := max(2, 0.15*c.box.Width())
+	for a := 1; a < n; a++ {
+		for b := a + 1; b < n; b++ {
+			if abs((first.chunks[a].box.X0+first.chunks[b].box.X1)/2-c.box.CenterX()) <= tol {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // median returns the median of vs, or 0 for none.
@@ -770,10 +799,18 @@ func raiseHeaderCells(rows [][]string, spans []Span) []Span {
 	if hdr < 2 || hdr == len(rows)-1 {
 		return spans
 	}
+	// The first header row has two cells or more, or one heading over a
+	// group of columns.
 	filled := 0
-	for _, c := range rows[0] {
-		if c != "" {
-			filled++
+	for j, c := range rows[0] {
+		if c == "" {
+			continue
+		}
+		filled++
+		for _, sp := range spans {
+			if sp.Row == 0 && sp.Col == j && sp.ColSpan > 1 {
+				filled++
+			}
 		}
 	}
 	if filled < 2 {
@@ -831,14 +868,26 @@ func covered(spans []Span, i, j int) bool {
 	return false
 }
 
-// rowHasValue reports whether a row holds a number or a date.
+// rowHasValue reports whether a row holds a number or a date. A row of
+// years in order (1997, 1998, … 2007) heads the columns of a table by
+// year: it holds none.
 func rowHasValue(row []string) bool {
+	years, prev, dir := 0, 0, 0
 	for _, c := range row {
-		if numcell.IsValue(c) {
+		if !numcell.IsValue(c) {
+			continue
+		}
+		y, err := strconv.Atoi(c)
+		d := cmp.Compare(y, prev)
+		if err != nil || y < 1800 || y > 2199 || (prev != 0 && (d == 0 || (dir != 0 && d != dir))) {
 			return true
 		}
+		if prev != 0 {
+			dir = d
+		}
+		years, prev = years+1, y
 	}
-	return false
+	return years == 1
 }
 
 // prose reports whether rows read as text set in columns rather than as

@@ -585,3 +585,55 @@ func TestBoldLabelOverTightRowsIsARowOfItsOwn(t *testing.T) {
 		t.Fatalf("tables %+v", ts)
 	}
 }
+
+func TestYearHeadingSetApartOverTheYearColumns(t *testing.T) {
+	// "Year" centred over the columns 2019 … 2022, a line and a half
+	// above them (a rule between, as reports print it), under a title;
+	// the stub's heading on the years' line.
+	var gs []content.Glyph
+	gs = append(gs, sized("Table 4. Income by year", 40, 50, 12)...)
+	xs := []float64{150, 210, 270, 330}
+	gs = append(gs, word("Year", (150+330+24)/2-12, 72)...)
+	gs = append(gs, word("Measure", 40, 90)...)
+	for i, x := range xs {
+		gs = append(gs, word(fmt.Sprint(2019+i), x, 90)...)
+	}
+	for r, label := range []string{"Income", "Gini", "Index"} {
+		y := 106 + 14*float64(r)
+		gs = append(gs, word(label, 40, y)...)
+		for i, x := range xs {
+			gs = append(gs, word(fmt.Sprintf("%d.%d", 10+r, i), x, y)...)
+		}
+	}
+	ts := Detect(Page{Width: 500, Height: 300, Glyphs: gs, Segments: []content.Segment{hline(80, 150, 354)}})
+	if len(ts) != 1 {
+		t.Fatalf("got %d tables", len(ts))
+	}
+	want := [][]string{{"Measure", "Year", "", "", ""}, {"", "2019", "2020", "2021", "2022"}, {"Income", "10.0", "10.1", "10.2", "10.3"}}
+	if !reflect.DeepEqual(ts[0].Rows[:3], want) {
+		t.Errorf("rows %q, want %q", ts[0].Rows[:3], want)
+	}
+	wantSpans := []Span{{Row: 0, Col: 0, RowSpan: 2, ColSpan: 1}, {Row: 0, Col: 1, RowSpan: 1, ColSpan: 4}}
+	if !reflect.DeepEqual(ts[0].Spans, wantSpans) {
+		t.Errorf("spans %+v, want %+v", ts[0].Spans, wantSpans)
+	}
+}
+
+func TestYearsInARowOfValuesAreValues(t *testing.T) {
+	for _, tc := range []struct {
+		row  []string
+		want bool
+	}{
+		{[]string{"Measure", "1997", "1998", "1999"}, false},
+		{[]string{"", "2007", "2006", "2005"}, false},
+		{[]string{"Built", "1997"}, true},
+		{[]string{"Range", "1997", "1995", "1999"}, true},
+		{[]string{"Count", "1997", "1997"}, true},
+		{[]string{"Total", "1998", "12,500"}, true},
+		{[]string{"Measure", "Rate"}, false},
+	} {
+		if got := rowHasValue(tc.row); got != tc.want {
+			t.Errorf("rowHasValue(%q) = %v, want %v", tc.row, got, tc.want)
+		}
+	}
+}
