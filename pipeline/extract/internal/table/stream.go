@@ -2,6 +2,7 @@ package table
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -214,6 +215,9 @@ func blocks(lines []textLine, frames []geom.Rect) [][]textLine {
 	var cur, pending []textLine
 	var gaps []float64
 	multi, singles, spanning := 0, 0, 0
+	// at is the index of the line being read; floor the bottom of the
+	// last table found: lines above a table are looked for between them.
+	at, floor := 0, math.Inf(-1)
 	flush := func() {
 		// Trailing single-chunk lines do not belong to the table, unless
 		// they continue the last row's wrapped cells, one under the
@@ -238,7 +242,9 @@ func blocks(lines []textLine, frames []geom.Rect) [][]textLine {
 		cur = cur[:keep]
 		// Lines at the top in a font larger than the rows' are a title
 		// (a running head, a caption), not a header.
+		titled := false
 		if k := largerPrefix(cur); k > 0 {
+			titled = true
 			cur = cur[k:]
 			multi = 0
 			for _, c := range cur {
@@ -248,12 +254,17 @@ func blocks(lines []textLine, frames []geom.Rect) [][]textLine {
 			}
 		}
 		if multi >= 2 && len(cur) >= 2 {
+			if !titled && frameOf(cur[0], frames) < 0 {
+				cur = append(linesAbove(lines[:at], cur, floor), cur...)
+			}
 			out = append(out, cur)
+			floor = cur[len(cur)-1].box.Y1
 		}
 		cur, gaps, multi, singles, spanning = nil, nil, 0, 0, 0
 	}
 	lastFrame := -2
 	for li, l := range lines {
+		at = li
 		// A frame of rules around a table's text (ruled only around its
 		// column groups) bounds the table: it starts and ends with it,
 		// and the lines above its first row inside it are its header's.
@@ -329,6 +340,52 @@ func blocks(lines []textLine, frames []geom.Rect) [][]textLine {
 	}
 	flush()
 	return out
+}
+
+// linesAbove returns the lines of one cell each right above a table's
+// first line (among before, the lines above it, below floor) that line
+// up with its columns: a column heading over a column of values ("2016"
+// on their right edge), a unit or a section label on the labels' left
+// edge. They sit no further apart than the table's rows, in the rows'
+// font; a longer sentence, a caption or a larger title ends them.
+func linesAbove(before, cur []textLine, floor float64) []textLine {
+	first := cur[0]
+	i := len(before) - 1
+	for i >= 0 && before[i].box.Y0 >= first.box.Y0 {
+		i-- // the table's own lines
+	}
+	var lefts, rights []float64
+	var sizes []float64
+	for _, l := range cur {
+		if len(l.chunks) < 2 {
+			continue
+		}
+		sizes = append(sizes, l.size)
+		for _, c := range l.chunks {
+			lefts, rights = append(lefts, c.box.X0), append(rights, c.box.X1)
+		}
+	}
+	body, gap := median(sizes), rowGap(cur)
+	aligned := func(c chunk) bool {
+		tol := 0.2 * c.size
+		for k := range lefts {
+			if abs(c.box.X0-lefts[k]) <= tol || abs(c.box.X1-rights[k]) <= tol {
+				return true
+			}
+		}
+		return false
+	}
+	next, n := first, 0
+	for ; i >= 0 && n < 3; i-- {
+		l := before[i]
+		if len(l.chunks) != 1 || l.box.Y1 <= floor || l.size > 1.05*body ||
+			next.box.Y0-l.box.Y1 > 1.5*gap || !aligned(l.chunks[0]) ||
+			len(strings.Fields(l.chunks[0].text)) >= 8 || captionLabel(l.chunks[0].text) {
+			break
+		}
+		next, n = l, n+1
+	}
+	return slices.Clone(before[i+1 : i+1+n])
 }
 
 // largerPrefix returns how many lines at the top of a block are set in

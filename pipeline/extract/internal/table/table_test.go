@@ -637,3 +637,27 @@ func TestYearsInARowOfValuesAreValues(t *testing.T) {
 		}
 	}
 }
+
+func TestHeadingAndSectionLabelARowAboveTheFirstRow(t *testing.T) {
+	// A title, a sentence, then at the rows' spacing: "2016" on the
+	// values' right edge, a section label on the labels' left edge,
+	// then the rows (14 points apart).
+	var gs []content.Glyph
+	gs = append(gs, sized("Key figures", 40, 20, 16)...)
+	gs = append(gs, word("The fund's figures at the end of its first year follow.", 40, 40)...)
+	gs = append(gs, word("2016", 300-24, 58)...)
+	gs = append(gs, word("Class A", 40, 72)...)
+	for i, r := range [][2]string{{"Net", "5,111"}, {"Units", "49"}, {"Per unit", "104.03"}} {
+		y := 86 + 14*float64(i)
+		gs = append(gs, word(r[0], 40, y)...)
+		gs = append(gs, word(r[1], 300-6*float64(len(r[1])), y)...)
+	}
+	ts := Detect(Page{Width: 400, Height: 300, Glyphs: gs})
+	if len(ts) != 1 {
+		t.Fatalf("got %d tables", len(ts))
+	}
+	want := [][]string{{"", "2016"}, {"Class A", ""}, {"Net", "5,111"}, {"Units", "49"}, {"Per unit", "104.03"}}
+	if !reflect.DeepEqual(ts[0].Rows, want) {
+		t.Errorf("rows %q, want %q", ts[0].Rows, want)
+	}
+}
