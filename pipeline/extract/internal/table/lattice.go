@@ -1,6 +1,7 @@
 package table
 
 import (
+	"math"
 	"slices"
 
 	"github.com/quarry-dev/quarry/pipeline/extract/internal/content"
@@ -339,6 +340,16 @@ func gridTable(p Page, c component) (t Table, ok, frame bool) {
 		ys = ys[top : bottom+1]
 		nr = bottom - top
 	}
+	if labels, x0, ok := labelColumn(p.Glyphs, xs, ys); ok {
+		for i := range rows {
+			rows[i] = append([]string{labels[i]}, rows[i]...)
+		}
+		for k := range spans {
+			spans[k].Col++
+		}
+		xs = append([]float64{x0}, xs...)
+		nc++
+	}
 	t = Table{
 		BBox:  geom.Rect{X0: xs[0], Y0: ys[0], X1: xs[nc], Y1: ys[nr]},
 		Rows:  rows,
@@ -347,6 +358,52 @@ func gridTable(p Page, c component) (t Table, ok, frame bool) {
 		ColX:  xs,
 	}
 	return t, true, false
+}
+
+// labelColumn finds the rows' labels printed left of a grid, outside its
+// rules, as spreadsheets print a first column left without borders: short
+// lines, each within one of the grid's rows (ys), lined up on one edge,
+// close to the grid, for three rows or more. It returns each row's label
+// and the column's left edge.
+func labelColumn(glyphs []content.Glyph, xs, ys []float64) ([]string, float64, bool) {
+	nr := len(ys) - 1
+	var cands []content.Glyph
+	for _, g := range glyphs {
+		cx, cy := g.Box.CenterX(), g.Box.CenterY()
+		if g.Dir == 0 && cx < xs[0] && cy > ys[0] && cy < ys[nr] {
+			cands = append(cands, g)
+		}
+	}
+	if len(cands) < 3 {
+		return nil, 0, false
+	}
+	labels := make([]string, nr)
+	x0, left, right := math.Inf(1), math.Inf(1), math.Inf(-1)
+	minX1, maxX0 := math.Inf(1), math.Inf(-1)
+	n, size := 0, 0.0
+	for _, l := range layout.Lines(layout.Words(cands)) {
+		i := searchInterval(ys, l.Box.CenterY())
+		if l.Box.Y0 < ys[i]-1 || l.Box.Y1 > ys[i+1]+1 || len(l.Words) > 6 {
+			return nil, 0, false // text across the rows, or a sentence
+		}
+		if labels[i] == "" {
+			n++
+		} else {
+			labels[i] += " "
+		}
+		labels[i] += l.Text()
+		x0 = min(x0, l.Box.X0)
+		left, right = min(left, l.Box.X0), max(right, l.Box.X1)
+		minX1, maxX0 = min(minX1, l.Box.X1), max(maxX0, l.Box.X0)
+		size = max(size, l.Size)
+	}
+	// One edge: left-aligned labels share their left, right-aligned
+	// ones their right edge.
+	const tol = 2.0
+	if n < 3 || 5*n < 2*nr || (maxX0-left > tol && right-minX1 > tol) || xs[0]-right > 3*size {
+		return nil, 0, false
+	}
+	return labels, x0 - 1, true
 }
 
 // searchInterval returns i with bounds[i] <= v < bounds[i+1], clamped.

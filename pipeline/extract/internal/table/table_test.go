@@ -661,3 +661,47 @@ func TestHeadingAndSectionLabelARowAboveTheFirstRow(t *testing.T) {
 		t.Errorf("rows %q, want %q", ts[0].Rows, want)
 	}
 }
+
+func TestRowLabelsLeftOfTheGridAreItsFirstColumn(t *testing.T) {
+	// A grid of two columns from x=200 and five rows (a header, then four
+	// rows), with each row's label printed left of it, outside the rules.
+	var segs []content.Segment
+	for i := range 6 {
+		segs = append(segs, hline(float64(20*i), 200, 320))
+	}
+	segs = append(segs, vline(200, 0, 100), vline(260, 0, 100), vline(320, 0, 100))
+	page := func(labelX float64, labels ...string) Page {
+		gs := append(word("Oil", 210, 15), word("Gas", 270, 15)...)
+		for i, l := range labels {
+			y := 35 + 20*float64(i)
+			x := labelX
+			for _, w := range strings.Fields(l) {
+				gs = append(gs, word(w, x, y)...)
+				x += 6 * float64(len(w)+1)
+			}
+			gs = append(gs, word(fmt.Sprint(10+i), 210, y)...)
+			gs = append(gs, word(fmt.Sprint(20+i), 270, y)...)
+		}
+		return Page{Width: 400, Height: 200, Glyphs: gs, Segments: segs}
+	}
+
+	ts := Detect(page(140, "Alcona", "Curtis", "Hawes", "Mikado"))
+	want := [][]string{{"", "Oil", "Gas"}, {"Alcona", "10", "20"}, {"Curtis", "11", "21"}, {"Hawes", "12", "22"}, {"Mikado", "13", "23"}}
+	if len(ts) != 1 || !reflect.DeepEqual(ts[0].Rows, want) {
+		t.Fatalf("tables %+v, want one with rows %q", ts, want)
+	}
+	if ts[0].BBox.X0 >= 140 || len(ts[0].ColX) != 4 {
+		t.Errorf("bbox %+v, column bounds %v: the labels' column belongs to the table", ts[0].BBox, ts[0].ColX)
+	}
+
+	// Labels far to the left of the grid are text of their own.
+	ts = Detect(page(20, "Alcona", "Curtis", "Hawes", "Mikado"))
+	if len(ts) != 1 || len(ts[0].Rows[0]) != 2 {
+		t.Errorf("far labels: tables %+v, want the grid's two columns", ts)
+	}
+	// Lines of a sentence beside the grid are not labels.
+	ts = Detect(page(60, "We saw a lot of it as", "it is in the list at", "the top of a page in", "one of the two or so"))
+	if len(ts) == 0 || len(ts[0].Rows[0]) != 2 {
+		t.Errorf("sentence: tables %+v, want the grid's two columns", ts)
+	}
+}
