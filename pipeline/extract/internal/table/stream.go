@@ -346,8 +346,10 @@ func blocks(lines []textLine, frames []geom.Rect) [][]textLine {
 // first line (among before, the lines above it, below floor) that line
 // up with its columns: a column heading over a column of values ("2016"
 // on their right edge), a unit or a section label on the labels' left
-// edge. They sit no further apart than the table's rows, in the rows'
-// font; a longer sentence, a caption or a larger title ends them.
+// edge, a heading centred over a group of columns past the first ("Year"
+// over 1997 … 2007). They sit no further apart than the table's rows, in
+// the rows' font; a longer sentence, a caption or a larger title ends
+// them.
 func linesAbove(before, cur []textLine, floor float64) []textLine {
 	first := cur[0]
 	i := len(before) - 1
@@ -365,8 +367,18 @@ func linesAbove(before, cur []textLine, floor float64) []textLine {
 			lefts, rights = append(lefts, c.box.X0), append(rights, c.box.X1)
 		}
 	}
-	body, gap := median(sizes), rowGap(cur)
-	aligned := func(c chunk) bool {
+	body, rows, cols := median(sizes), rowGap(cur), intervals(cur, 2)
+	// above reports whether l, gap above the line under it, lines up with
+	// the columns. A heading over a group of columns may be set off from
+	// them by a rule, up to a line's height however tight the rows.
+	above := func(l textLine, gap float64) bool {
+		c := l.chunks[0]
+		if headsGroup(c, cols) {
+			return gap <= max(1.5*rows, l.size)
+		}
+		if gap > 1.5*rows {
+			return false
+		}
 		tol := 0.2 * c.size
 		for k := range lefts {
 			if abs(c.box.X0-lefts[k]) <= tol || abs(c.box.X1-rights[k]) <= tol {
@@ -378,14 +390,32 @@ func linesAbove(before, cur []textLine, floor float64) []textLine {
 	next, n := first, 0
 	for ; i >= 0 && n < 3; i-- {
 		l := before[i]
-		if len(l.chunks) != 1 || l.box.Y1 <= floor || l.size > 1.05*body ||
-			next.box.Y0-l.box.Y1 > 1.5*gap || !aligned(l.chunks[0]) ||
+		if len(l.chunks) != 1 || l.box.Y1 <= floor || l.size > 1.05*body || !above(l, next.box.Y0-l.box.Y1) ||
 			len(strings.Fields(l.chunks[0].text)) >= 8 || captionLabel(l.chunks[0].text) {
 			break
 		}
 		next, n = l, n+1
 	}
 	return slices.Clone(before[i+1 : i+1+n])
+}
+
+// headsGroup reports whether c is centred over two or more of cols past
+// the first (the rows' labels), within the columns. A note in brackets
+// ("[In thousands]") heads nothing.
+func headsGroup(c chunk, cols [][2]float64) bool {
+	n := len(cols)
+	if n < 3 || c.box.X0 <= cols[0][1] || c.box.X1 > cols[n-1][1] || strings.HasPrefix(c.text, "(") || strings.HasPrefix(c.text, "[") {
+		return false
+	}
+	tol := max(2, 0.15*c.box.Width())
+	for a := 1; a < n; a++ {
+		for b := a + 1; b < n; b++ {
+			if abs((cols[a][0]+cols[b][1])/2-c.box.CenterX()) <= tol {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // largerPrefix returns how many lines at the top of a block are set in
@@ -577,17 +607,8 @@ func leadingLines(pending []textLine, first textLine, framed bool) []textLine {
 	next := first
 	for k > 0 {
 		p := pending[k-1]
-		gap := next.box.Y0 - p.box.Y1
-		if p.size > 1.15*first.size {
+		if (!framed && next.box.Y0-p.box.Y1 > wrapGap*max(p.size, next.size)) || p.size > 1.15*first.size {
 			break
-		}
-		if !framed && gap > wrapGap*max(p.size, next.size) {
-			// A heading over a group of the first row's columns, set off
-			// from it by less than a blank line, heads them ("Year" over
-			// 1997 … 2007): the table's, not a caption.
-			if k < len(pending) || gap > max(p.size, next.size) || !headsGroup(p.chunks[0], first) {
-				break
-			}
 		}
 		// A line across two cells of the first row is a title, unless
 		// its words were placed apart where it crosses them (the ends of
@@ -609,24 +630,6 @@ func leadingLines(pending []textLine, first textLine, framed bool) []textLine {
 		next = p
 	}
 	return slices.Clone(pending[k:])
-}
-
-// headsGroup reports whether c is centred over two or more of first's
-// chunks, past its first (the rows' labels) and within the last.
-func headsGroup(c chunk, first textLine) bool {
-	n := len(first.chunks)
-	if n < 3 || c.box.X0 <= first.chunks[0].box.X1 || c.box.X1 > first.chunks[n-1].box.X1 {
-		return false
-	}
-	tol := max(2, 0.15*c.box.Width())
-	for a := 1; a < n; a++ {
-		for b := a + 1; b < n; b++ {
-			if abs((first.chunks[a].box.X0+first.chunks[b].box.X1)/2-c.box.CenterX()) <= tol {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // median returns the median of vs, or 0 for none.
@@ -699,23 +702,24 @@ func blockTable(blk []textLine, hrules []rule) (Table, bool) {
 	return Table{BBox: box, Rows: rows, Spans: spans, ColX: colX}, true
 }
 
-// headingGroup returns the columns a..b around column j over which the
-// chunk k of l, in column j, is centred, each column free(a) (free of
-// other headings and with a sub-heading below), within the midpoints to
-// the headings beside it; the widest such group, or j, j.
-func headingGroup(l textLine, k, j int, cols [][2]float64, free func(int) bool) (int, int) {
+// headingGroup returns the columns a..b around columns j..last, those
+// of the chunk k of l, over which the chunk is centred, each column
+// free(a) (free of other headings and with a sub-heading below), none
+// reaching under the headings beside it; the widest such group, or j,
+// last.
+func headingGroup(l textLine, k, j, last int, cols [][2]float64, free func(int) bool) (int, int) {
 	c := l.chunks[k]
-	lo, hi := cols[0][0]-1, cols[len(cols)-1][1]+1
+	lo, hi := math.Inf(-1), math.Inf(1)
 	if k > 0 {
-		lo = (l.chunks[k-1].box.X1 + c.box.X0) / 2
+		lo = l.chunks[k-1].box.X1
 	}
 	if k+1 < len(l.chunks) {
-		hi = (c.box.X1 + l.chunks[k+1].box.X0) / 2
+		hi = l.chunks[k+1].box.X0
 	}
 	tol := max(2, 0.15*c.box.Width())
-	ba, bb := j, j
-	for a := j; a >= 0 && cols[a][0] >= lo && free(a); a-- {
-		for b := j; b < len(cols) && cols[b][1] <= hi && free(b); b++ {
+	ba, bb := j, last
+	for a := j; a >= 0 && cols[a][0] > lo && free(a); a-- {
+		for b := last; b < len(cols) && cols[b][1] < hi && free(b); b++ {
 			if b-a > bb-ba && abs((cols[a][0]+cols[b][1])/2-c.box.CenterX()) <= tol {
 				ba, bb = a, b
 			}
@@ -741,7 +745,7 @@ func groupHeadingsOver(a, b textLine, cols [][2]float64) bool {
 			}
 			continue
 		}
-		x, y := headingGroup(a, k, j, cols, func(m int) bool { return (m == j || !above[m]) && below[m] })
+		x, y := headingGroup(a, k, j, j, cols, func(m int) bool { return (m == j || !above[m]) && below[m] })
 		if y > x {
 			return true
 		}
@@ -811,16 +815,32 @@ func groupHeadings(blk []textLine, cols [][2]float64, rows [][]string, spans []S
 	if hdr == len(rows) {
 		return spans
 	}
-	for i := 0; i+1 < hdr; i++ {
+	// Bottom up: a heading over groups of columns whose own headings
+	// span them ("Race" over the races, each over no., rate and CI).
+	for i := hdr - 2; i >= 0; i-- {
 		l := blk[i]
 		for k, c := range l.chunks {
 			j, last := columnRange(cols, c.box)
-			if last != j || rows[i][j] != c.text {
+			if rows[i][j] != c.text {
 				continue
 			}
-			ba, bb := headingGroup(l, k, j, cols, func(a int) bool { return (a == j || rows[i][a] == "") && rows[i+1][a] != "" })
-			if bb == ba || covered(spans, i, j) {
+			own := -1 // the span the chunk already has
+			for m, sp := range spans {
+				if sp.Row == i && sp.Col == j {
+					own = m
+				}
+			}
+			if own < 0 && covered(spans, i, j) {
 				continue
+			}
+			ba, bb := headingGroup(l, k, j, last, cols, func(a int) bool {
+				return (a >= j && a <= last || rows[i][a] == "" && !covered(spans, i, a)) && (rows[i+1][a] != "" || covered(spans, i+1, a))
+			})
+			if bb-ba <= last-j {
+				continue
+			}
+			if own >= 0 {
+				spans = slices.Delete(spans, own, own+1)
 			}
 			rows[i][j], rows[i][ba] = "", c.text
 			spans = append(spans, Span{Row: i, Col: ba, RowSpan: 1, ColSpan: bb - ba + 1})
@@ -1323,7 +1343,7 @@ func mergeWrapped(blk []textLine, cols [][2]float64) []textLine {
 	for i := 1; i < len(blk); i++ {
 		prev := &out[len(out)-1]
 		g := gaps[i-1]
-		if split[i] {
+		if split[i] || stubBesideSubHeadings(*prev, blk, i, cols) {
 			out = append(out, blk[i])
 			continue
 		}
@@ -1353,6 +1373,19 @@ func mergeWrapped(blk []textLine, cols [][2]float64) []textLine {
 		out[i].chunks = joinSameColumn(out[i].chunks, cols)
 	}
 	return out
+}
+
+// stubBesideSubHeadings reports whether blk[i], one cell in a column
+// that the line before it (prev) leaves empty, sits between prev's
+// headings of column groups and the sub-headings they head (blk[i+1]):
+// the first line of the stub's heading, wrapped down beside the
+// sub-headings, not a line of the group headings' row.
+func stubBesideSubHeadings(prev textLine, blk []textLine, i int, cols [][2]float64) bool {
+	if i+1 >= len(blk) || len(blk[i].chunks) != 1 {
+		return false
+	}
+	j, last := columnRange(cols, blk[i].chunks[0].box)
+	return j == last && !occupied(prev, cols)[j] && groupHeadingsOver(prev, blk[i+1], cols)
 }
 
 // labelOver reports whether a is a label in bold over the regular-weight

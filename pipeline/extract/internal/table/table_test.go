@@ -705,3 +705,43 @@ func TestRowLabelsLeftOfTheGridAreItsFirstColumn(t *testing.T) {
 		t.Errorf("sentence: tables %+v, want the grid's two columns", ts)
 	}
 }
+
+func TestHeaderOfThreeLevels(t *testing.T) {
+	// "Race" over two groups, each heading centred over its "no." and
+	// "Rate"; the stub's heading wraps beside them, its first line a
+	// little below the groups' line.
+	var gs []content.Glyph
+	xs := []float64{120, 160, 200, 240}
+	gs = append(gs, word("Race", (120+264)/2-12, 60)...)
+	gs = append(gs, word("White men", (120+184)/2-27, 74)...)
+	gs = append(gs, word("Black men", (200+264)/2-27, 74)...)
+	gs = append(gs, word("Age", 40, 79)...)
+	gs = append(gs, word("(yrs)", 40, 88)...)
+	for i, x := range xs {
+		gs = append(gs, word([]string{"no.", "Rate"}[i%2], x, 88)...)
+	}
+	for r, age := range []string{"45–54", "55–64", "65–74"} {
+		y := 104 + 14*float64(r)
+		gs = append(gs, word(age, 40, y)...)
+		for i, x := range xs {
+			gs = append(gs, word(fmt.Sprintf("%d.%d", 10+i, r), x, y)...)
+		}
+	}
+	ts := Detect(Page{Width: 500, Height: 300, Glyphs: gs})
+	if len(ts) != 1 {
+		t.Fatalf("got %d tables", len(ts))
+	}
+	want := [][]string{
+		{"Age (yrs)", "Race", "", "", ""},
+		{"", "White men", "", "Black men", ""},
+		{"", "no.", "Rate", "no.", "Rate"},
+		{"45–54", "10.0", "11.0", "12.0", "13.0"},
+	}
+	if !reflect.DeepEqual(ts[0].Rows[:4], want) {
+		t.Errorf("rows %q, want %q", ts[0].Rows[:4], want)
+	}
+	wantSpans := []Span{{Row: 0, Col: 0, RowSpan: 3, ColSpan: 1}, {Row: 0, Col: 1, RowSpan: 1, ColSpan: 4}, {Row: 1, Col: 1, RowSpan: 1, ColSpan: 2}, {Row: 1, Col: 3, RowSpan: 1, ColSpan: 2}}
+	if !reflect.DeepEqual(ts[0].Spans, wantSpans) {
+		t.Errorf("spans %+v, want %+v", ts[0].Spans, wantSpans)
+	}
+}
