@@ -291,7 +291,9 @@ func blocks(lines []textLine, frames []geom.Rect) [][]textLine {
 				pending = pending[:0]
 				continue
 			}
-			if multi >= 1 && !firstRowAfterHeader(l, cur) && !firstValuesUnderHeadings(l, cur) {
+			// Inside a frame the rules bound the table: lines that
+			// disagree there are its header's.
+			if multi >= 1 && frame < 0 && !firstRowAfterHeader(l, cur) && !firstValuesUnderHeadings(l, cur) {
 				if breaksColumns(l, cur) {
 					if multi >= 3 {
 						flush()
@@ -780,14 +782,79 @@ func joinRuledHeader(blk []textLine, cols [][2]float64, hrules []rule) []textLin
 	out := []textLine{blk[0]}
 	for i := 1; i < len(blk); i++ {
 		prev := &out[len(out)-1]
-		if i < hdr && !ruledBetween(*prev, blk[i]) && !groupHeadingsOver(*prev, blk[i], cols) {
-			prev.chunks = joinSameColumn(append(slices.Clone(prev.chunks), blk[i].chunks...), cols)
-			prev.box = prev.box.Union(blk[i].box)
-			continue
+		if i < hdr && !ruledBetween(*prev, blk[i]) {
+			if !groupHeadingsOver(*prev, blk[i], cols) {
+				prev.chunks = joinSameColumn(append(slices.Clone(prev.chunks), blk[i].chunks...), cols)
+				prev.box = prev.box.Union(blk[i].box)
+				continue
+			}
+			// Beside the group headings, a cell of one column wraps on
+			// into the sub-headings' line ("Total" over "population").
+			moved, rest := wrappedBesideGroups(*prev, blk[i], cols)
+			if len(moved) > 0 {
+				prev.chunks = joinSameColumn(append(slices.Clone(prev.chunks), moved...), cols)
+				for _, c := range moved {
+					prev.box = prev.box.Union(c.box)
+				}
+				l := textLine{chunks: rest, baseline: blk[i].baseline, size: blk[i].size, box: rest[0].box}
+				for _, c := range rest {
+					l.box = l.box.Union(c.box)
+				}
+				out = append(out, l)
+				continue
+			}
 		}
 		out = append(out, blk[i])
 	}
 	return out
+}
+
+// wrappedBesideGroups splits the chunks of b, the line under a's group
+// headings, into those continuing a cell of a that heads no group, each
+// in that cell's one column, and the rest (the sub-headings). A cell of
+// one column heads a group when it is centred over one, or when a column
+// beside it, empty in a and filled in b, is nearer to it than to any
+// other cell of a ("Other" over "Male" and "Female", the second column
+// closer to it than to "Total"). It moves nothing when nothing would be
+// left.
+func wrappedBesideGroups(a, b textLine, cols [][2]float64) (moved, rest []chunk) {
+	above, below := occupied(a, cols), occupied(b, cols)
+	nearest := func(m int) int {
+		best, bd := -1, math.Inf(1)
+		for k, c := range a.chunks {
+			if d := max(c.box.X0-cols[m][1], cols[m][0]-c.box.X1); d < bd {
+				best, bd = k, d
+			}
+		}
+		return best
+	}
+	single := map[int]bool{}
+	for k, c := range a.chunks {
+		j, last := columnRange(cols, c.box)
+		if j != last {
+			continue
+		}
+		if x, y := headingGroup(a, k, j, j, cols, func(m int) bool { return (m == j || !above[m]) && below[m] }); x != y {
+			continue
+		}
+		heads := false
+		for _, m := range []int{j - 1, j + 1} {
+			heads = heads || (m >= 0 && m < len(cols) && !above[m] && below[m] && nearest(m) == k)
+		}
+		single[j] = !heads
+	}
+	for _, c := range b.chunks {
+		j, last := columnRange(cols, c.box)
+		if j == last && single[j] {
+			moved = append(moved, c)
+			continue
+		}
+		rest = append(rest, c)
+	}
+	if len(rest) == 0 {
+		return nil, nil
+	}
+	return moved, rest
 }
 
 // lineHasValue reports whether a chunk of l is a number or a date, also

@@ -745,3 +745,75 @@ func TestHeaderOfThreeLevels(t *testing.T) {
 		t.Errorf("spans %+v, want %+v", ts[0].Spans, wantSpans)
 	}
 }
+
+func TestCellWrappedBesideAGroupHeading(t *testing.T) {
+	// A frame ruled around the stub, two groups of two columns and a
+	// total: "White men all" across its group, "Other" set off centre over
+	// its own (nearer its columns than "Total" is), "Total" wrapping
+	// onto the sub-headings' line ("population").
+	segs := []content.Segment{
+		hline(80, 40, 400), hline(110, 40, 400), hline(170, 40, 400),
+		vline(40, 80, 170), vline(100, 80, 170), vline(210, 80, 170), vline(315, 80, 170), vline(400, 80, 170),
+	}
+	var gs []content.Glyph
+	gs = append(gs, word("Age", 50, 92)...)
+	gs = append(gs, word("White men all", 116, 92)...)
+	gs = append(gs, word("Other", 226, 92)...)
+	gs = append(gs, word("Total", 340, 92)...)
+	for _, x := range []float64{110, 220} {
+		gs = append(gs, word("Male", x, 106)...)
+		gs = append(gs, word("Female", x+50, 106)...)
+	}
+	gs = append(gs, word("population", 322, 106)...)
+	body := [][]string{{"1-2", "586", "568", "112", "133", "1,399"}, {"3-5", "867", "576", "214", "105", "1,762"}, {"6-11", "808", "401", "311", "100", "1,620"}}
+	for i, r := range body {
+		y := 124 + 14*float64(i)
+		gs = append(gs, word(r[0], 50, y)...)
+		for j, x := range []float64{110, 166, 220, 276, 346} {
+			gs = append(gs, word(r[j+1], x, y)...)
+		}
+	}
+	ts := Detect(Page{Width: 450, Height: 300, Glyphs: gs, Segments: segs})
+	if len(ts) != 1 {
+		t.Fatalf("got %d tables: %+v", len(ts), ts)
+	}
+	want := append([][]string{{"Age", "White men all", "", "Other", "", "Total population"}, {"", "Male", "Female", "Male", "Female", ""}}, body...)
+	if !reflect.DeepEqual(ts[0].Rows, want) {
+		t.Errorf("rows %q, want %q", ts[0].Rows, want)
+	}
+}
+
+func TestHeaderLinesInsideAFrameAreKept(t *testing.T) {
+	// The frame of TestCellWrappedBesideAGroupHeading, its first header
+	// line's chunks across the gaps of the second's: inside the frame the
+	// lines are the table's header, not prose to start again after.
+	segs := []content.Segment{
+		hline(80, 40, 400), hline(110, 40, 400), hline(170, 40, 400),
+		vline(40, 80, 170), vline(100, 80, 170), vline(210, 80, 170), vline(315, 80, 170), vline(400, 80, 170),
+	}
+	var gs []content.Glyph
+	for _, w := range []struct {
+		s    string
+		x, y float64
+	}{{"Age", 50, 92}, {"White men", 116, 92}, {"all", 176, 92}, {"Other", 226, 92}, {"Total", 340, 92},
+		{"Male", 110, 104}, {"Female", 160, 104}, {"Male", 220, 104}, {"Female", 270, 104}, {"population", 322, 104}} {
+		gs = append(gs, word(w.s, w.x, w.y)...)
+	}
+	for i, r := range [][]string{{"1-2", "586", "568", "112", "133", "1,399"}, {"3-5", "867", "576", "214", "105", "1,762"}, {"6-11", "808", "401", "311", "100", "1,620"}} {
+		y := 124 + 14*float64(i)
+		gs = append(gs, word(r[0], 50, y)...)
+		for j, x := range []float64{110, 166, 220, 276, 346} {
+			gs = append(gs, word(r[j+1], x, y)...)
+		}
+	}
+	ts := Detect(Page{Width: 450, Height: 300, Glyphs: gs, Segments: segs})
+	if len(ts) != 1 {
+		t.Fatalf("got %d tables: %+v", len(ts), ts)
+	}
+	text := fmt.Sprint(ts[0].Rows[0])
+	for _, w := range []string{"Age", "White men", "all", "Other", "Total"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("first row %q lacks %q", ts[0].Rows[0], w)
+		}
+	}
+}
