@@ -746,25 +746,18 @@ func TestHeaderOfThreeLevels(t *testing.T) {
 	}
 }
 
-func TestCellWrappedBesideAGroupHeading(t *testing.T) {
-	// A frame ruled around the stub, two groups of two columns and a
-	// total: "White men all" across its group, "Other" set off centre over
-	// its own (nearer its columns than "Total" is), "Total" wrapping
-	// onto the sub-headings' line ("population").
+// groupFrame lays out a frame ruled around a stub, two groups of two
+// columns and a total, the header words given (text, x, y), and three
+// rows under them. It returns the page and the rows.
+func groupFrame(header []placed) (Page, [][]string) {
 	segs := []content.Segment{
 		hline(80, 40, 400), hline(110, 40, 400), hline(170, 40, 400),
 		vline(40, 80, 170), vline(100, 80, 170), vline(210, 80, 170), vline(315, 80, 170), vline(400, 80, 170),
 	}
 	var gs []content.Glyph
-	gs = append(gs, word("Age", 50, 92)...)
-	gs = append(gs, word("White men all", 116, 92)...)
-	gs = append(gs, word("Other", 226, 92)...)
-	gs = append(gs, word("Total", 340, 92)...)
-	for _, x := range []float64{110, 220} {
-		gs = append(gs, word("Male", x, 106)...)
-		gs = append(gs, word("Female", x+50, 106)...)
+	for _, w := range header {
+		gs = append(gs, word(w.s, w.x, w.y)...)
 	}
-	gs = append(gs, word("population", 322, 106)...)
 	body := [][]string{{"1-2", "586", "568", "112", "133", "1,399"}, {"3-5", "867", "576", "214", "105", "1,762"}, {"6-11", "808", "401", "311", "100", "1,620"}}
 	for i, r := range body {
 		y := 124 + 14*float64(i)
@@ -773,7 +766,22 @@ func TestCellWrappedBesideAGroupHeading(t *testing.T) {
 			gs = append(gs, word(r[j+1], x, y)...)
 		}
 	}
-	ts := Detect(Page{Width: 450, Height: 300, Glyphs: gs, Segments: segs})
+	return Page{Width: 450, Height: 300, Glyphs: gs, Segments: segs}, body
+}
+
+// placed is a word at a place on the page.
+type placed struct {
+	s    string
+	x, y float64
+}
+
+func TestCellWrappedBesideAGroupHeading(t *testing.T) {
+	// "White men all" across its group, "Other" set off centre over its
+	// own (nearer its columns than "Total" is), "Total" wrapping onto
+	// the sub-headings' line ("population").
+	page, body := groupFrame([]placed{{"Age", 50, 92}, {"White men all", 116, 92}, {"Other", 226, 92}, {"Total", 340, 92},
+		{"Male", 110, 106}, {"Female", 160, 106}, {"Male", 220, 106}, {"Female", 270, 106}, {"population", 322, 106}})
+	ts := Detect(page)
 	if len(ts) != 1 {
 		t.Fatalf("got %d tables: %+v", len(ts), ts)
 	}
@@ -784,29 +792,12 @@ func TestCellWrappedBesideAGroupHeading(t *testing.T) {
 }
 
 func TestHeaderLinesInsideAFrameAreKept(t *testing.T) {
-	// The frame of TestCellWrappedBesideAGroupHeading, its first header
-	// line's chunks across the gaps of the second's: inside the frame the
-	// lines are the table's header, not prose to start again after.
-	segs := []content.Segment{
-		hline(80, 40, 400), hline(110, 40, 400), hline(170, 40, 400),
-		vline(40, 80, 170), vline(100, 80, 170), vline(210, 80, 170), vline(315, 80, 170), vline(400, 80, 170),
-	}
-	var gs []content.Glyph
-	for _, w := range []struct {
-		s    string
-		x, y float64
-	}{{"Age", 50, 92}, {"White men", 116, 92}, {"all", 176, 92}, {"Other", 226, 92}, {"Total", 340, 92},
-		{"Male", 110, 104}, {"Female", 160, 104}, {"Male", 220, 104}, {"Female", 270, 104}, {"population", 322, 104}} {
-		gs = append(gs, word(w.s, w.x, w.y)...)
-	}
-	for i, r := range [][]string{{"1-2", "586", "568", "112", "133", "1,399"}, {"3-5", "867", "576", "214", "105", "1,762"}, {"6-11", "808", "401", "311", "100", "1,620"}} {
-		y := 124 + 14*float64(i)
-		gs = append(gs, word(r[0], 50, y)...)
-		for j, x := range []float64{110, 166, 220, 276, 346} {
-			gs = append(gs, word(r[j+1], x, y)...)
-		}
-	}
-	ts := Detect(Page{Width: 450, Height: 300, Glyphs: gs, Segments: segs})
+	// The first header line's chunks cross the gaps of the second's,
+	// set close under it: inside the frame the lines are the table's
+	// header, not prose to start again after.
+	page, _ := groupFrame([]placed{{"Age", 50, 92}, {"White men", 116, 92}, {"all", 176, 92}, {"Other", 226, 92}, {"Total", 340, 92},
+		{"Male", 110, 104}, {"Female", 160, 104}, {"Male", 220, 104}, {"Female", 270, 104}, {"population", 322, 104}})
+	ts := Detect(page)
 	if len(ts) != 1 {
 		t.Fatalf("got %d tables: %+v", len(ts), ts)
 	}
