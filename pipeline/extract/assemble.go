@@ -3,6 +3,7 @@ package extract
 import (
 	"strings"
 
+	"github.com/quarry-dev/quarry/pipeline/extract/internal/numcell"
 	"github.com/quarry-dev/quarry/pipeline/extract/internal/table"
 )
 
@@ -17,7 +18,7 @@ func assemble(pages []pageTables, stitch bool) []Table {
 		pt := &pages[pi]
 		for k := range pt.tables {
 			t := &pt.tables[k]
-			if stitch && k == 0 && prevLast != nil && prevPage == pt.page-1 && continues(prevLast, t) {
+			if stitch && k == 0 && prevLast != nil && prevPage == pt.page-1 && continues(prevLast, t) && !ownHeader(first, t) {
 				o := &out[len(out)-1]
 				skip := repeatedHeader(first, t)
 				base := len(o.Rows)
@@ -70,6 +71,50 @@ func continues(prev, t *table.Table) bool {
 		}
 	}
 	return true
+}
+
+// ownHeader reports whether t starts with a header of its own: rows
+// above its first number or date, one of them with two cells or more,
+// none of them repeating a leading row of the first part (a repeated
+// header may change its stub's heading). Such a table is a new one with
+// the same columns (the next table of a report), not the previous one
+// continued. A table without numbers or dates tells nothing so.
+func ownHeader(first, t *table.Table) bool {
+	if first == nil {
+		return false
+	}
+	hdr := 0
+	for hdr < len(t.Rows) && !rowHasValue(t.Rows[hdr]) {
+		hdr++
+	}
+	if hdr == 0 || hdr == len(t.Rows) {
+		return false
+	}
+	own := false
+	for _, r := range t.Rows[:hdr] {
+		for _, f := range first.Rows[:min(len(first.Rows), 5)] {
+			if len(r) > 1 && sameRow(f[1:], r[1:]) {
+				return false
+			}
+		}
+		filled := 0
+		for _, c := range r {
+			if strings.TrimSpace(c) != "" {
+				filled++
+			}
+		}
+		own = own || filled >= 2
+	}
+	return own
+}
+
+func rowHasValue(row []string) bool {
+	for _, c := range row {
+		if numcell.IsValue(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // repeatedHeader returns how many leading rows of t repeat the leading

@@ -240,3 +240,32 @@ func TestStitchRepeatedHeader(t *testing.T) {
 		t.Errorf("stitched %+v", res.Tables[0])
 	}
 }
+
+func TestNextTableWithTheSameColumnsIsNotStitched(t *testing.T) {
+	// Page 2 starts with a table ruled in the same columns as page 1's,
+	// under a header of its own: the report's next table. A third page
+	// continues it without its header, a fourth with its header repeated
+	// (dropped), a fifth with it repeated but for the stub's heading
+	// (kept: it may name a section).
+	other := [][]string{{"Permit", "Lease", "Acres"}, {"P-1", "Bell", "640"}}
+	p1 := gridContent(wells)
+	p2 := gridContent(other)
+	p3 := gridContent([][]string{{"P-2", "Dale", "320"}})
+	p4 := gridContent([][]string{other[0], {"P-3", "Hale", "160"}})
+	p5 := gridContent([][]string{{"Permit (state)", "Lease", "Acres"}, {"S-1", "Cole", "80"}})
+	res, err := Document(context.Background(), buildPDF(p1, p2, p3, p4, p5), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Tables) != 2 {
+		t.Fatalf("got %d tables: %+v", len(res.Tables), res.Tables)
+	}
+	if !reflect.DeepEqual(res.Tables[0].Rows, wells) || !reflect.DeepEqual(res.Tables[0].Pages, []int{1}) {
+		t.Errorf("first table %+v", res.Tables[0])
+	}
+	want := append(append([][]string{}, other...), []string{"P-2", "Dale", "320"}, []string{"P-3", "Hale", "160"},
+		[]string{"Permit (state)", "Lease", "Acres"}, []string{"S-1", "Cole", "80"})
+	if !reflect.DeepEqual(res.Tables[1].Rows, want) || !reflect.DeepEqual(res.Tables[1].Pages, []int{2, 3, 4, 5}) {
+		t.Errorf("second table %+v, want rows %q on pages 2-5", res.Tables[1], want)
+	}
+}
