@@ -13,7 +13,8 @@
 // the rules draw (ruled tables, with cells spanning rows and columns) and,
 // in the remaining text, from alignment (unruled tables)
 // (internal/table). A table that continues on the next page with the same
-// columns is stitched into one, its repeated header rows dropped.
+// columns is stitched into one, its repeated header rows dropped; a table
+// there under a header of its own is the next table, not a continuation.
 //
 // # Coordinates
 //
