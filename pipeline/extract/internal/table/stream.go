@@ -590,7 +590,7 @@ func firstValuesUnderHeadings(l textLine, cur []textLine) bool {
 // values), once there are such lines.
 func breaksColumns(l textLine, cur []textLine) bool {
 	all := intervals(cur, 2)
-	if len(all) < 2 || !bridges(l, all) {
+	if len(all) < 2 || !bridges(placedApart(l, all), all) {
 		return false
 	}
 	head := 1
@@ -598,7 +598,30 @@ func breaksColumns(l textLine, cur []textLine) bool {
 		head++
 	}
 	body := intervals(cur[head:], 2)
-	return len(body) < 2 || bridges(l, body)
+	return len(body) < 2 || bridges(placedApart(l, body), body)
+}
+
+// placedApart returns l with each chunk across a gap of cols split where
+// its words were placed apart, when the parts then cross none: two cells'
+// texts run together, the first filling its cell to the next one's edge.
+func placedApart(l textLine, cols [][2]float64) textLine {
+	var out []chunk
+	changed := false
+	for _, c := range l.chunks {
+		one := textLine{chunks: []chunk{c}}
+		if bridges(one, cols) {
+			if parts := runParts(c); len(parts) > 1 && !bridges(textLine{chunks: parts}, cols) {
+				out = append(out, parts...)
+				changed = true
+				continue
+			}
+		}
+		out = append(out, c)
+	}
+	if changed {
+		l.chunks = out
+	}
+	return l
 }
 
 // leadingLines returns the lines of pending (single-chunk lines just
@@ -857,15 +880,21 @@ func wrappedBesideGroups(a, b textLine, cols [][2]float64) (moved, rest []chunk)
 	return moved, rest
 }
 
-// lineHasValue reports whether a chunk of l is a number or a date, also
-// one printed with spaces in it ("11,062 .6").
+// lineHasValue reports whether a chunk of l is a number or a date (see
+// valueText).
 func lineHasValue(l textLine) bool {
 	for _, c := range l.chunks {
-		if numcell.IsValue(c.text) || numcell.IsValue(strings.ReplaceAll(c.text, " ", "")) {
+		if valueText(c.text) {
 			return true
 		}
 	}
 	return false
+}
+
+// valueText reports whether text is a number or a date, also one printed
+// with spaces in it ("11,062 .6").
+func valueText(text string) bool {
+	return numcell.IsValue(text) || numcell.IsValue(strings.ReplaceAll(text, " ", ""))
 }
 
 // groupHeadings finds the headings of column groups: a header cell
@@ -1403,7 +1432,7 @@ func mergeWrapped(blk []textLine, cols [][2]float64) []textLine {
 	median := rowGap(blk)
 	leading := leadingGap(gaps)
 	if median < 0.2*blk[0].size && leading < 0 {
-		return blk
+		return mergePacked(blk, cols)
 	}
 	split := rowStarts(blk, gaps, leading)
 	out := []textLine{blk[0]}
@@ -1440,6 +1469,86 @@ func mergeWrapped(blk []textLine, cols [][2]float64) []textLine {
 		out[i].chunks = joinSameColumn(out[i].chunks, cols)
 	}
 	return out
+}
+
+// mergePacked joins the lines of wrapped cells in the body of a block
+// whose lines are all about as far apart (rows as tall as their text: the
+// gaps tell nothing). The body starts at the first line holding a number
+// or a date, or at the wrapped lines right above it (the header above is
+// left as it is). A body line is a
+// wrapped cell's when it leaves the first column empty and holds no
+// number or date while the rows fill that column; it joins the row below
+// it, as spreadsheets align cells at the bottom, unless the body starts
+// with a full row and ends with such a line (cells aligned at the top).
+func mergePacked(blk []textLine, cols [][2]float64) []textLine {
+	part := func(l textLine) bool {
+		return !occupied(l, cols)[0] && !lineHasValue(l)
+	}
+	first := 0
+	for first < len(blk) && !lineHasValue(blk[first]) {
+		first++
+	}
+	// The first row's wrapped lines above it, under the header's line
+	// that fills the first column.
+	k := first
+	for first < len(blk) && k > 0 && part(blk[k-1]) && textUnder(blk[k-1], blk[first], cols) {
+		k--
+	}
+	if k > 0 {
+		first = k
+	}
+	body := blk[first:]
+	full := 0
+	for _, l := range body {
+		if !part(l) {
+			full++
+		}
+	}
+	if full < 2 || full == len(body) {
+		return blk
+	}
+	down := !part(body[0]) && part(body[len(body)-1])
+	out := slices.Clone(blk[:first])
+	var pending []textLine // wrapped lines waiting for their row below
+	for i, l := range body {
+		switch {
+		case part(l) && down && i > 0:
+			out[len(out)-1] = joinLines(out[len(out)-1], l, cols)
+		case part(l) && !down:
+			pending = append(pending, l)
+		default:
+			for k := len(pending) - 1; k >= 0; k-- {
+				l = joinLines(pending[k], l, cols)
+			}
+			pending = pending[:0]
+			out = append(out, l)
+		}
+	}
+	return append(out, pending...)
+}
+
+// textUnder reports whether each chunk of l lies in a column where row
+// holds text, not a number or a date: the lines of row's wrapped cells.
+func textUnder(l, row textLine, cols [][2]float64) bool {
+	text := map[int]bool{}
+	for _, c := range row.chunks {
+		if j, last := columnRange(cols, c.box); j == last && !valueText(c.text) {
+			text[j] = true
+		}
+	}
+	for _, c := range l.chunks {
+		if j, last := columnRange(cols, c.box); j != last || !text[j] {
+			return false
+		}
+	}
+	return true
+}
+
+// joinLines joins b under a into one line.
+func joinLines(a, b textLine, cols [][2]float64) textLine {
+	a.chunks = joinSameColumn(append(slices.Clone(a.chunks), b.chunks...), cols)
+	a.box = a.box.Union(b.box)
+	return a
 }
 
 // stubBesideSubHeadings reports whether blk[i], one cell in a column

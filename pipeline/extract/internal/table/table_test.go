@@ -808,3 +808,58 @@ func TestHeaderLinesInsideAFrameAreKept(t *testing.T) {
 		}
 	}
 }
+
+func TestWrappedCellsInPackedRowsJoinTheRowBelow(t *testing.T) {
+	// Rows as tall as their text, every line one line below the last:
+	// the gaps tell nothing. A remark wraps up from its row's line (cells
+	// aligned at the bottom, as spreadsheets print by default).
+	var gs []content.Glyph
+	line := func(y float64, cells ...placed) {
+		for _, c := range cells {
+			gs = append(gs, word(c.s, c.x, y)...)
+		}
+	}
+	line(50, placed{s: "API", x: 40}, placed{s: "Remarks", x: 120}, placed{s: "Gas", x: 260})
+	line(60, placed{s: "Shut in", x: 120})
+	line(70, placed{s: "42-1", x: 40}, placed{s: "pending.", x: 120}, placed{s: "930", x: 260})
+	line(80, placed{s: "42-2", x: 40}, placed{s: "OK", x: 120}, placed{s: "712", x: 260})
+	line(90, placed{s: "Waiting on", x: 120})
+	line(100, placed{s: "42-3", x: 40}, placed{s: "rig.", x: 120}, placed{s: "377", x: 260})
+	ts := Detect(Page{Width: 400, Height: 300, Glyphs: gs})
+	want := [][]string{{"API", "Remarks", "Gas"}, {"42-1", "Shut in pending.", "930"}, {"42-2", "OK", "712"}, {"42-3", "Waiting on rig.", "377"}}
+	if len(ts) != 1 || !reflect.DeepEqual(ts[0].Rows, want) {
+		t.Fatalf("tables %+v, want rows %q", ts, want)
+	}
+}
+
+func TestCellRunningIntoTheNextDoesNotEndTheTable(t *testing.T) {
+	// A remark fills its cell up to the next cell's text, placed apart
+	// from it but closer than columns are: the row is still the table's.
+	var gs []content.Glyph
+	run := uint32(0)
+	cell := func(s string, x, y float64) {
+		run++
+		g := word(s, x, y)
+		for i := range g {
+			g[i].Run = run
+		}
+		gs = append(gs, g...)
+	}
+	rows := [][]string{{"County", "Remarks", "Operator", "Rate"}, {"Reeves", "Annual test passed.", "Tascosa", "3,889"},
+		{"Ector", "No issues found.", "Wolfcamp", "845"}, {"Upton", "Shut in pending pipe", "Sandhill", "9,762"}, {"Total", "", "", "14,496"}}
+	for i, r := range rows {
+		y := 50 + 14*float64(i)
+		for j, x := range []float64{40, 120, 242, 340} {
+			if j == 2 && i != 3 {
+				x = 250
+			}
+			if r[j] != "" {
+				cell(r[j], x, y)
+			}
+		}
+	}
+	ts := Detect(Page{Width: 450, Height: 300, Glyphs: gs})
+	if len(ts) != 1 || !reflect.DeepEqual(ts[0].Rows, rows) {
+		t.Fatalf("tables %+v, want one with rows %q", ts, rows)
+	}
+}
