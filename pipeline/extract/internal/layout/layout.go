@@ -147,7 +147,11 @@ func uprightWords(gs []content.Glyph) []Word {
 				if g.Text == prev.Text && math.Abs(g.Box.X0-prev.Box.X0) < 0.15*size {
 					continue
 				}
-				if gap > 0.18*size || gap < -0.6*size {
+				// A gap wider than letters leave ends a word; so does a
+				// narrower one where the text was placed anew (a
+				// right-aligned number and the text of the next cell,
+				// a cell's padding apart).
+				if gap > 0.18*size || gap < -0.6*size || (g.Run != prev.Run && gap > 0.1*size) {
 					flush(false)
 				}
 			}

@@ -104,3 +104,24 @@ func TestASpaceDrawnBetweenTouchingGlyphsSeparatesNothing(t *testing.T) {
 		})
 	}
 }
+
+func TestTextPlacedAnewANarrowGapAwayIsAnotherWord(t *testing.T) {
+	// "137,446" right-aligned in its cell, "Hackberry" left-aligned in the
+	// next, a cell's padding (0.15 em) apart: placed apart, two words.
+	// The same gap inside one placement (letters spaced out) is not.
+	placedAt := func(s string, x float64, run uint32) []content.Glyph {
+		gs := glyphs(s, x, 80, 10)
+		for i := range gs {
+			gs[i].Run = run
+		}
+		return gs
+	}
+	apart := append(placedAt("137,446", 100, 1), placedAt("Hackberry", 136.5, 2)...)
+	if got := lineTexts(Lines(Words(apart))); len(got) != 1 || got[0] != "137,446 Hackberry" {
+		t.Errorf("placed apart: lines %q, want [137,446 Hackberry]", got)
+	}
+	one := append(placedAt("137,446", 100, 1), placedAt("Hackberry", 136.5, 1)...)
+	if got := lineTexts(Lines(Words(one))); len(got) != 1 || got[0] != "137,446Hackberry" {
+		t.Errorf("one placement: lines %q, want [137,446Hackberry]", got)
+	}
+}
