@@ -320,6 +320,14 @@ func blocks(lines []textLine, frames []geom.Rect) [][]textLine {
 			pending = append(pending, l)
 			continue
 		}
+		if frame < 0 && captionLabel(l.chunks[0].text) && len(strings.Fields(l.chunks[0].text)) > 2 {
+			// The next table's caption ("Table 2. Field Operations
+			// Review") in one chunk ends this table; the lines after it
+			// may lead the next.
+			flush()
+			pending = pending[:0]
+			continue
+		}
 		prev := cur[len(cur)-1]
 		gap := l.box.Y0 - prev.box.Y1
 		across := breaksColumns(l, cur)

@@ -863,3 +863,30 @@ func TestCellRunningIntoTheNextDoesNotEndTheTable(t *testing.T) {
 		t.Fatalf("tables %+v, want one with rows %q", ts, rows)
 	}
 }
+
+func TestCaptionInOneChunkBetweenTwoTables(t *testing.T) {
+	// Two tables in the same columns, the second's caption one line of
+	// one chunk between them, as close as a header is to its rows.
+	var gs []content.Glyph
+	y := 50.0
+	table := func(head []string, rows [][]string) {
+		for j, h := range head {
+			gs = append(gs, word(h, 40+100*float64(j), y)...)
+		}
+		for _, r := range rows {
+			y += 14
+			for j, c := range r {
+				gs = append(gs, word(c, 40+100*float64(j), y)...)
+			}
+		}
+	}
+	table([]string{"Operator", "Gas"}, [][]string{{"Caprock", "6,891"}, {"Red Draw", "5,154"}, {"Total", "12,045"}})
+	y += 16
+	gs = append(gs, word("Table 2. Field Review", 40, y)...)
+	y += 14
+	table([]string{"Lease", "Revenue"}, [][]string{{"Longhorn", "3,327"}, {"Nolan", "2,780"}, {"Total", "6,107"}})
+	ts := Detect(Page{Width: 400, Height: 300, Glyphs: gs})
+	if len(ts) != 2 || len(ts[0].Rows) != 4 || len(ts[1].Rows) != 4 || ts[1].Rows[0][0] != "Lease" {
+		t.Fatalf("tables %+v, want two of four rows, the second headed Lease", ts)
+	}
+}
