@@ -1166,7 +1166,14 @@ func columns(blk []textLine) [][2]float64 {
 	for _, l := range blk[:head] {
 		taken := map[int]bool{}
 		var add [][2]float64
+		// Header cells run together ("Total Depth" and "Annual", each
+		// left-aligned in its cell) part where they were placed apart
+		// further than a space.
+		var chunks []chunk
 		for _, c := range l.chunks {
+			chunks = append(chunks, cellParts(c)...)
+		}
+		for _, c := range chunks {
 			first, n := -1, 0
 			for j, col := range cols {
 				if c.box.X0 <= col[1] && c.box.X1 >= col[0] {
@@ -1331,8 +1338,7 @@ func splitChunk(c chunk, cols [][2]float64) []chunk {
 	if len(c.words) < 2 {
 		return []chunk{c}
 	}
-	first, last := columnRange(cols, c.box)
-	if first == last {
+	if first, last := columnRange(cols, c.box); first == last && !wordsApart(c, cols) {
 		return []chunk{c}
 	}
 	var parts []chunk
@@ -1362,6 +1368,25 @@ func splitChunk(c chunk, cols [][2]float64) []chunk {
 	return parts
 }
 
+// wordsApart reports whether the words of c lie in two columns or more,
+// each word inside one (a chunk mostly over one column may end in the
+// next: a header cell run into the next one's text).
+func wordsApart(c chunk, cols [][2]float64) bool {
+	seen := -1
+	for _, w := range c.words {
+		for k, col := range cols {
+			if w.Box.X0 >= col[0]-1 && w.Box.X1 <= col[1]+1 {
+				if seen >= 0 && k != seen {
+					return true
+				}
+				seen = k
+				break
+			}
+		}
+	}
+	return false
+}
+
 // splitRuns splits a chunk across columns where its words were placed
 // apart (a new text placement between them), when each part then falls
 // in one column of its own, left to right: the last line of a wrapped
@@ -1380,6 +1405,28 @@ func splitRuns(c chunk, cols [][2]float64) []chunk {
 		prev = first
 	}
 	return parts
+}
+
+// cellParts splits a chunk where its words were placed apart further
+// than a space is wide (0.4 em): the texts of two cells.
+func cellParts(c chunk) []chunk {
+	parts := runParts(c)
+	if len(parts) < 2 {
+		return []chunk{c}
+	}
+	out := []chunk{parts[0]}
+	for _, p := range parts[1:] {
+		last := &out[len(out)-1]
+		if p.box.X0-last.box.X1 > 0.4*max(p.size, last.size) {
+			out = append(out, p)
+			continue
+		}
+		last.text += " " + p.text
+		last.box = last.box.Union(p.box)
+		last.size = max(last.size, p.size)
+		last.words = append(slices.Clip(last.words), p.words...)
+	}
+	return out
 }
 
 // runParts splits a chunk where its words were placed apart.

@@ -890,3 +890,39 @@ func TestCaptionInOneChunkBetweenTwoTables(t *testing.T) {
 		t.Fatalf("tables %+v, want two of four rows, the second headed Lease", ts)
 	}
 }
+
+func TestLeftAlignedHeaderCellsRunTogether(t *testing.T) {
+	// Headings set at their cells' left edges over right-aligned numbers,
+	// spaces written as characters: "Total Depth " (the first line of a
+	// wrapped heading, its space kept) runs up to the next cell's
+	// "Annual", each placed on its own, a little more than a space apart.
+	var gs []content.Glyph
+	run := uint32(0)
+	cell := func(s string, x, y float64) {
+		run++
+		g := word(s, x, y)
+		for i := range g {
+			g[i].Run, g[i].Space = run, g[i].Text == " "
+		}
+		gs = append(gs, g...)
+	}
+	cell("Well Name", 40, 50)
+	cell("Total Depth ", 150, 50) // 150-222, its space 216-222
+	cell("Annual", 223.5, 50)
+	cell("Oil Production", 300, 50)
+	for i, r := range [][]string{{"Nolan 7 #3", "17,711", "10.5%", "1,647"}, {"Bell 12 #1", "10,669", "9.7%", "1,056"}, {"Hutto 3 #2", "7,024", "-29.8%", "404"}} {
+		y := 64 + 14*float64(i)
+		cell(r[0], 40, y)
+		cell(r[1], 216-6*float64(len(r[1])), y) // right-aligned
+		cell(r[2], 290-6*float64(len(r[2])), y)
+		cell(r[3], 390-6*float64(len(r[3])), y)
+	}
+	ts := Detect(Page{Width: 400, Height: 300, Glyphs: gs})
+	if len(ts) != 1 {
+		t.Fatalf("got %d tables: %+v", len(ts), ts)
+	}
+	want := []string{"Well Name", "Total Depth", "Annual", "Oil Production"}
+	if !reflect.DeepEqual(ts[0].Rows[0], want) {
+		t.Errorf("header %q, want %q", ts[0].Rows[0], want)
+	}
+}
