@@ -769,6 +769,23 @@ func groupFrame(header []placed) (Page, [][]string) {
 	return Page{Width: 450, Height: 300, Glyphs: gs, Segments: segs}, body
 }
 
+// placements lays out texts as a program printing cells does: each text
+// placed on its own (a run of its own), its spaces written as space
+// characters.
+type placements struct {
+	gs  []content.Glyph
+	run uint32
+}
+
+func (p *placements) add(s string, x, y float64) {
+	p.run++
+	g := word(s, x, y)
+	for i := range g {
+		g[i].Run, g[i].Space = p.run, g[i].Text == " "
+	}
+	p.gs = append(p.gs, g...)
+}
+
 // placed is a word at a place on the page.
 type placed struct {
 	s    string
@@ -835,16 +852,7 @@ func TestWrappedCellsInPackedRowsJoinTheRowBelow(t *testing.T) {
 func TestCellRunningIntoTheNextDoesNotEndTheTable(t *testing.T) {
 	// A remark fills its cell up to the next cell's text, placed apart
 	// from it but closer than columns are: the row is still the table's.
-	var gs []content.Glyph
-	run := uint32(0)
-	cell := func(s string, x, y float64) {
-		run++
-		g := word(s, x, y)
-		for i := range g {
-			g[i].Run = run
-		}
-		gs = append(gs, g...)
-	}
+	var p placements
 	rows := [][]string{{"County", "Remarks", "Operator", "Rate"}, {"Reeves", "Annual test passed.", "Tascosa", "3,889"},
 		{"Ector", "No issues found.", "Wolfcamp", "845"}, {"Upton", "Shut in pending pipe", "Sandhill", "9,762"}, {"Total", "", "", "14,496"}}
 	for i, r := range rows {
@@ -854,11 +862,11 @@ func TestCellRunningIntoTheNextDoesNotEndTheTable(t *testing.T) {
 				x = 250
 			}
 			if r[j] != "" {
-				cell(r[j], x, y)
+				p.add(r[j], x, y)
 			}
 		}
 	}
-	ts := Detect(Page{Width: 450, Height: 300, Glyphs: gs})
+	ts := Detect(Page{Width: 450, Height: 300, Glyphs: p.gs})
 	if len(ts) != 1 || !reflect.DeepEqual(ts[0].Rows, rows) {
 		t.Fatalf("tables %+v, want one with rows %q", ts, rows)
 	}
@@ -896,28 +904,19 @@ func TestLeftAlignedHeaderCellsRunTogether(t *testing.T) {
 	// spaces written as characters: "Total Depth " (the first line of a
 	// wrapped heading, its space kept) runs up to the next cell's
 	// "Annual", each placed on its own, a little more than a space apart.
-	var gs []content.Glyph
-	run := uint32(0)
-	cell := func(s string, x, y float64) {
-		run++
-		g := word(s, x, y)
-		for i := range g {
-			g[i].Run, g[i].Space = run, g[i].Text == " "
-		}
-		gs = append(gs, g...)
-	}
-	cell("Well Name", 40, 50)
-	cell("Total Depth ", 150, 50) // 150-222, its space 216-222
-	cell("Annual", 223.5, 50)
-	cell("Oil Production", 300, 50)
+	var p placements
+	p.add("Well Name", 40, 50)
+	p.add("Total Depth ", 150, 50) // 150-222, its space 216-222
+	p.add("Annual", 223.5, 50)
+	p.add("Oil Production", 300, 50)
 	for i, r := range [][]string{{"Nolan 7 #3", "17,711", "10.5%", "1,647"}, {"Bell 12 #1", "10,669", "9.7%", "1,056"}, {"Hutto 3 #2", "7,024", "-29.8%", "404"}} {
 		y := 64 + 14*float64(i)
-		cell(r[0], 40, y)
-		cell(r[1], 216-6*float64(len(r[1])), y) // right-aligned
-		cell(r[2], 290-6*float64(len(r[2])), y)
-		cell(r[3], 390-6*float64(len(r[3])), y)
+		p.add(r[0], 40, y)
+		p.add(r[1], 216-6*float64(len(r[1])), y) // right-aligned
+		p.add(r[2], 290-6*float64(len(r[2])), y)
+		p.add(r[3], 390-6*float64(len(r[3])), y)
 	}
-	ts := Detect(Page{Width: 400, Height: 300, Glyphs: gs})
+	ts := Detect(Page{Width: 400, Height: 300, Glyphs: p.gs})
 	if len(ts) != 1 {
 		t.Fatalf("got %d tables: %+v", len(ts), ts)
 	}
