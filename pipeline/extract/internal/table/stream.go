@@ -1161,7 +1161,7 @@ func columns(blk []textLine) [][2]float64 {
 	if len(cols) < 2 || body < 2 {
 		// Too few rows to place the header by: its cells make the
 		// columns (a table's last page holding one row under it).
-		return layColumns(nil, blk)
+		return joinApart(layColumns(nil, blk), blk)
 	}
 	for _, l := range blk[:head] {
 		taken := map[int]bool{}
@@ -1213,6 +1213,45 @@ func columns(blk []textLine) [][2]float64 {
 		}
 	}
 	return cols
+}
+
+// joinApart joins two neighbouring columns that no line fills both of
+// and that no line fills one of with the other: a heading set at its
+// cell's left edge ("WI") over a value at its right edge ("8%"), the two
+// not overlapping, in a header over a single row.
+func joinApart(cols [][2]float64, blk []textLine) [][2]float64 {
+	fills := make([]map[int]bool, len(cols)) // the lines that fill each column
+	for i, l := range blk {
+		for j := range occupied(l, cols) {
+			if fills[j] == nil {
+				fills[j] = map[int]bool{}
+			}
+			fills[j][i] = true
+		}
+	}
+	apart := func(a, b map[int]bool) bool {
+		if len(a) == 0 || len(b) == 0 {
+			return false
+		}
+		for i := range a {
+			if b[i] {
+				return false
+			}
+		}
+		return true
+	}
+	out := [][2]float64{cols[0]}
+	prev := fills[0]
+	for j := 1; j < len(cols); j++ {
+		if apart(prev, fills[j]) {
+			out[len(out)-1][1] = cols[j][1]
+			prev = nil // a column joins one other at most
+			continue
+		}
+		out = append(out, cols[j])
+		prev = fills[j]
+	}
+	return out
 }
 
 // alignedColumn returns the column of a header line's chunk touching

@@ -928,3 +928,17 @@ func TestLeftAlignedHeaderCellsRunTogether(t *testing.T) {
 		t.Errorf("header %q, want %q", ts[0].Rows[0], want)
 	}
 }
+
+func TestHeadingAndValueAtOppositeEdgesOfOneCell(t *testing.T) {
+	// A table's last page: the header over a single row, "WI" set at
+	// its cell's left edge, "8%" at the right, not overlapping.
+	var gs []content.Glyph
+	for _, w := range []placed{{"Well", 40, 50}, {"WI", 120, 50}, {"Gas (mcf)", 200, 50}, {"Nolan", 40, 64}, {"8%", 150, 64}, {"1,234", 200, 64}} {
+		gs = append(gs, word(w.s, w.x, w.y)...)
+	}
+	ts := Detect(Page{Width: 400, Height: 300, Glyphs: gs})
+	want := [][]string{{"Well", "WI", "Gas (mcf)"}, {"Nolan", "8%", "1,234"}}
+	if len(ts) != 1 || !reflect.DeepEqual(ts[0].Rows, want) {
+		t.Fatalf("tables %+v, want rows %q", ts, want)
+	}
+}
