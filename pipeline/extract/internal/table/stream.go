@@ -115,7 +115,11 @@ func chunkLines(lines []layout.Line, explicit bool) []textLine {
 			if explicit {
 				// The space must lead to the word: a space ending a
 				// wrapped line of one cell does not join the next cell.
-				split = !prev.SpaceAfter || gap > spacedGap*size || w.Box.X0-prev.SpaceEnd > 0.3*size
+				// Nor a space that the next word, placed anew, is drawn
+				// over: a right-aligned cell's trailing space running
+				// into the next cell ("Production " and "Well").
+				split = !prev.SpaceAfter || gap > spacedGap*size || w.Box.X0-prev.SpaceEnd > 0.3*size ||
+					(w.Run != prev.EndRun && w.Box.X0 < prev.SpaceEnd-0.05*size)
 			}
 			if split && leader(w.Text) && gap <= leaderGap*size {
 				// Dot leaders run on from the text they lead from.

@@ -942,3 +942,27 @@ func TestHeadingAndValueAtOppositeEdgesOfOneCell(t *testing.T) {
 		t.Fatalf("tables %+v, want rows %q", ts, want)
 	}
 }
+
+func TestTrailingSpaceRunningIntoTheNextCell(t *testing.T) {
+	// Wrapped headings: a right-aligned one keeps the space it wrapped
+	// at ("Production "), and the next cell's line, placed on its own,
+	// starts over that space ("Well").
+	var p placements
+	p.add("Oil", 182, 40)
+	p.add("Lease", 40, 60)
+	p.add("Production ", 140, 50) // ends 200, its space 200-206
+	p.add("Well", 202, 50)
+	p.add("(bbl)", 170, 60)
+	p.add("Status", 202, 60)
+	for i, r := range [][3]string{{"Pinnacle State", "1,064,710", "Plugged"}, {"Jal Draw", "813,779", "Plugged"}, {"Emma Lou", "893,686", "Permitted"}, {"Odessa Gap", "397,243", "Producing"}} {
+		y := 74 + 14*float64(i)
+		p.add(r[0], 40, y)
+		p.add(r[1], 200-6*float64(len(r[1])), y)
+		p.add(r[2], 202, y)
+	}
+	ts := Detect(Page{Width: 400, Height: 300, Glyphs: p.gs})
+	want := []string{"Lease", "Oil Production (bbl)", "Well Status"}
+	if len(ts) != 1 || !reflect.DeepEqual(ts[0].Rows[0], want) {
+		t.Fatalf("tables %+v, want a header %q", ts, want)
+	}
+}
