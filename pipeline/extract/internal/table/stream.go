@@ -1537,7 +1537,7 @@ func mergeWrapped(blk []textLine, cols [][2]float64) []textLine {
 	for i := 1; i < len(blk); i++ {
 		prev := &out[len(out)-1]
 		g := gaps[i-1]
-		if split[i] || stubBesideSubHeadings(*prev, blk, i, cols) {
+		if split[i] || stubBesideSubHeadings(*prev, blk, i, cols) || secondStub(*prev, blk[i], cols) {
 			out = append(out, blk[i])
 			continue
 		}
@@ -1647,6 +1647,15 @@ func joinLines(a, b textLine, cols [][2]float64) textLine {
 	a.chunks = joinSameColumn(append(slices.Clone(a.chunks), b.chunks...), cols)
 	a.box = a.box.Union(b.box)
 	return a
+}
+
+// secondStub reports whether b starts a row of its own under the row
+// prev: both label their row in the first column, prev fills other cells
+// too and b holds a value (a row after one whose wrapped cells leave no
+// wider gap, whatever columns the two leave empty). A label wrapped over
+// two lines, the values beside its last, fills no other cell above.
+func secondStub(prev, b textLine, cols [][2]float64) bool {
+	return len(prev.chunks) > 1 && occupied(prev, cols)[0] && occupied(b, cols)[0] && lineHasValue(b)
 }
 
 // stubBesideSubHeadings reports whether blk[i], one cell in a column

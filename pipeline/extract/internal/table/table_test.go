@@ -966,3 +966,30 @@ func TestTrailingSpaceRunningIntoTheNextCell(t *testing.T) {
 		t.Fatalf("tables %+v, want a header %q", ts, want)
 	}
 }
+
+func TestRowUnderAWrappedRowAsCloseAsItsLines(t *testing.T) {
+	// Cells aligned at the top: Karnes's remark wraps onto a second line,
+	// and Loving's row follows as close as those two lines are. Karnes
+	// leaves Gas empty, Loving Remarks: the two do not clash, yet each
+	// labels a row of its own.
+	var gs []content.Glyph
+	line := func(y float64, cells ...string) {
+		for j, c := range cells {
+			if c != "" {
+				gs = append(gs, word(c, []float64{40, 120, 200, 320}[j], y)...)
+			}
+		}
+	}
+	line(50, "County", "Gas", "Remarks", "Formation")
+	line(64, "Ector", "8,682", "OK", "Spraberry")
+	line(78, "Karnes", "", "Shut in pending", "Eagle Ford")
+	line(89, "", "", "connection.")
+	line(100, "Loving", "155,226", "", "Eagle Ford")
+	line(114, "Upton", "3,019", "OK", "Dean")
+	ts := Detect(Page{Width: 450, Height: 300, Glyphs: gs})
+	want := [][]string{{"County", "Gas", "Remarks", "Formation"}, {"Ector", "8,682", "OK", "Spraberry"},
+		{"Karnes", "", "Shut in pending connection.", "Eagle Ford"}, {"Loving", "155,226", "", "Eagle Ford"}, {"Upton", "3,019", "OK", "Dean"}}
+	if len(ts) != 1 || !reflect.DeepEqual(ts[0].Rows, want) {
+		t.Fatalf("tables %+v, want rows %q", ts, want)
+	}
+}
