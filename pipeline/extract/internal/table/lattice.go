@@ -368,13 +368,15 @@ func gridTable(p Page, c component) (t Table, ok, frame bool) {
 func labelColumn(glyphs []content.Glyph, xs, ys []float64) ([]string, float64, bool) {
 	nr := len(ys) - 1
 	var cands []content.Glyph
+	near := false // a glyph ending close to the grid, as the longest label does
 	for _, g := range glyphs {
 		cx, cy := g.Box.CenterX(), g.Box.CenterY()
 		if g.Dir == 0 && cx < xs[0] && cy > ys[0] && cy < ys[nr] {
 			cands = append(cands, g)
+			near = near || xs[0]-g.Box.X1 <= 3*g.Size
 		}
 	}
-	if len(cands) < 3 {
+	if len(cands) < 3 || !near {
 		return nil, 0, false
 	}
 	labels := make([]string, nr)

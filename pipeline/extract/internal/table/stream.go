@@ -602,7 +602,7 @@ func firstValuesUnderHeadings(l textLine, cur []textLine) bool {
 // values), once there are such lines.
 func breaksColumns(l textLine, cur []textLine) bool {
 	all := intervals(cur, 2)
-	if len(all) < 2 || !bridges(placedApart(l, all), all) {
+	if len(all) < 2 || !bridges(l, all) || !bridges(placedApart(l, all), all) {
 		return false
 	}
 	head := 1
