@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -24,11 +23,9 @@ import (
 	"github.com/quarry-dev/quarry/infra/localaws"
 	"github.com/quarry-dev/quarry/infra/localaws/localawstest"
 	"github.com/quarry-dev/quarry/internal/jobstatus"
-	"github.com/quarry-dev/quarry/internal/samplesite"
 	"github.com/quarry-dev/quarry/messages"
 	"github.com/quarry-dev/quarry/pipeline/extract"
 	"github.com/quarry-dev/quarry/pipeline/fetch"
-	"github.com/quarry-dev/quarry/pipeline/fetch/recipes"
 	"github.com/quarry-dev/quarry/pipeline/notify"
 	"github.com/quarry-dev/quarry/workers"
 )
@@ -385,24 +382,7 @@ func TestStatusTracesAJobThroughItsStages(t *testing.T) {
 func TestStatusAfterTheRealWorkersRan(t *testing.T) {
 	ep := localawstest.Start(t, localaws.Config{})
 	useRedis(t) // the workers and status share it
-	site, err := samplesite.New(samplesite.Config{Documents: os.DirFS("../../pipeline/extract/testdata/libreoffice")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(site)
-	defer func() { _ = site.Close(); srv.Close() }()
-	sample, err := recipes.Sample()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	local := strings.Replace(strings.Replace(string(sample), "recipe: sample-records", "recipe: local-records", 1),
-		"http://127.0.0.1:8484/WellData/", srv.URL+"/WellData/", 1)
-	if err := os.WriteFile(filepath.Join(dir, "local.yaml"), []byte(local), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("QUARRY_RECIPES_DIR", dir)
-	t.Setenv("QUARRY_FETCH_ALLOW_PRIVATE", "true")
+	site := localPortal(t, 0)
 	runQuarry(t, "infra", "apply", "--endpoint-url", ep.URL)
 	out := runQuarry(t, "publish", "fetch.document", "--endpoint-url", ep.URL, "--payload",
 		fmt.Sprintf(`{"recipe":"local-records","key":%q,"extract":{"formats":["csv","json"]}}`, site.Records()[0].APINumber))

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,8 +14,6 @@ import (
 	"github.com/quarry-dev/quarry/infra/localaws"
 	"github.com/quarry-dev/quarry/infra/localaws/localawstest"
 	"github.com/quarry-dev/quarry/internal/redistest"
-	"github.com/quarry-dev/quarry/internal/samplesite"
-	"github.com/quarry-dev/quarry/pipeline/fetch/recipes"
 )
 
 // TestWorkerProtectsTaskWhileJobsInFlight runs `quarry worker` as ECS would:
@@ -44,24 +41,7 @@ func TestWorkerProtectsTaskWhileJobsInFlight(t *testing.T) {
 	defer agent.Close()
 	t.Setenv("ECS_AGENT_URI", agent.URL+"/v1/task")
 
-	site, err := samplesite.New(samplesite.Config{Documents: os.DirFS("../../pipeline/extract/testdata/libreoffice"), DownloadDelay: 1500 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(site)
-	defer func() { _ = site.Close(); srv.Close() }()
-	sample, err := recipes.Sample()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	local := strings.Replace(strings.Replace(string(sample), "recipe: sample-records", "recipe: local-records", 1),
-		"http://127.0.0.1:8484/WellData/", srv.URL+"/WellData/", 1)
-	if err := os.WriteFile(filepath.Join(dir, "local.yaml"), []byte(local), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("QUARRY_RECIPES_DIR", dir)
-	t.Setenv("QUARRY_FETCH_ALLOW_PRIVATE", "true")
+	site := localPortal(t, 1500*time.Millisecond)
 	runQuarry(t, "infra", "apply", "--endpoint-url", ep.URL)
 
 	var stdout syncBuffer

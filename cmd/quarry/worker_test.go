@@ -110,26 +110,7 @@ func TestWorkerFetchesAndExtracts(t *testing.T) {
 	t.Setenv("QUARRY_REDIS_URL", os.Getenv(redistest.EnvURL))
 	t.Setenv("QUARRY_REDIS_PREFIX", redistest.Prefix(t))
 	_ = redistest.Client(t)
-	site, err := samplesite.New(samplesite.Config{Documents: os.DirFS("../../pipeline/extract/testdata/libreoffice"), DownloadDelay: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(site)
-	defer func() { _ = site.Close(); srv.Close() }()
-
-	// The sample recipe, renamed and pointed at this run's portal.
-	sample, err := recipes.Sample()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	local := strings.Replace(strings.Replace(string(sample), "recipe: sample-records", "recipe: local-records", 1),
-		"http://127.0.0.1:8484/WellData/", srv.URL+"/WellData/", 1)
-	if err := os.WriteFile(filepath.Join(dir, "local.yaml"), []byte(local), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("QUARRY_RECIPES_DIR", dir)
-	t.Setenv("QUARRY_FETCH_ALLOW_PRIVATE", "true")
+	site := localPortal(t, 50*time.Millisecond)
 
 	runQuarry(t, "infra", "apply", "--endpoint-url", ep.URL)
 	rec := site.Records()[0]
@@ -187,4 +168,32 @@ type logWriter struct{ t *testing.T }
 func (w logWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+// localPortal starts the sample records portal for the test, serving the
+// spreadsheet corpus's PDFs each after delay (0: the portal's default),
+// and points the recipe local-records (the sample recipe, renamed) at it:
+// QUARRY_RECIPES_DIR holds it and private addresses are allowed. The
+// portal stops when the test ends.
+func localPortal(t *testing.T, delay time.Duration) *samplesite.Site {
+	t.Helper()
+	site, err := samplesite.New(samplesite.Config{Documents: os.DirFS("../../pipeline/extract/testdata/libreoffice"), DownloadDelay: delay})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(site)
+	t.Cleanup(func() { _ = site.Close(); srv.Close() })
+	sample, err := recipes.Sample()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	local := strings.Replace(strings.Replace(string(sample), "recipe: sample-records", "recipe: local-records", 1),
+		"http://127.0.0.1:8484/WellData/", srv.URL+"/WellData/", 1)
+	if err := os.WriteFile(filepath.Join(dir, "local.yaml"), []byte(local), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("QUARRY_RECIPES_DIR", dir)
+	t.Setenv("QUARRY_FETCH_ALLOW_PRIVATE", "true")
+	return site
 }
