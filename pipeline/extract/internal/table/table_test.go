@@ -355,7 +355,8 @@ func TestGroupHeadingSpansItsColumns(t *testing.T) {
 	}
 }
 
-func TestNoteOfTwoLinesUnderTheTable(t *testing.T) {
+// leases lays out a table of four rows, 14 points apart from y=100.
+func leases() ([][]string, []content.Glyph) {
 	rows := [][]string{{"Lease", "Acres", "Royalty"}, {"Smith", "640", "12.5%"}, {"Jones", "80", "18.75%"}, {"Brown", "1,280", "20%"}}
 	var gs []content.Glyph
 	for i, r := range rows {
@@ -364,6 +365,11 @@ func TestNoteOfTwoLinesUnderTheTable(t *testing.T) {
 		gs = append(gs, word(r[1], 150, y)...)
 		gs = append(gs, word(r[2], 250, y)...)
 	}
+	return rows, gs
+}
+
+func TestNoteOfTwoLinesUnderTheTable(t *testing.T) {
+	rows, gs := leases()
 	// Two lines of a note, a wider gap below the last row, each as close
 	// to the other as the lines of one cell.
 	gs = append(gs, word("* Leased.", 50, 166)...)
@@ -543,14 +549,7 @@ func TestValuesCentredBetweenTheLinesOfTheirLabel(t *testing.T) {
 }
 
 func TestNoteRightUnderTheLastRowIsNotARow(t *testing.T) {
-	rows := [][]string{{"Lease", "Acres", "Royalty"}, {"Smith", "640", "12.5%"}, {"Jones", "80", "18.75%"}, {"Brown", "1,280", "20%"}}
-	var gs []content.Glyph
-	for i, r := range rows {
-		y := 100 + float64(i)*14
-		gs = append(gs, word(r[0], 50, y)...)
-		gs = append(gs, word(r[1], 150, y)...)
-		gs = append(gs, word(r[2], 250, y)...)
-	}
+	rows, gs := leases()
 	// A note in the first column as close under the last row as the
 	// line of a wrapped cell would be: its label says what it is.
 	gs = append(gs, word("NOTE: Rounded.", 50, 152)...)
