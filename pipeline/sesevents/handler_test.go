@@ -139,11 +139,19 @@ func (e ev) body(t *testing.T, snsID string, at time.Time) string {
 }
 
 // handle delivers e as a new SNS message (a fresh SNS MessageId, as when
-// SES publishes the same event twice or through both paths).
+// SES publishes the same event twice or through both paths), happening
+// now.
 func (tb *testBundle) handle(t *testing.T, e ev) sesevents.Result {
 	t.Helper()
+	return tb.handleAt(t, e, tb.clock.Now())
+}
+
+// handleAt delivers e as a new SNS message for an event that happened at
+// at, whatever the clock says now (a backlog, a replay, a late arrival).
+func (tb *testBundle) handleAt(t *testing.T, e ev, at time.Time) sesevents.Result {
+	t.Helper()
 	tb.n++
-	b, err := messages.DecodeQueueBody(e.body(t, fmt.Sprintf("sns-%04d", tb.n), tb.clock.Now()))
+	b, err := messages.DecodeQueueBody(e.body(t, fmt.Sprintf("sns-%04d", tb.n), at))
 	if err != nil {
 		t.Fatalf("decoding the test event: %v", err)
 	}

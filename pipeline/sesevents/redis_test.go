@@ -1,36 +1,13 @@
 package sesevents_test
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/quarry-dev/quarry/messages"
 	"github.com/quarry-dev/quarry/pipeline/sesevents"
 )
-
-// handleAt delivers e as an event that happened at at, whatever the
-// clock says now (a backlog, a replay, a late arrival).
-func (tb *testBundle) handleAt(t *testing.T, e ev, at time.Time) sesevents.Result {
-	t.Helper()
-	tb.n++
-	b, err := messages.DecodeQueueBody(e.body(t, fmt.Sprintf("sns-late-%04d", tb.n), at))
-	if err != nil {
-		t.Fatalf("decoding the test event: %v", err)
-	}
-	out, err := tb.h.Handle(context.Background(), messages.SESEventJob(b))
-	if err != nil {
-		t.Fatalf("Handle: %v", err)
-	}
-	var res sesevents.Result
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatal(err)
-	}
-	return res
-}
 
 func TestSoftBouncesReplayedAMonthLateStillSuppress(t *testing.T) {
 	t.Parallel()
