@@ -41,6 +41,38 @@ func depth(t *testing.T, c *sqs.Client, url string) int {
 	return a + b
 }
 
+// runWorker runs a real runner of role on queue, its handler h for
+// jobType, until until() holds or within has passed, then stops it and
+// fails the test on a runner error. until is checked every 50 ms.
+func runWorker(t *testing.T, c *sqs.Client, queue, role, jobType string, h workers.Handler, within time.Duration, until func() bool) {
+	t.Helper()
+	runner, err := workers.New(workers.Config{
+		SQS: c, QueueURL: queue, Role: role, WaitTime: time.Second,
+		Claims:   idempotency.NewStore(redistest.Client(t), redistest.Prefix(t)),
+		Handlers: map[string]workers.Handler{jobType: h},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- runner.Run(ctx) }()
+	deadline := time.Now().Add(within)
+	for !until() && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// failsForGood is a handler whose every job fails permanently, as a
+// notify job naming a template that does not exist does.
+var failsForGood = workers.HandlerFunc(func(ctx context.Context, j messages.Job) ([]byte, error) {
+	return nil, messages.Permanent(errors.New(`template "missing-template" not found`))
+})
+
 type redriveFixture struct {
 	ep           *localawstest.Endpoint
 	env          *awsEnv
@@ -77,28 +109,7 @@ func (f *redriveFixture) publish(t *testing.T, n int) {
 // them there itself (SendMessage), so they carry no DeadLetterQueueSourceArn.
 func (f *redriveFixture) deadLetterByWorker(t *testing.T, n int) {
 	t.Helper()
-	runner, err := workers.New(workers.Config{
-		SQS: f.sqs, QueueURL: f.queue, Role: f.role, WaitTime: time.Second,
-		Claims: idempotency.NewStore(redistest.Client(t), redistest.Prefix(t)),
-		Handlers: map[string]workers.Handler{f.jobTyp: workers.HandlerFunc(
-			func(ctx context.Context, j messages.Job) ([]byte, error) {
-				return nil, messages.Permanent(errors.New(`template "missing-template" not found`))
-			})},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- runner.Run(ctx) }()
-	deadline := time.Now().Add(20 * time.Second)
-	for depth(t, f.sqs, f.dlq) < n && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	stop()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	runWorker(t, f.sqs, f.queue, f.role, f.jobTyp, failsForGood, 20*time.Second, func() bool { return depth(t, f.sqs, f.dlq) >= n })
 	if d := depth(t, f.sqs, f.dlq); d != n {
 		t.Fatalf("the worker dead-lettered %d messages, want %d", d, n)
 	}

@@ -4,19 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/quarry-dev/quarry/idempotency"
 	"github.com/quarry-dev/quarry/infra"
 	"github.com/quarry-dev/quarry/infra/localaws"
 	"github.com/quarry-dev/quarry/infra/localaws/localawstest"
-	"github.com/quarry-dev/quarry/internal/redistest"
 	"github.com/quarry-dev/quarry/messages"
-	"github.com/quarry-dev/quarry/workers"
 )
 
 // runQuarry runs one quarry command line in-process and returns stdout.
@@ -45,23 +41,8 @@ func TestPermanentFailureShowsInDLQPeekAndRedrivesBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runner, err := workers.New(workers.Config{
-		SQS: clients.SQS, QueueURL: queue, Role: "notify", WaitTime: time.Second,
-		Claims: idempotency.NewStore(redistest.Client(t), redistest.Prefix(t)),
-		Handlers: map[string]workers.Handler{messages.TypeNotifyEmail: workers.HandlerFunc(
-			func(ctx context.Context, j messages.Job) ([]byte, error) {
-				return nil, messages.Permanent(errors.New(`template "missing-template" not found`))
-			})},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rctx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- runner.Run(rctx) }()
 	var letters []infra.DeadLetter
-	deadline := time.Now().Add(15 * time.Second)
-	for len(letters) == 0 && time.Now().Before(deadline) {
+	runWorker(t, clients.SQS, queue, "notify", messages.TypeNotifyEmail, failsForGood, 15*time.Second, func() bool {
 		letters = nil
 		for _, line := range strings.Split(strings.TrimSpace(runQuarry(t, "dlq", "peek", "notify", "--json", "--endpoint-url", ep.URL)), "\n") {
 			if line == "" {
@@ -73,11 +54,8 @@ func TestPermanentFailureShowsInDLQPeekAndRedrivesBack(t *testing.T) {
 			}
 			letters = append(letters, l)
 		}
-	}
-	stop()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+		return len(letters) > 0
+	})
 	if len(letters) != 1 {
 		t.Fatalf("peek shows %d messages, want 1", len(letters))
 	}

@@ -13,11 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/quarry-dev/quarry/idempotency"
 	"github.com/quarry-dev/quarry/infra"
 	"github.com/quarry-dev/quarry/infra/localaws"
 	"github.com/quarry-dev/quarry/infra/localaws/localawstest"
-	"github.com/quarry-dev/quarry/internal/redistest"
 	"github.com/quarry-dev/quarry/messages"
 	"github.com/quarry-dev/quarry/workers"
 )
@@ -114,31 +112,13 @@ func TestPublishingAFileTwiceRunsEachLineOnce(t *testing.T) {
 	}
 	var mu sync.Mutex
 	runs := map[string]int{}
-	runner, err := workers.New(workers.Config{
-		SQS: clients.SQS, QueueURL: queue, Role: "notify", WaitTime: time.Second,
-		Claims: idempotency.NewStore(redistest.Client(t), redistest.Prefix(t)),
-		Handlers: map[string]workers.Handler{messages.TypeNotifyEmail: workers.HandlerFunc(
-			func(ctx context.Context, j messages.Job) ([]byte, error) {
-				mu.Lock()
-				defer mu.Unlock()
-				runs[string(j.Payload)]++
-				return nil, nil
-			})},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- runner.Run(ctx) }()
-	deadline := time.Now().Add(30 * time.Second)
-	for depth(t, clients.SQS, queue) > 0 && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	stop()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	runWorker(t, clients.SQS, queue, "notify", messages.TypeNotifyEmail, workers.HandlerFunc(
+		func(ctx context.Context, j messages.Job) ([]byte, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			runs[string(j.Payload)]++
+			return nil, nil
+		}), 30*time.Second, func() bool { return depth(t, clients.SQS, queue) == 0 })
 	if d := depth(t, clients.SQS, queue); d != 0 {
 		t.Fatalf("%d jobs left in the queue", d)
 	}
