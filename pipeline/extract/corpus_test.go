@@ -22,7 +22,7 @@ import (
 const (
 	floorAdjF1  = 0.96
 	floorCellF1 = 0.97
-	floorExact  = 44
+	floorExact  = 45
 )
 
 type corpusCase struct {

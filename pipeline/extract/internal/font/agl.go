@@ -64,3 +64,20 @@ func glyphRune(name string) rune {
 	}
 	return r
 }
+
+// ligatureLetters returns the letters of a ligature glyph name, "fi" for
+// "f_i" or "fi", "ffl" for "f_f_l" or "ffl"; "" for other names.
+func ligatureLetters(name string) string {
+	t := GlyphText(name)
+	if r, n := utf8.DecodeRuneInString(t); n == len(t) && r >= 0xFB00 && r <= 0xFB06 {
+		return presentationLigatures[r-0xFB00]
+	}
+	if utf8.RuneCountInString(t) > 1 && strings.IndexByte(name, '_') > 0 {
+		return t
+	}
+	return ""
+}
+
+// presentationLigatures spells U+FB00 to U+FB06 (ff, fi, fl, ffi, ffl,
+// long s t, st).
+var presentationLigatures = [...]string{"ff", "fi", "fl", "ffi", "ffl", "st", "st"}

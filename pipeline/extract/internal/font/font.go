@@ -8,6 +8,8 @@
 package font
 
 import (
+	"strings"
+
 	"github.com/quarry-dev/quarry/pipeline/extract/internal/cmap"
 )
 
@@ -47,6 +49,7 @@ type Font struct {
 
 	enc        [256]rune
 	names      [256]string // Differences names with no Unicode mapping
+	ligatures  [256]string // letters of Differences names that are ligatures ("f_i", "fi")
 	widths     [256]float64
 	hasWidth   [256]bool
 	cidWidths  map[uint32]float64
@@ -89,8 +92,14 @@ func (f *Font) Decode(s []byte, dst []Glyph) []Glyph {
 func (f *Font) simpleText(b byte) string {
 	if f.toUnicode != nil {
 		if s, ok := f.toUnicode.Unicode(uint32(b), 1); ok {
+			if lig := f.ligatures[b]; partOf(s, lig) {
+				return lig
+			}
 			return s
 		}
+	}
+	if lig := f.ligatures[b]; lig != "" {
+		return lig
 	}
 	if r := f.enc[b]; r != 0 {
 		return string(r)
@@ -102,6 +111,13 @@ func (f *Font) simpleText(b byte) string {
 		return string(rune(b))
 	}
 	return ""
+}
+
+// partOf reports that the ToUnicode text s of a ligature glyph is one of
+// its letters only ("i" for f_i): a producer's slip that would print
+// "Paciic" for "Pacific". The glyph's name says what is drawn.
+func partOf(s, lig string) bool {
+	return lig != "" && s != "" && len(s) < len(lig) && strings.Contains(lig, s)
 }
 
 func (f *Font) simpleWidth(b byte) float64 {

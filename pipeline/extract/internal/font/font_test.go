@@ -140,6 +140,40 @@ func TestToUnicodeWins(t *testing.T) {
 	}
 }
 
+func TestLigatureNamesOverAToUnicodeGivingOneLetter(t *testing.T) {
+	// Codes 1-4 are named f_i, fi, ffl and f_l in Differences. The
+	// ToUnicode maps 1 to "i" alone (a producer's slip that prints
+	// "Paciic"), 2 to "ﬁ", 3 to "x"; 4 it leaves out.
+	tu := stream("1 begincodespacerange <00> <FF> endcodespacerange 3 beginbfchar <01> <0069> <02> <FB01> <03> <0078> endbfchar")
+	d := types.Dict{"Subtype": types.Name("Type1"), "BaseFont": types.Name("ABCDEF+MyriadPro-Regular"), "ToUnicode": tu,
+		"Encoding": types.Dict{"BaseEncoding": types.Name("WinAnsiEncoding"),
+			"Differences": types.Array{types.Integer(1), types.Name("f_i"), types.Name("fi"), types.Name("ffl"), types.Name("f_l")}},
+		"FontDescriptor": types.Dict{"Flags": types.Integer(32), "FontFile3": stream("")}}
+	f, err := Load(d, objects{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs := decode(t, f, "P\x01\x02\x03\x04")
+	want := []string{"P", "fi", "ﬁ", "x", "fl"}
+	for i, g := range gs {
+		if g.Text != want[i] {
+			t.Errorf("glyph %d: %q, want %q", i, g.Text, want[i])
+		}
+	}
+	// Without a ToUnicode, ligature names give their letters.
+	delete(d, "ToUnicode")
+	if f, err = Load(d, objects{}); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	for _, g := range decode(t, f, "\x01\x02\x03\x04") {
+		got += g.Text + "|"
+	}
+	if got != "fi|fi|ffl|fl|" {
+		t.Errorf("without ToUnicode: %q", got)
+	}
+}
+
 func TestType0IdentityH(t *testing.T) {
 	tu := stream("1 begincodespacerange <0000> <FFFF> endcodespacerange 2 beginbfchar <0024> <0041> <0003> <0020> endbfchar")
 	d := types.Dict{

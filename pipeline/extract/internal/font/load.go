@@ -214,6 +214,7 @@ func loadSimple(f *Font, d types.Dict, r Resolver) {
 			code = int(v)
 		case types.Name:
 			if code >= 0 && code < 256 {
+				f.ligatures[code] = ligatureLetters(string(v))
 				f.enc[code] = glyphRune(string(v))
 				if f.enc[code] == 0 {
 					f.names[code] = string(v)
