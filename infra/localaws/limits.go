@@ -166,6 +166,7 @@ func (s *Server) holdBodyFactor(w http.ResponseWriter, r *http.Request, limit, f
 		return func() {}, nil
 	}
 	if r.ContentLength > limit {
+		drainRefused(w, r, s.limits.BodyIdleTimeout)
 		return nil, tooLarge(limit)
 	}
 	n := r.ContentLength
@@ -194,6 +195,30 @@ func (s *Server) holdBodyFactor(w http.ResponseWriter, r *http.Request, limit, f
 		}
 		s.bodies.release(n)
 	}, nil
+}
+
+// drainLimit bounds what is read and dropped of a body refused for its
+// size before the refusal is sent.
+const drainLimit = 256 << 20
+
+// drainRefused reads and drops the body of a request refused for its size,
+// none of it kept, so that the client reads the refusal. The AWS SDK writes
+// the whole body before it reads an answer: its requests ask for
+// "Expect: 100-continue" but are not marked HTTP/1.1, so Go's transport
+// does not wait for the 100. Answered before its body is in, such a client
+// met the server closing a connection with unread data, a reset, and
+// retried, instead of reading EntityTooLarge. A body over drainLimit, or
+// one that stalls past the idle timeout, is not waited for.
+func drainRefused(w http.ResponseWriter, r *http.Request, idle time.Duration) {
+	if r.ContentLength > drainLimit {
+		return
+	}
+	rc := http.NewResponseController(w)
+	ir := &idleReader{r: r.Body, rc: rc, d: idle}
+	_, _ = io.Copy(io.Discard, ir)
+	if !ir.timedOut {
+		_ = rc.SetReadDeadline(time.Time{})
+	}
 }
 
 func tooLarge(limit int64) *awsproto.Error {

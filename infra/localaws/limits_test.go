@@ -51,10 +51,8 @@ func TestSlowBodiesAreDroppedAfterTheIdleTimeout(t *testing.T) {
 	}
 }
 
-// TestRequestBodiesHeldAtOnceStayWithinTheLimit runs alone: the endpoint answers a body over
-// the limit before reading it and closes the connection, and a client still
-// writing the body on a busy machine can meet the reset before the answer.
 func TestRequestBodiesHeldAtOnceStayWithinTheLimit(t *testing.T) {
+	t.Parallel()
 	const limit = 4 << 20
 	ep := localawstest.Start(t, localaws.Config{Limits: localaws.Limits{MaxInFlight: limit, MaxBody: 2 << 20}})
 	c := ep.SQS()
@@ -82,7 +80,7 @@ func TestRequestBodiesHeldAtOnceStayWithinTheLimit(t *testing.T) {
 	if p := ep.Server.PeakBodyBytes(); p > limit || p < 1<<20 {
 		t.Fatalf("peak body bytes held = %d, want within (1 MiB, %d]", p, limit)
 	}
-	// A body over MaxBody is refused before it is read.
+	// A body over MaxBody is refused, none of it held.
 	req, _ := http.NewRequest(http.MethodPost, ep.URL+"/", io.LimitReader(zeros{}, 3<<20))
 	req.ContentLength = 3 << 20
 	req.Header.Set("X-Amz-Target", "AmazonSQS.SendMessage")
@@ -104,10 +102,10 @@ func (zeros) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// TestS3ObjectsOverTheLimitAreRefused runs alone: the endpoint answers a body over
-// the limit before reading it and closes the connection, and a client still
-// writing the body on a busy machine can meet the reset before the answer.
+// TestS3ObjectsOverTheLimitAreRefused: the SDK writes the whole body before
+// it reads the answer, so the refusal is what it reads, not a reset.
 func TestS3ObjectsOverTheLimitAreRefused(t *testing.T) {
+	t.Parallel()
 	ep := localawstest.Start(t, localaws.Config{Limits: localaws.Limits{MaxObject: 1 << 20}})
 	c := ep.S3()
 	ctx := context.Background()
