@@ -1532,7 +1532,7 @@ func mergeWrapped(blk []textLine, cols [][2]float64) []textLine {
 	if median < 0.2*blk[0].size && leading < 0 {
 		return mergePacked(blk, cols)
 	}
-	split := rowStarts(blk, gaps, leading)
+	split := rowStarts(blk, gaps, leading, cols)
 	out := []textLine{blk[0]}
 	for i := 1; i < len(blk); i++ {
 		prev := &out[len(out)-1]
@@ -1701,13 +1701,15 @@ func labelOver(a, b textLine) bool {
 // spreadsheets print by default), first when they run down. Then a line
 // of one chunk right after a line of several starts a row (bottom), or a
 // line of several right after a line of one does (top, below the first
-// run, which may be a header).
-func rowStarts(blk []textLine, gaps []float64, leading float64) []bool {
+// run, which may be a header). A run between two rows of values, its
+// lines between them one cell's, is told by itself (see wrapsUpInto).
+func rowStarts(blk []textLine, gaps []float64, leading float64, cols [][2]float64) []bool {
 	starts := make([]bool, len(blk))
 	if leading < 0 {
 		return starts
 	}
 	bottom, top := 0, 0
+	var up []int // runs whose inner lines go up into their last row
 	for i := 0; i < len(blk); {
 		j := i + 1
 		for j < len(blk) && gaps[j-1] <= leading {
@@ -1728,7 +1730,13 @@ func rowStarts(blk []textLine, gaps []float64, leading float64) []bool {
 				top++
 			}
 		}
+		if j-i > 2 && multi == 2 && wrapsUpInto(blk[i:j], cols) {
+			up = append(up, i+1)
+		}
 		i = j
+	}
+	for _, i := range up {
+		starts[i] = true
 	}
 	first := true
 	for i := 1; i < len(blk); i++ {
@@ -1745,6 +1753,50 @@ func rowStarts(blk []textLine, gaps []float64, leading float64) []bool {
 		}
 	}
 	return starts
+}
+
+// wrapsUpInto reports whether the inner lines of run, one chunk each in
+// one column between two rows of values one leading apart, are the upper
+// lines of a cell of the last row (aligned at the bottom, as spreadsheets
+// print by default) rather than the lower lines of a cell of the first
+// (aligned at the top): the last row holds text in their column and the
+// first none, or both do and the last row's goes on from the lines above
+// it (it starts with a lower-case letter).
+func wrapsUpInto(run []textLine, cols [][2]float64) bool {
+	first, last := run[0], run[len(run)-1]
+	if len(first.chunks) < 2 || len(last.chunks) < 2 || !lineHasValue(first) || !lineHasValue(last) {
+		return false
+	}
+	col := -1
+	for _, l := range run[1 : len(run)-1] {
+		if len(l.chunks) != 1 {
+			return false
+		}
+		j, end := columnRange(cols, l.chunks[0].box)
+		if j != end || (col >= 0 && j != col) {
+			return false
+		}
+		col = j
+	}
+	above, below := cellText(first, col, cols), cellText(last, col, cols)
+	switch {
+	case below == "" || valueText(below):
+		return false
+	case above == "":
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(below)
+	return unicode.IsLower(r)
+}
+
+// cellText returns the text of l's chunk in column col alone, or "".
+func cellText(l textLine, col int, cols [][2]float64) string {
+	for _, c := range l.chunks {
+		if j, end := columnRange(cols, c.box); j == col && end == col {
+			return c.text
+		}
+	}
+	return ""
 }
 
 // leadingGap returns the largest gap between two lines of one cell in a

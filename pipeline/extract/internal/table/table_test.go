@@ -213,11 +213,11 @@ func TestRowStartsBottomAligned(t *testing.T) {
 	if leading < 1.7 || leading > 2.5 {
 		t.Fatalf("leading %v", leading)
 	}
-	starts := rowStarts(blk, gaps, leading)
+	cols := [][2]float64{{0, 50}, {100, 150}, {200, 300}}
+	starts := rowStarts(blk, gaps, leading, cols)
 	if want := []bool{false, false, false, false, true, false, false, false, false}; !reflect.DeepEqual(starts, want) {
 		t.Errorf("starts %v, want %v", starts, want)
 	}
-	cols := [][2]float64{{0, 50}, {100, 150}, {200, 300}}
 	if got := mergeWrapped(blk, cols); len(got) != 5 {
 		t.Errorf("%d rows, want 5", len(got))
 	}
@@ -963,6 +963,38 @@ func TestTrailingSpaceRunningIntoTheNextCell(t *testing.T) {
 	want := []string{"Lease", "Oil Production (bbl)", "Well Status"}
 	if len(ts) != 1 || !reflect.DeepEqual(ts[0].Rows[0], want) {
 		t.Fatalf("tables %+v, want a header %q", ts, want)
+	}
+}
+
+func TestWrappedCellGoesUpIntoTheRowItEndsOn(t *testing.T) {
+	// Cells aligned at the bottom, as spreadsheets print by default: a
+	// remark wraps up from its row's line, its upper lines one leading
+	// under the row above (rows are a little further apart than the
+	// lines of one cell). Hawkins's remark ends on its row's line, going
+	// on from the lines above it ("back on line."); Tom Bell's lines sit
+	// under a row that leaves Remarks empty.
+	var gs []content.Glyph
+	line := func(y float64, cells ...string) {
+		for j, c := range cells {
+			if c != "" {
+				gs = append(gs, word(c, []float64{40, 140, 240}[j], y)...)
+			}
+		}
+	}
+	line(50, "Lease", "Revenue", "Remarks")
+	line(62.8, "Longhorn", "$783,166", "Waiting on rig.")
+	line(74.4, "", "", "Rod pump replaced;")
+	line(86, "Hawkins", "$3,211,741", "back on line.")
+	line(98.8, "Dollarhide", "$282,173", "")
+	line(110.4, "", "", "Shut in pending")
+	line(122, "Tom Bell", "$586,396", "Connection.")
+	line(134.8, "Mesquite", "$989,261", "OK")
+	ts := Detect(Page{Width: 450, Height: 300, Glyphs: gs})
+	want := [][]string{{"Lease", "Revenue", "Remarks"}, {"Longhorn", "$783,166", "Waiting on rig."},
+		{"Hawkins", "$3,211,741", "Rod pump replaced; back on line."}, {"Dollarhide", "$282,173", ""},
+		{"Tom Bell", "$586,396", "Shut in pending Connection."}, {"Mesquite", "$989,261", "OK"}}
+	if len(ts) != 1 || !reflect.DeepEqual(ts[0].Rows, want) {
+		t.Fatalf("tables %+v, want rows %q", ts, want)
 	}
 }
 
