@@ -60,7 +60,9 @@ func explicitSpaces(lines []layout.Line) bool {
 			}
 		}
 	}
-	return spaced >= 5 && 5*spaced >= pairs
+	// Few phrases on a page (a sheet of one-word cells) tell it when
+	// every one of them writes its spaces.
+	return spaced >= 5 && 5*spaced >= pairs || spaced > 0 && spaced == pairs
 }
 
 // leaderGap is the widest gap, in font sizes, between the dots of a

@@ -928,6 +928,32 @@ func TestLeftAlignedHeaderCellsRunTogether(t *testing.T) {
 	}
 }
 
+func TestTheOnePhraseOfAPageKeepsItsSpace(t *testing.T) {
+	// A sheet of one-word cells in a monospaced font, its space 0.6 em
+	// wide, wider than the gap that parts chunks: "Oil (bbl)", the only
+	// phrase, is drawn with its space and is one heading, left-aligned
+	// over right-aligned numbers a little more than a space after
+	// "Change".
+	var p placements
+	p.add("County", 40, 50)
+	p.add("Change", 92, 50)
+	p.add("Oil (bbl)", 137.4, 50)
+	rows := [][]string{{"Midland", "5.9%", "2,235,977"}, {"Reeves", "-4.1%", "647,183"}, {"Howard", "", "1,340,324"}, {"Andrews", "55.7%", "1,960,220"}}
+	for i, r := range rows {
+		y := 63 + 13*float64(i)
+		p.add(r[0], 40, y)
+		if r[1] != "" {
+			p.add(r[1], 132-6*float64(len(r[1])), y) // right-aligned
+		}
+		p.add(r[2], 202-6*float64(len(r[2])), y)
+	}
+	ts := Detect(Page{Width: 400, Height: 300, Glyphs: p.gs})
+	want := append([][]string{{"County", "Change", "Oil (bbl)"}}, rows...)
+	if len(ts) != 1 || !reflect.DeepEqual(ts[0].Rows, want) {
+		t.Fatalf("tables %+v, want rows %q", ts, want)
+	}
+}
+
 func TestHeadingAndValueAtOppositeEdgesOfOneCell(t *testing.T) {
 	// A table's last page: the header over a single row, "WI" set at
 	// its cell's left edge, "8%" at the right, not overlapping.
