@@ -1534,12 +1534,17 @@ func mergeWrapped(blk []textLine, cols [][2]float64) []textLine {
 	if median < 0.2*blk[0].size && leading < 0 {
 		return mergePacked(blk, cols)
 	}
-	split := rowStarts(blk, gaps, leading, cols)
+	split := rowStarts(blk, gaps, leading)
+	up, join := upperLines(blk, gaps, cols)
 	out := []textLine{blk[0]}
 	for i := 1; i < len(blk); i++ {
 		prev := &out[len(out)-1]
 		g := gaps[i-1]
-		if split[i] || stubBesideSubHeadings(*prev, blk, i, cols) || secondStub(*prev, blk[i], cols) {
+		if join[i] {
+			*prev = joinLines(*prev, blk[i], cols)
+			continue
+		}
+		if split[i] || up[i] || stubBesideSubHeadings(*prev, blk, i, cols) || secondStub(*prev, blk[i], cols) {
 			out = append(out, blk[i])
 			continue
 		}
@@ -1703,15 +1708,13 @@ func labelOver(a, b textLine) bool {
 // spreadsheets print by default), first when they run down. Then a line
 // of one chunk right after a line of several starts a row (bottom), or a
 // line of several right after a line of one does (top, below the first
-// run, which may be a header). A run between two rows of values, its
-// lines between them one cell's, is told by itself (see wrapsUpInto).
-func rowStarts(blk []textLine, gaps []float64, leading float64, cols [][2]float64) []bool {
+// run, which may be a header).
+func rowStarts(blk []textLine, gaps []float64, leading float64) []bool {
 	starts := make([]bool, len(blk))
 	if leading < 0 {
 		return starts
 	}
 	bottom, top := 0, 0
-	var up []int // runs whose inner lines go up into their last row
 	for i := 0; i < len(blk); {
 		j := i + 1
 		for j < len(blk) && gaps[j-1] <= leading {
@@ -1732,13 +1735,7 @@ func rowStarts(blk []textLine, gaps []float64, leading float64, cols [][2]float6
 				top++
 			}
 		}
-		if j-i > 2 && multi == 2 && wrapsUpInto(blk[i:j], cols) {
-			up = append(up, i+1)
-		}
 		i = j
-	}
-	for _, i := range up {
-		starts[i] = true
 	}
 	first := true
 	for i := 1; i < len(blk); i++ {
@@ -1755,6 +1752,31 @@ func rowStarts(blk []textLine, gaps []float64, leading float64, cols [][2]float6
 		}
 	}
 	return starts
+}
+
+// upperLines marks the lines of one cell that go up into the row below
+// them (see wrapsUpInto), between two rows of values no further apart
+// than the lines of one cell: the first of them starts that row (starts)
+// and the others join it (joins).
+func upperLines(blk []textLine, gaps []float64, cols [][2]float64) (starts, joins []bool) {
+	starts, joins = make([]bool, len(blk)), make([]bool, len(blk))
+	for a := range blk {
+		if len(blk[a].chunks) < 2 {
+			continue
+		}
+		b := a + 1
+		for b < len(blk) && len(blk[b].chunks) == 1 && gaps[b-1] <= wrapGap*blk[b].size {
+			b++
+		}
+		if b == len(blk) || b == a+1 || gaps[b-1] > wrapGap*blk[b].size || !wrapsUpInto(blk[a:b+1], cols) {
+			continue
+		}
+		starts[a+1] = true
+		for k := a + 2; k <= b; k++ {
+			joins[k] = true
+		}
+	}
+	return starts, joins
 }
 
 // wrapsUpInto reports whether the inner lines of run, one chunk each in

@@ -213,11 +213,11 @@ func TestRowStartsBottomAligned(t *testing.T) {
 	if leading < 1.7 || leading > 2.5 {
 		t.Fatalf("leading %v", leading)
 	}
-	cols := [][2]float64{{0, 50}, {100, 150}, {200, 300}}
-	starts := rowStarts(blk, gaps, leading, cols)
+	starts := rowStarts(blk, gaps, leading)
 	if want := []bool{false, false, false, false, true, false, false, false, false}; !reflect.DeepEqual(starts, want) {
 		t.Errorf("starts %v, want %v", starts, want)
 	}
+	cols := [][2]float64{{0, 50}, {100, 150}, {200, 300}}
 	if got := mergeWrapped(blk, cols); len(got) != 5 {
 		t.Errorf("%d rows, want 5", len(got))
 	}
@@ -1019,6 +1019,38 @@ func TestWrappedCellGoesUpIntoTheRowItEndsOn(t *testing.T) {
 	want := [][]string{{"Lease", "Revenue", "Remarks"}, {"Longhorn", "$783,166", "Waiting on rig."},
 		{"Hawkins", "$3,211,741", "Rod pump replaced; back on line."}, {"Dollarhide", "$282,173", ""},
 		{"Tom Bell", "$586,396", "Shut in pending Connection."}, {"Mesquite", "$989,261", "OK"}}
+	if len(ts) != 1 || !reflect.DeepEqual(ts[0].Rows, want) {
+		t.Fatalf("tables %+v, want rows %q", ts, want)
+	}
+}
+
+func TestWrappedCellsGoUpWhereGapsTellNothing(t *testing.T) {
+	// Lines of one cell as close as their glyphs are tall, rows further
+	// apart, and the first line of a tall row a hair nearer to or further
+	// from the row above than the lines of a cell are: the gaps say
+	// nothing of which row a line is in. Two remarks in a row wrap up from their
+	// rows' lines, each going on from the lines above it.
+	var gs []content.Glyph
+	line := func(y float64, cells ...string) {
+		for j, c := range cells {
+			if c != "" {
+				gs = append(gs, word(c, []float64{40, 140, 240}[j], y)...)
+			}
+		}
+	}
+	line(50, "Well", "Oil (bbl)", "Remarks")
+	line(63.86, "Salt Flat", "1,508,995", "No issues.")
+	line(77.72, "Hawkins", "1,900,288", "OK")
+	line(88.18, "", "", "Rod pump replaced;")
+	line(98.18, "Iatan", "2,176,625", "back on line.")
+	line(107.94, "", "", "Recompleted into")
+	line(117.94, "", "", "the upper zone,")
+	line(127.94, "Garden", "88,582", "test pending.")
+	line(141.8, "Jal Draw", "1,502,125", "OK")
+	ts := Detect(Page{Width: 450, Height: 300, Glyphs: gs})
+	want := [][]string{{"Well", "Oil (bbl)", "Remarks"}, {"Salt Flat", "1,508,995", "No issues."}, {"Hawkins", "1,900,288", "OK"},
+		{"Iatan", "2,176,625", "Rod pump replaced; back on line."}, {"Garden", "88,582", "Recompleted into the upper zone, test pending."},
+		{"Jal Draw", "1,502,125", "OK"}}
 	if len(ts) != 1 || !reflect.DeepEqual(ts[0].Rows, want) {
 		t.Fatalf("tables %+v, want rows %q", ts, want)
 	}
