@@ -1535,7 +1535,7 @@ func mergeWrapped(blk []textLine, cols [][2]float64) []textLine {
 		return mergePacked(blk, cols)
 	}
 	split := rowStarts(blk, gaps, leading)
-	up, join := upperLines(blk, gaps, cols)
+	up, join := wrappedLines(blk, gaps, cols)
 	out := []textLine{blk[0]}
 	for i := 1; i < len(blk); i++ {
 		prev := &out[len(out)-1]
@@ -1754,11 +1754,12 @@ func rowStarts(blk []textLine, gaps []float64, leading float64) []bool {
 	return starts
 }
 
-// upperLines marks the lines of one cell that go up into the row below
-// them (see wrapsUpInto), between two rows of values no further apart
-// than the lines of one cell: the first of them starts that row (starts)
-// and the others join it (joins).
-func upperLines(blk []textLine, gaps []float64, cols [][2]float64) (starts, joins []bool) {
+// wrappedLines places the lines of one cell between two rows of values
+// no further apart than the lines of one cell (see wrapOf): lines going
+// up into the row below start it (starts[i] for the first) and join it
+// (joins for the rest); lines going down from the row above join it, and
+// the row below starts a row of its own.
+func wrappedLines(blk []textLine, gaps []float64, cols [][2]float64) (starts, joins []bool) {
 	starts, joins = make([]bool, len(blk)), make([]bool, len(blk))
 	for a := range blk {
 		if len(blk[a].chunks) < 2 {
@@ -1768,49 +1769,89 @@ func upperLines(blk []textLine, gaps []float64, cols [][2]float64) (starts, join
 		for b < len(blk) && len(blk[b].chunks) == 1 && gaps[b-1] <= wrapGap*blk[b].size {
 			b++
 		}
-		if b == len(blk) || b == a+1 || gaps[b-1] > wrapGap*blk[b].size || !wrapsUpInto(blk[a:b+1], cols) {
+		if b == len(blk) || b == a+1 || gaps[b-1] > wrapGap*blk[b].size {
 			continue
 		}
-		starts[a+1] = true
-		for k := a + 2; k <= b; k++ {
-			joins[k] = true
+		switch wrapOf(blk[a:b+1], cols) {
+		case wrapsUp:
+			starts[a+1] = true
+			for k := a + 2; k <= b; k++ {
+				joins[k] = true
+			}
+		case wrapsDown:
+			for k := a + 1; k < b; k++ {
+				joins[k] = true
+			}
+			starts[b] = true
 		}
 	}
 	return starts, joins
 }
 
-// wrapsUpInto reports whether the inner lines of run, one chunk each in
-// one column between two rows of values one leading apart, are the upper
-// lines of a cell of the last row (aligned at the bottom, as spreadsheets
-// print by default) rather than the lower lines of a cell of the first
-// (aligned at the top): the last row holds text in their column and the
-// first none, or both do and the last row's goes on from the lines above
-// it (it starts with a lower-case letter).
-func wrapsUpInto(run []textLine, cols [][2]float64) bool {
+const (
+	wrapsUp   = 1  // the upper lines of a cell of the row below
+	wrapsDown = -1 // the lower lines of a cell of the row above
+)
+
+// wrapOf tells whether the inner lines of run, one chunk each in one
+// column between two rows of values, are the upper lines of a cell of
+// the last row (aligned at the bottom, as spreadsheets print by default)
+// or the lower lines of a cell of the first (aligned at the top), or
+// neither can be told (0). A cell aligned at the bottom ends on its row's
+// line and one aligned at the top starts on it, so: the side whose row
+// leaves that column empty (or holds a number there) has none of them;
+// a text going on from the lines next to it (a lower-case start) has
+// them; and a text ending a sentence where the lines run on without
+// ending theirs does not.
+func wrapOf(run []textLine, cols [][2]float64) int {
 	first, last := run[0], run[len(run)-1]
-	if len(first.chunks) < 2 || len(last.chunks) < 2 || !lineHasValue(first) || !lineHasValue(last) {
-		return false
+	if len(first.chunks) < 2 || len(last.chunks) < 2 || !lineHasValue(first) || !lineHasValue(last) && !occupied(last, cols)[0] {
+		return 0
 	}
 	col := -1
 	for _, l := range run[1 : len(run)-1] {
 		if len(l.chunks) != 1 {
-			return false
+			return 0
 		}
 		j, end := columnRange(cols, l.chunks[0].box)
 		if j != end || (col >= 0 && j != col) {
-			return false
+			return 0
 		}
 		col = j
 	}
 	above, below := cellText(first, col, cols), cellText(last, col, cols)
+	top, bottom := run[1].chunks[0].text, run[len(run)-2].chunks[0].text
+	hasAbove, hasBelow := above != "" && !valueText(above), below != "" && !valueText(below)
 	switch {
-	case below == "" || valueText(below):
-		return false
-	case above == "":
-		return true
+	case !hasAbove && !hasBelow:
+		return 0
+	case !hasAbove:
+		return wrapsUp
+	case !hasBelow:
+		return wrapsDown
+	case lowerStart(below):
+		return wrapsUp
+	case lowerStart(top):
+		return wrapsDown
+	case endsSentence(above) && !endsSentence(bottom):
+		return wrapsUp
+	case !endsSentence(above) && endsSentence(bottom):
+		return wrapsDown
 	}
-	r, _ := utf8.DecodeRuneInString(below)
+	return 0
+}
+
+// lowerStart reports a text starting with a lower-case letter: it goes on
+// from the line before it.
+func lowerStart(text string) bool {
+	r, _ := utf8.DecodeRuneInString(text)
 	return unicode.IsLower(r)
+}
+
+// endsSentence reports a text ending with a full stop, a question or an
+// exclamation mark.
+func endsSentence(text string) bool {
+	return strings.HasSuffix(text, ".") || strings.HasSuffix(text, "?") || strings.HasSuffix(text, "!")
 }
 
 // cellText returns the text of l's chunk in column col alone, or "".

@@ -1056,6 +1056,36 @@ func TestWrappedCellsGoUpWhereGapsTellNothing(t *testing.T) {
 	}
 }
 
+func TestWrappedCellsGoDownWhereGapsTellNothing(t *testing.T) {
+	// Cells aligned at the top in rows as tall as their text: a remark
+	// runs down from its row's line, and the row after it comes a hair
+	// nearer than the remark's lines are to each other. The remark runs
+	// on ("... the upper"), its last line ends a sentence, and the next
+	// row's starts one.
+	var gs []content.Glyph
+	line := func(y float64, cells ...string) {
+		for j, c := range cells {
+			if c != "" {
+				gs = append(gs, word(c, []float64{40, 140, 240}[j], y)...)
+			}
+		}
+	}
+	line(50, "County", "Oil (bbl)", "Remarks")
+	line(63.86, "Reeves", "5,861,039", "Waiting on rig.")
+	line(77.72, "Midland", "1,375,867", "Recompleted into the upper")
+	line(87.72, "", "", "Spraberry, initial potential")
+	line(97.72, "", "", "test pending.")
+	line(107.48, "Glasscock", "8,843,840", "Annual test passed.")
+	line(121.34, "Loving", "1,255,597", "OK")
+	ts := Detect(Page{Width: 450, Height: 300, Glyphs: gs})
+	want := [][]string{{"County", "Oil (bbl)", "Remarks"}, {"Reeves", "5,861,039", "Waiting on rig."},
+		{"Midland", "1,375,867", "Recompleted into the upper Spraberry, initial potential test pending."},
+		{"Glasscock", "8,843,840", "Annual test passed."}, {"Loving", "1,255,597", "OK"}}
+	if len(ts) != 1 || !reflect.DeepEqual(ts[0].Rows, want) {
+		t.Fatalf("tables %+v, want rows %q", ts, want)
+	}
+}
+
 func TestRowUnderAWrappedRowAsCloseAsItsLines(t *testing.T) {
 	// Cells aligned at the top: Karnes's remark wraps onto a second line,
 	// and Loving's row follows as close as those two lines are. Karnes
