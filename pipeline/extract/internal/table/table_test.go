@@ -785,6 +785,31 @@ func (p *placements) add(s string, x, y float64) {
 	p.gs = append(p.gs, g...)
 }
 
+// cellLines writes lines of cells on a page, cell j of each at xs[j];
+// empty cells are left out.
+type cellLines struct {
+	xs []float64
+	gs []content.Glyph
+}
+
+func (s *cellLines) line(y float64, cells ...string) {
+	for j, c := range cells {
+		if c != "" {
+			s.gs = append(s.gs, word(c, s.xs[j], y)...)
+		}
+	}
+}
+
+// wantOneTable detects the tables of the lines on a page and wants one,
+// with rows want.
+func (s *cellLines) wantOneTable(t *testing.T, want [][]string) {
+	t.Helper()
+	ts := Detect(Page{Width: 450, Height: 300, Glyphs: s.gs})
+	if len(ts) != 1 || !reflect.DeepEqual(ts[0].Rows, want) {
+		t.Fatalf("tables %+v, want rows %q", ts, want)
+	}
+}
+
 // placed is a word at a place on the page.
 type placed struct {
 	s    string
@@ -999,61 +1024,41 @@ func TestWrappedCellGoesUpIntoTheRowItEndsOn(t *testing.T) {
 	// lines of one cell). Hawkins's remark ends on its row's line, going
 	// on from the lines above it ("back on line."); Tom Bell's lines sit
 	// under a row that leaves Remarks empty.
-	var gs []content.Glyph
-	line := func(y float64, cells ...string) {
-		for j, c := range cells {
-			if c != "" {
-				gs = append(gs, word(c, []float64{40, 140, 240}[j], y)...)
-			}
-		}
-	}
-	line(50, "Lease", "Revenue", "Remarks")
-	line(62.8, "Longhorn", "$783,166", "Waiting on rig.")
-	line(74.4, "", "", "Rod pump replaced;")
-	line(86, "Hawkins", "$3,211,741", "back on line.")
-	line(98.8, "Dollarhide", "$282,173", "")
-	line(110.4, "", "", "Shut in pending")
-	line(122, "Tom Bell", "$586,396", "Connection.")
-	line(134.8, "Mesquite", "$989,261", "OK")
-	ts := Detect(Page{Width: 450, Height: 300, Glyphs: gs})
+	sh := cellLines{xs: []float64{40, 140, 240}}
+	sh.line(50, "Lease", "Revenue", "Remarks")
+	sh.line(62.8, "Longhorn", "$783,166", "Waiting on rig.")
+	sh.line(74.4, "", "", "Rod pump replaced;")
+	sh.line(86, "Hawkins", "$3,211,741", "back on line.")
+	sh.line(98.8, "Dollarhide", "$282,173", "")
+	sh.line(110.4, "", "", "Shut in pending")
+	sh.line(122, "Tom Bell", "$586,396", "Connection.")
+	sh.line(134.8, "Mesquite", "$989,261", "OK")
 	want := [][]string{{"Lease", "Revenue", "Remarks"}, {"Longhorn", "$783,166", "Waiting on rig."},
 		{"Hawkins", "$3,211,741", "Rod pump replaced; back on line."}, {"Dollarhide", "$282,173", ""},
 		{"Tom Bell", "$586,396", "Shut in pending Connection."}, {"Mesquite", "$989,261", "OK"}}
-	if len(ts) != 1 || !reflect.DeepEqual(ts[0].Rows, want) {
-		t.Fatalf("tables %+v, want rows %q", ts, want)
-	}
+	sh.wantOneTable(t, want)
 }
 
 func TestWrappedCellsGoUpWhereGapsTellNothing(t *testing.T) {
 	// Lines of one cell as close as their glyphs are tall, rows further
 	// apart, and the first line of a tall row a hair nearer to or further
 	// from the row above than the lines of a cell are: the gaps say
-	// nothing of which row a line is in. Two remarks in a row wrap up from their
-	// rows' lines, each going on from the lines above it.
-	var gs []content.Glyph
-	line := func(y float64, cells ...string) {
-		for j, c := range cells {
-			if c != "" {
-				gs = append(gs, word(c, []float64{40, 140, 240}[j], y)...)
-			}
-		}
-	}
-	line(50, "Well", "Oil (bbl)", "Remarks")
-	line(63.86, "Salt Flat", "1,508,995", "No issues.")
-	line(77.72, "Hawkins", "1,900,288", "OK")
-	line(88.18, "", "", "Rod pump replaced;")
-	line(98.18, "Iatan", "2,176,625", "back on line.")
-	line(107.94, "", "", "Recompleted into")
-	line(117.94, "", "", "the upper zone,")
-	line(127.94, "Garden", "88,582", "test pending.")
-	line(141.8, "Jal Draw", "1,502,125", "OK")
-	ts := Detect(Page{Width: 450, Height: 300, Glyphs: gs})
+	// nothing of which row a line is in. Two remarks in a row wrap up
+	// from their rows' lines, each going on from the lines above it.
+	sh := cellLines{xs: []float64{40, 140, 240}}
+	sh.line(50, "Well", "Oil (bbl)", "Remarks")
+	sh.line(63.86, "Salt Flat", "1,508,995", "No issues.")
+	sh.line(77.72, "Hawkins", "1,900,288", "OK")
+	sh.line(88.18, "", "", "Rod pump replaced;")
+	sh.line(98.18, "Iatan", "2,176,625", "back on line.")
+	sh.line(107.94, "", "", "Recompleted into")
+	sh.line(117.94, "", "", "the upper zone,")
+	sh.line(127.94, "Garden", "88,582", "test pending.")
+	sh.line(141.8, "Jal Draw", "1,502,125", "OK")
 	want := [][]string{{"Well", "Oil (bbl)", "Remarks"}, {"Salt Flat", "1,508,995", "No issues."}, {"Hawkins", "1,900,288", "OK"},
 		{"Iatan", "2,176,625", "Rod pump replaced; back on line."}, {"Garden", "88,582", "Recompleted into the upper zone, test pending."},
 		{"Jal Draw", "1,502,125", "OK"}}
-	if len(ts) != 1 || !reflect.DeepEqual(ts[0].Rows, want) {
-		t.Fatalf("tables %+v, want rows %q", ts, want)
-	}
+	sh.wantOneTable(t, want)
 }
 
 func TestWrappedCellsGoDownWhereGapsTellNothing(t *testing.T) {
@@ -1062,28 +1067,18 @@ func TestWrappedCellsGoDownWhereGapsTellNothing(t *testing.T) {
 	// nearer than the remark's lines are to each other. The remark runs
 	// on ("... the upper"), its last line ends a sentence, and the next
 	// row's starts one.
-	var gs []content.Glyph
-	line := func(y float64, cells ...string) {
-		for j, c := range cells {
-			if c != "" {
-				gs = append(gs, word(c, []float64{40, 140, 240}[j], y)...)
-			}
-		}
-	}
-	line(50, "County", "Oil (bbl)", "Remarks")
-	line(63.86, "Reeves", "5,861,039", "Waiting on rig.")
-	line(77.72, "Midland", "1,375,867", "Recompleted into the upper")
-	line(87.72, "", "", "Spraberry, initial potential")
-	line(97.72, "", "", "test pending.")
-	line(107.48, "Glasscock", "8,843,840", "Annual test passed.")
-	line(121.34, "Loving", "1,255,597", "OK")
-	ts := Detect(Page{Width: 450, Height: 300, Glyphs: gs})
+	sh := cellLines{xs: []float64{40, 140, 240}}
+	sh.line(50, "County", "Oil (bbl)", "Remarks")
+	sh.line(63.86, "Reeves", "5,861,039", "Waiting on rig.")
+	sh.line(77.72, "Midland", "1,375,867", "Recompleted into the upper")
+	sh.line(87.72, "", "", "Spraberry, initial potential")
+	sh.line(97.72, "", "", "test pending.")
+	sh.line(107.48, "Glasscock", "8,843,840", "Annual test passed.")
+	sh.line(121.34, "Loving", "1,255,597", "OK")
 	want := [][]string{{"County", "Oil (bbl)", "Remarks"}, {"Reeves", "5,861,039", "Waiting on rig."},
 		{"Midland", "1,375,867", "Recompleted into the upper Spraberry, initial potential test pending."},
 		{"Glasscock", "8,843,840", "Annual test passed."}, {"Loving", "1,255,597", "OK"}}
-	if len(ts) != 1 || !reflect.DeepEqual(ts[0].Rows, want) {
-		t.Fatalf("tables %+v, want rows %q", ts, want)
-	}
+	sh.wantOneTable(t, want)
 }
 
 func TestRowUnderAWrappedRowAsCloseAsItsLines(t *testing.T) {
@@ -1091,24 +1086,14 @@ func TestRowUnderAWrappedRowAsCloseAsItsLines(t *testing.T) {
 	// and Loving's row follows as close as those two lines are. Karnes
 	// leaves Gas empty, Loving Remarks: the two do not clash, yet each
 	// labels a row of its own.
-	var gs []content.Glyph
-	line := func(y float64, cells ...string) {
-		for j, c := range cells {
-			if c != "" {
-				gs = append(gs, word(c, []float64{40, 120, 200, 320}[j], y)...)
-			}
-		}
-	}
-	line(50, "County", "Gas", "Remarks", "Formation")
-	line(64, "Ector", "8,682", "OK", "Spraberry")
-	line(78, "Karnes", "", "Shut in pending", "Eagle Ford")
-	line(89, "", "", "connection.")
-	line(100, "Loving", "155,226", "", "Eagle Ford")
-	line(114, "Upton", "3,019", "OK", "Dean")
-	ts := Detect(Page{Width: 450, Height: 300, Glyphs: gs})
+	sh := cellLines{xs: []float64{40, 120, 200, 320}}
+	sh.line(50, "County", "Gas", "Remarks", "Formation")
+	sh.line(64, "Ector", "8,682", "OK", "Spraberry")
+	sh.line(78, "Karnes", "", "Shut in pending", "Eagle Ford")
+	sh.line(89, "", "", "connection.")
+	sh.line(100, "Loving", "155,226", "", "Eagle Ford")
+	sh.line(114, "Upton", "3,019", "OK", "Dean")
 	want := [][]string{{"County", "Gas", "Remarks", "Formation"}, {"Ector", "8,682", "OK", "Spraberry"},
 		{"Karnes", "", "Shut in pending connection.", "Eagle Ford"}, {"Loving", "155,226", "", "Eagle Ford"}, {"Upton", "3,019", "OK", "Dean"}}
-	if len(ts) != 1 || !reflect.DeepEqual(ts[0].Rows, want) {
-		t.Fatalf("tables %+v, want rows %q", ts, want)
-	}
+	sh.wantOneTable(t, want)
 }
