@@ -342,11 +342,13 @@ func TestKilledWorkersJobIsTakenOverAfterItsLease(t *testing.T) {
 	if err != nil || len(got.Messages) != 1 {
 		t.Fatalf("receive: %v %+v", err, got)
 	}
+	// The lease starts inside Claim, so no earlier than claimedAt: a
+	// run before claimedAt+3s would be inside it.
+	claimedAt := time.Now()
 	dead, err := b.claims.Claim(ctx, j.IdempotencyKey, messages.PayloadHash(j), 3*time.Second)
 	if err != nil || dead.Status != idempotency.StatusAcquired {
 		t.Fatalf("dead worker's claim: %+v %v", dead, err)
 	}
-	claimedAt := time.Now()
 	if !b.redis.Real() {
 		// miniredis's clock moves only when told: let the lease lapse now.
 		b.redis.Advance(t, 3*time.Second)
