@@ -142,6 +142,20 @@ func (ir *idleReader) Read(p []byte) (int, error) {
 
 var errBodyTimeout = errors.New("request body timed out")
 
+// watchBody reads r's body under the idle timeout d.
+func watchBody(w http.ResponseWriter, r *http.Request, d time.Duration) *idleReader {
+	return &idleReader{r: r.Body, rc: http.NewResponseController(w), d: d}
+}
+
+// done clears the read deadline once the body is no longer read. After a
+// timeout the deadline stays, so the server's own read of what is left
+// of the body fails at once and the connection closes.
+func (ir *idleReader) done() {
+	if !ir.timedOut {
+		_ = ir.rc.SetReadDeadline(time.Time{})
+	}
+}
+
 // holdBody makes room for the body of r in the in-flight budget and
 // bounds it to limit bytes and to the idle timeout. It returns the
 // release function, or the error to answer with: 413 over the limit, 503
@@ -181,18 +195,13 @@ func (s *Server) holdBodyFactor(w http.ResponseWriter, r *http.Request, limit, f
 		return nil, &awsproto.Error{Status: http.StatusServiceUnavailable, Code: "ServiceUnavailable", Type: "ServiceUnavailable", Server: true,
 			Message: fmt.Sprintf("localaws holds %d bytes of request bodies, its limit; retry", s.limits.MaxInFlight)}
 	}
-	rc := http.NewResponseController(w)
-	ir := &idleReader{r: r.Body, rc: rc, d: s.limits.BodyIdleTimeout}
+	ir := watchBody(w, r, s.limits.BodyIdleTimeout)
 	r.Body = http.MaxBytesReader(w, struct {
 		io.Reader
 		io.Closer
 	}{ir, r.Body}, limit)
 	return func() {
-		// After a timeout the deadline stays, so the server's own read of
-		// what is left of the body fails at once and the connection closes.
-		if !ir.timedOut {
-			_ = rc.SetReadDeadline(time.Time{})
-		}
+		ir.done()
 		s.bodies.release(n)
 	}, nil
 }
@@ -213,12 +222,9 @@ func drainRefused(w http.ResponseWriter, r *http.Request, idle time.Duration) {
 	if r.ContentLength > drainLimit {
 		return
 	}
-	rc := http.NewResponseController(w)
-	ir := &idleReader{r: r.Body, rc: rc, d: idle}
+	ir := watchBody(w, r, idle)
 	_, _ = io.Copy(io.Discard, ir)
-	if !ir.timedOut {
-		_ = rc.SetReadDeadline(time.Time{})
-	}
+	ir.done()
 }
 
 func tooLarge(limit int64) *awsproto.Error {

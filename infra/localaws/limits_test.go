@@ -122,6 +122,40 @@ func TestS3ObjectsOverTheLimitAreRefused(t *testing.T) {
 	}
 }
 
+func TestARefusedBodyIsReadSoTheClientReadsTheRefusal(t *testing.T) {
+	// A client that writes the whole body before it reads the answer, as
+	// the AWS SDK does: 64 MiB, more than the sockets buffer, over a 1 MiB
+	// limit. Answered and closed before its body was read, the client
+	// could not finish writing; now it writes it all, then reads the
+	// refusal.
+	t.Parallel()
+	ep := localawstest.Start(t, localaws.Config{Limits: localaws.Limits{MaxObject: 1 << 20}})
+	conn, err := net.Dial("tcp", strings.TrimPrefix(ep.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := conn.SetDeadline(time.Now().Add(30 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	const size = 64 << 20
+	if _, err := fmt.Fprintf(conn, "PUT /bkt/big HTTP/1.1\r\nHost: localaws\r\nContent-Length: %d\r\n\r\n", size); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(conn, io.LimitReader(zeros{}, size)); err != nil {
+		t.Fatalf("writing the body: %v", err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("reading the answer: %v", err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "EntityTooLarge") {
+		t.Fatalf("answer %d %s, want 400 EntityTooLarge", resp.StatusCode, b)
+	}
+}
+
 func TestSQSRefusesCharactersOutsideItsSetInJSON(t *testing.T) {
 	t.Parallel()
 	ep := localawstest.Start(t, localaws.Config{})
