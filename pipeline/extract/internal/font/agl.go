@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // GlyphText returns the Unicode text of a glyph name: an entry of the Adobe
@@ -65,19 +67,16 @@ func glyphRune(name string) rune {
 	return r
 }
 
-// ligatureLetters returns the letters of a ligature glyph name, "fi" for
-// "f_i" or "fi", "ffl" for "f_f_l" or "ffl"; "" for other names.
+// ligatureLetters returns the letters of a ligature glyph name: "fi" for
+// "f_i", "uni00660069" or "fi" (U+FB01, spelled out by its compatibility
+// decomposition); "" for other names.
 func ligatureLetters(name string) string {
 	t := GlyphText(name)
-	if r, n := utf8.DecodeRuneInString(t); n == len(t) && r >= 0xFB00 && r <= 0xFB06 {
-		return presentationLigatures[r-0xFB00]
-	}
-	if utf8.RuneCountInString(t) > 1 && strings.IndexByte(name, '_') > 0 {
+	switch r, n := utf8.DecodeRuneInString(t); {
+	case n < len(t):
 		return t
+	case r >= 0xFB00 && r <= 0xFB06:
+		return norm.NFKC.String(t)
 	}
 	return ""
 }
-
-// presentationLigatures spells U+FB00 to U+FB06 (ff, fi, fl, ffi, ffl,
-// long s t, st).
-var presentationLigatures = [...]string{"ff", "fi", "fl", "ffi", "ffl", "st", "st"}

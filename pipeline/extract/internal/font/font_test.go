@@ -141,13 +141,13 @@ func TestToUnicodeWins(t *testing.T) {
 }
 
 func TestLigatureNamesOverAToUnicodeGivingOneLetter(t *testing.T) {
-	// Codes 1-4 are named f_i, fi, ffl and f_l in Differences. The
-	// ToUnicode maps 1 to "i" alone (a producer's slip that prints
-	// "Paciic"), 2 to "ﬁ", 3 to "x"; 4 it leaves out.
+	// Codes 1-5 are named f_i, fi, ffl, f_l and uni00660069 in
+	// Differences. The ToUnicode maps 1 to "i" alone (a producer's slip
+	// that prints "Paciic"), 2 to "ﬁ", 3 to "x"; 4 and 5 it leaves out.
 	tu := stream("1 begincodespacerange <00> <FF> endcodespacerange 3 beginbfchar <01> <0069> <02> <FB01> <03> <0078> endbfchar")
 	d := types.Dict{"Subtype": types.Name("Type1"), "BaseFont": types.Name("ABCDEF+MyriadPro-Regular"), "ToUnicode": tu,
 		"Encoding": types.Dict{"BaseEncoding": types.Name("WinAnsiEncoding"),
-			"Differences": types.Array{types.Integer(1), types.Name("f_i"), types.Name("fi"), types.Name("ffl"), types.Name("f_l")}},
+			"Differences": types.Array{types.Integer(1), types.Name("f_i"), types.Name("fi"), types.Name("ffl"), types.Name("f_l"), types.Name("uni00660069")}},
 		"FontDescriptor": types.Dict{"Flags": types.Integer(32), "FontFile3": stream("")}}
 	f, err := Load(d, objects{})
 	if err != nil {
@@ -166,10 +166,10 @@ func TestLigatureNamesOverAToUnicodeGivingOneLetter(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got string
-	for _, g := range decode(t, f, "\x01\x02\x03\x04") {
+	for _, g := range decode(t, f, "\x01\x02\x03\x04\x05") {
 		got += g.Text + "|"
 	}
-	if got != "fi|fi|ffl|fl|" {
+	if got != "fi|fi|ffl|fl|fi|" {
 		t.Errorf("without ToUnicode: %q", got)
 	}
 }
